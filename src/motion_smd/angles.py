@@ -1,0 +1,358 @@
+"""The 26 biomechanical joint angles of SMD, vectorised over frames.
+
+Source: `shared/spec/angles.md` (OpenSim gait-model names, Delp et al. 2007 / Rajagopal et al. 2016),
+computed from canonical SMPL-22 joints (metres, Y up) in the pelvis (body) frame and, for the arms and
+neck, in the thorax frame. All functions are pure; all angles are float64 degrees.
+
+Frame conventions (spec/angles.md, "Frames"): body frame axes per frame are `forward`, `up`, `right`
+with `right = normalize(right_hip − left_hip)`, `up = pelvis − mid_hips` made orthogonal to `right`,
+`forward = up × right`. A world vector v is expressed as (v·forward, v·up, v·right).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from motion_smd.errors import DegenerateSkeletonError, where
+from motion_smd.skeleton import (
+    HEAD,
+    L_ANKLE,
+    L_ELBOW,
+    L_FOOT,
+    L_HIP,
+    L_KNEE,
+    L_SHOULDER,
+    L_WRIST,
+    NECK,
+    PELVIS,
+    R_ANKLE,
+    R_ELBOW,
+    R_FOOT,
+    R_HIP,
+    R_KNEE,
+    R_SHOULDER,
+    R_WRIST,
+)
+
+FloatArray = NDArray[np.float64]
+Side = Literal["r", "l"]
+
+ROTATION_MIN_FLEXION_DEG: Final[float] = 15.0
+"""Hip/shoulder rotation is reported only where the knee/elbow is flexed more than this (spec/angles.md #6, #19)."""
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class AngleSpec:
+    """Metadata of one SMD angle.
+
+    Attributes:
+        id: OpenSim-style identifier, e.g. "knee_flexion_r".
+        group: body-part header, e.g. "Right Knee".
+        name: display name, e.g. "Right Knee Flexion".
+        gloss: plain-language meaning of a positive change, e.g. "bending knee".
+        lateral: True for the angles whose sign flips under mirroring (pelvis list/rotation, lumbar
+            bending/rotation, neck lateral bending).
+    """
+
+    id: str
+    group: str
+    name: str
+    gloss: str
+    lateral: bool = False
+
+
+def _leg(side: str, s: str) -> tuple[AngleSpec, ...]:
+    return (
+        AngleSpec(f"hip_flexion_{s}", f"{side} Hip", f"{side} Hip Flexion", "swinging thigh forward"),
+        AngleSpec(f"hip_adduction_{s}", f"{side} Hip", f"{side} Hip Adduction", "moving thigh toward the midline"),
+        AngleSpec(f"hip_rotation_{s}", f"{side} Hip", f"{side} Hip Rotation", "turning thigh inward"),
+        AngleSpec(f"knee_flexion_{s}", f"{side} Knee", f"{side} Knee Flexion", "bending knee"),
+        AngleSpec(f"ankle_dorsiflexion_{s}", f"{side} Ankle", f"{side} Ankle Dorsiflexion", "lifting toes toward shin"),
+    )
+
+
+def _arm(side: str, s: str) -> tuple[AngleSpec, ...]:
+    return (
+        AngleSpec(f"shoulder_flexion_{s}", f"{side} Shoulder", f"{side} Shoulder Flexion", "raising arm forward"),
+        AngleSpec(
+            f"shoulder_adduction_{s}",
+            f"{side} Shoulder",
+            f"{side} Shoulder Adduction",
+            "bringing arm toward the body; negative = raising arm sideways",
+        ),
+        AngleSpec(f"shoulder_rotation_{s}", f"{side} Shoulder", f"{side} Shoulder Rotation", "turning arm inward"),
+    )
+
+
+ANGLES: Final[tuple[AngleSpec, ...]] = (
+    AngleSpec("pelvis_tilt", "Pelvis", "Pelvis Tilt", "tilting pelvis backward"),
+    AngleSpec("pelvis_list", "Pelvis", "Pelvis List", "pelvis dropping toward the left", lateral=True),
+    AngleSpec("pelvis_rotation", "Pelvis", "Pelvis Rotation", "turning body to the left", lateral=True),
+    *_leg("Right", "r"),
+    *_leg("Left", "l"),
+    AngleSpec("lumbar_extension", "Trunk", "Lumbar Extension", "leaning trunk backward"),
+    AngleSpec("lumbar_bending", "Trunk", "Lumbar Bending", "bending trunk to the right", lateral=True),
+    AngleSpec("lumbar_rotation", "Trunk", "Lumbar Rotation", "twisting shoulders to the left", lateral=True),
+    *_arm("Right", "r"),
+    *_arm("Left", "l"),
+    AngleSpec("elbow_flexion_r", "Right Elbow", "Right Elbow Flexion", "bending elbow"),
+    AngleSpec("elbow_flexion_l", "Left Elbow", "Left Elbow Flexion", "bending elbow"),
+    AngleSpec("neck_flexion", "Neck", "Neck Flexion", "tilting head forward"),
+    AngleSpec("neck_lateral_bending", "Neck", "Neck Lateral Bending", "tilting head to the right", lateral=True),
+)
+"""The 26 angles in the numbering of spec/angles.md (column order of `compute_angles`)."""
+
+ANGLE_IDS: Final[tuple[str, ...]] = tuple(a.id for a in ANGLES)
+ANGLE_INDEX: Final[dict[str, int]] = {a: i for i, a in enumerate(ANGLE_IDS)}
+
+BODY_PARTS: Final[tuple[str, ...]] = (
+    "Pelvis",
+    "Right Hip",
+    "Left Hip",
+    "Right Knee",
+    "Left Knee",
+    "Right Ankle",
+    "Left Ankle",
+    "Trunk",
+    "Neck",
+    "Right Shoulder",
+    "Left Shoulder",
+    "Right Elbow",
+    "Left Elbow",
+)
+"""The 13 body-part headers in the fixed order of the SMD text (spec/angles.md)."""
+
+TEXT_ORDER: Final[tuple[int, ...]] = tuple(
+    i for part in BODY_PARTS for i, a in enumerate(ANGLES) if a.group == part
+)
+"""Column indices of `ANGLES` in the order the SMD text lists them (body part, then numbering)."""
+
+
+def mirror_angle_index() -> tuple[int, ...]:
+    """Permutation mapping each angle to its left/right twin (itself for midline angles)."""
+    out = []
+    for a in ANGLE_IDS:
+        twin = a[:-2] + ("_l" if a.endswith("_r") else "_r") if a.endswith(("_r", "_l")) else a
+        out.append(ANGLE_INDEX[twin])
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------------------------
+# Vector helpers (all (T, 3) → (T,) or (T, 3), float64)
+
+
+def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
+    return np.einsum("ti,ti->t", a, b)
+
+
+def _norm(v: FloatArray) -> FloatArray:
+    return np.sqrt(_dot(v, v))
+
+
+def _unit(v: FloatArray, what: str, source: str | None) -> FloatArray:
+    n = _norm(v)
+    bad = n < _EPS
+    if bad.any():
+        raise DegenerateSkeletonError(
+            f"{where(source)}{what} has zero length in {int(bad.sum())} frame(s) (first: frame "
+            f"{int(np.argmax(bad))}); the joints are collapsed, so the body frame is undefined."
+        )
+    return v / n[:, None]
+
+
+def _orthogonalize(v: FloatArray, axis_unit: FloatArray) -> FloatArray:
+    return v - _dot(v, axis_unit)[:, None] * axis_unit
+
+
+def _inclination_deg(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Angle between two vector series, degrees in [0, 180] (atan2 form: accurate near 0 and 180)."""
+    cross = np.linalg.norm(np.cross(a, b), axis=-1)
+    return np.degrees(np.arctan2(cross, _dot(a, b)))
+
+
+def _signed_angle_deg(a: FloatArray, b: FloatArray, axis: FloatArray) -> FloatArray:
+    """Signed angle from a to b about `axis` (right-hand rule), degrees in (−180, 180]."""
+    return np.degrees(np.arctan2(_dot(np.cross(a, b), axis), _dot(a, b)))
+
+
+@dataclass(frozen=True)
+class Frame:
+    """An orthonormal frame per time step: (T, 3) unit axes in world coordinates."""
+
+    forward: FloatArray
+    up: FloatArray
+    right: FloatArray
+
+    def express(self, v: FloatArray) -> FloatArray:
+        """World vectors (T, 3) → (T, 3) components (forward, up, right)."""
+        return np.stack([_dot(v, self.forward), _dot(v, self.up), _dot(v, self.right)], axis=-1)
+
+
+def body_frame(joints: FloatArray, source: str | None = None) -> Frame:
+    """Pelvis (body) frame per frame (spec/angles.md, "Frames").
+
+    Args:
+        joints: (T, 22, 3) float64, canonical SMPL-22, metres, Y up.
+
+    Raises:
+        DegenerateSkeletonError: coincident hips, or pelvis on the hip line.
+    """
+    right = _unit(joints[:, R_HIP] - joints[:, L_HIP], "the hip line (left_hip→right_hip)", source)
+    mid_hips = 0.5 * (joints[:, R_HIP] + joints[:, L_HIP])
+    up = _unit(_orthogonalize(joints[:, PELVIS] - mid_hips, right), "the pelvis up axis", source)
+    return Frame(np.cross(up, right), up, right)
+
+
+def thorax_frame(joints: FloatArray, source: str | None = None) -> Frame:
+    """Thorax frame per frame: up along the trunk (pelvis→neck), right along the shoulder line.
+
+    This is the body frame carried through the lumbar extension, bending and rotation
+    (spec/angles.md, "Frames"), built directly from the trunk axis and the shoulder line.
+    """
+    up = _unit(joints[:, NECK] - joints[:, PELVIS], "the trunk (pelvis→neck)", source)
+    right = _unit(
+        _orthogonalize(joints[:, R_SHOULDER] - joints[:, L_SHOULDER], up), "the shoulder line", source
+    )
+    return Frame(np.cross(up, right), up, right)
+
+
+def sagittal_angle_deg(v: FloatArray) -> FloatArray:
+    """atan2(v_forward, −v_up) of frame components (T, 3): 0 = pointing down, +90 = forward.
+
+    Wrapped to (−90, 270] so that raising a limb overhead reads ~180 without flipping sign.
+    """
+    a = np.degrees(np.arctan2(v[:, 0], -v[:, 1]))
+    return np.where(a <= -90.0, a + 360.0, a)
+
+
+def frontal_angle_deg(v: FloatArray) -> FloatArray:
+    """asin(v_right / |v|) of frame components (T, 3): + toward the subject's right."""
+    n = np.maximum(_norm(v), _EPS)
+    return np.degrees(np.arcsin(np.clip(v[:, 2] / n, -1.0, 1.0)))
+
+
+def _forward_fill(values: FloatArray, valid: NDArray[np.bool_]) -> FloatArray:
+    """Replace invalid entries by the last valid value (0 before the first valid one)."""
+    idx = np.where(valid, np.arange(values.shape[0]), -1)
+    np.maximum.accumulate(idx, out=idx)
+    return np.where(idx >= 0, values[np.maximum(idx, 0)], 0.0)
+
+
+def _axial_rotation_deg(
+    proximal: FloatArray, distal: FloatArray, reference: FloatArray, flexion_deg: FloatArray
+) -> FloatArray:
+    """Rotation of a limb about its own axis, from the plane of its two segments.
+
+    The normal n = proximal × distal of the plane of the two segments is compared, about the proximal
+    axis, with `reference` (the normal in the neutral, unrotated pose). Where the distal joint is
+    nearly straight (flexion < ROTATION_MIN_FLEXION_DEG) the plane is undefined and the last
+    well-defined value is held (0 before any), as spec/angles.md #6/#19 allows.
+
+    Returns:
+        (T,) degrees: the signed angle from `reference` to n about the proximal axis.
+    """
+    axis = proximal / np.maximum(_norm(proximal), _EPS)[:, None]
+    n = np.cross(proximal, distal)
+    ref = _orthogonalize(reference, axis)
+    raw = _signed_angle_deg(ref, n, axis)
+    return _forward_fill(raw, flexion_deg > ROTATION_MIN_FLEXION_DEG)
+
+
+def heading_deg(joints: FloatArray, source: str | None = None) -> FloatArray:
+    """Yaw of the body (hip line) about world up relative to frame 0, unwrapped; + = turned left.
+
+    Args:
+        joints: (T, 22, 3) canonical joints (Y up).
+
+    Returns:
+        (T,) degrees, continuous over time (turns accumulate past ±180).
+    """
+    right = joints[:, R_HIP] - joints[:, L_HIP]
+    yaw = np.arctan2(right[:, 2], -right[:, 0])  # 0 when right = −X (facing +Z); + when turned left
+    yaw = np.unwrap(yaw)
+    return np.degrees(yaw - yaw[0])
+
+
+def compute_angles(joints: FloatArray, source: str | None = None) -> FloatArray:
+    """All 26 SMD angles per frame.
+
+    Args:
+        joints: (T, 22, 3) float64, canonical SMPL-22 (metres, Y up, facing +Z in frame 0).
+        source: name used in error messages.
+
+    Returns:
+        (T, 26) float64 degrees, columns in the order of `ANGLES` (spec/angles.md numbering).
+
+    Raises:
+        DegenerateSkeletonError: a frame in which a body/thorax axis or limb has zero length.
+
+    Source: spec/angles.md, table and "Frames".
+    """
+    j = np.asarray(joints, dtype=np.float64)
+    T = j.shape[0]
+    out = np.empty((T, len(ANGLES)), dtype=np.float64)
+    col = ANGLE_INDEX
+    body = body_frame(j, source)
+    thorax = thorax_frame(j, source)
+    world_up = np.broadcast_to(np.array([0.0, 1.0, 0.0]), (T, 3))
+
+    # Pelvis: heading, then tilt/list of the pelvis up axis in the heading-aligned frame.
+    yaw = np.radians(heading_deg(j, source))
+    right0 = j[0, R_HIP] - j[0, L_HIP]
+    yaw_abs = yaw + np.arctan2(right0[2], -right0[0])
+    fwd_h = np.stack([np.sin(yaw_abs), np.zeros(T), np.cos(yaw_abs)], axis=-1)
+    right_h = np.cross(fwd_h, world_up)
+    u = body.up
+    out[:, col["pelvis_rotation"]] = np.degrees(yaw)
+    out[:, col["pelvis_tilt"]] = np.degrees(np.arctan2(-_dot(u, fwd_h), u[:, 1]))
+    out[:, col["pelvis_list"]] = np.degrees(np.arctan2(_dot(u, right_h), u[:, 1]))
+
+    # Legs, in the body frame.
+    for s, hip, knee, ankle, foot, sign in (
+        ("r", R_HIP, R_KNEE, R_ANKLE, R_FOOT, -1.0),
+        ("l", L_HIP, L_KNEE, L_ANKLE, L_FOOT, 1.0),
+    ):
+        thigh = j[:, knee] - j[:, hip]
+        shank = j[:, ankle] - j[:, knee]
+        foot_v = j[:, foot] - j[:, ankle]
+        tb = body.express(thigh)
+        knee_flex = _inclination_deg(thigh, shank)
+        out[:, col[f"hip_flexion_{s}"]] = sagittal_angle_deg(tb)
+        out[:, col[f"hip_adduction_{s}"]] = sign * frontal_angle_deg(tb)
+        out[:, col[f"knee_flexion_{s}"]] = knee_flex
+        out[:, col[f"ankle_dorsiflexion_{s}"]] = _inclination_deg(shank, foot_v) - 90.0
+        rot = _axial_rotation_deg(thigh, shank, -body.right, knee_flex)
+        out[:, col[f"hip_rotation_{s}"]] = sign * rot
+
+    # Trunk, in the body frame.
+    trunk = j[:, NECK] - j[:, PELVIS]
+    tr = body.express(trunk)
+    out[:, col["lumbar_extension"]] = np.degrees(np.arctan2(-tr[:, 0], tr[:, 1]))
+    out[:, col["lumbar_bending"]] = frontal_angle_deg(tr)
+    trunk_u = trunk / np.maximum(_norm(trunk), _EPS)[:, None]
+    out[:, col["lumbar_rotation"]] = _signed_angle_deg(
+        _orthogonalize(body.right, trunk_u), _orthogonalize(j[:, R_SHOULDER] - j[:, L_SHOULDER], trunk_u), trunk_u
+    )
+
+    # Arms, in the thorax frame.
+    for s, sh, el, wr, sign in (("r", R_SHOULDER, R_ELBOW, R_WRIST, -1.0), ("l", L_SHOULDER, L_ELBOW, L_WRIST, 1.0)):
+        upper = j[:, el] - j[:, sh]
+        fore = j[:, wr] - j[:, el]
+        ua = thorax.express(upper)
+        elbow_flex = _inclination_deg(upper, fore)
+        out[:, col[f"shoulder_flexion_{s}"]] = sagittal_angle_deg(ua)
+        out[:, col[f"shoulder_adduction_{s}"]] = sign * frontal_angle_deg(ua)
+        out[:, col[f"elbow_flexion_{s}"]] = elbow_flex
+        out[:, col[f"shoulder_rotation_{s}"]] = sign * _axial_rotation_deg(upper, fore, thorax.right, elbow_flex)
+
+    # Neck, in the thorax frame.
+    hv = thorax.express(j[:, HEAD] - j[:, NECK])
+    out[:, col["neck_flexion"]] = np.degrees(np.arctan2(hv[:, 0], hv[:, 1]))
+    out[:, col["neck_lateral_bending"]] = frontal_angle_deg(hv)
+    return out

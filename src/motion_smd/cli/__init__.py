@@ -1,0 +1,35 @@
+"""The `smd` command (typer). Each sub-module registers its commands through `register(app)`.
+
+Sub-modules: `describe` (describe, demo, formats), `data` (dataset commands), `llm` (train, eval, ask),
+`viz` (plot, render, report). Heavy libraries are imported inside the commands, never at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="smd",
+    help="Structured Motion Description: turn motion into text any LLM can read.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_SUBMODULES = ("describe", "data", "llm", "viz")
+
+for _name in _SUBMODULES:
+    try:
+        _mod = importlib.import_module(f"motion_smd.cli.{_name}")
+    except ModuleNotFoundError as _exc:  # a sub-module not written yet
+        if _exc.name != f"motion_smd.cli.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+def main() -> None:
+    """Entry point of the `smd` console script."""
+    app()

@@ -1,0 +1,144 @@
+"""Motion readers, one per format, chosen by file suffix or an explicit format name.
+
+Readers are registered in a table keyed by format name (DESIGN.md: "Keep readers pluggable").
+Each reader takes a path and `ReadOptions` and returns a canonical `Motion`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from motion_smd.errors import MotionFormatError
+from motion_smd.motion import Motion
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Options shared by the readers.
+
+    Attributes:
+        fps: frame rate of the file when the file does not store one (HumanML3D `.npy`: 20; BABEL: 30).
+            None = the format's default.
+        up: up axis of the stored positions ("y" or "z"); None = the format's default.
+        target_fps: resample to this rate after reading (None = keep the native rate).
+        unit: length unit of the file ("m", "cm", "mm") or None to detect from body size.
+        skip_frames: number of leading frames to drop (e.g. CMU's added T-pose frame 0).
+        rig: name of a built-in rig mapping, or None to detect.
+        mapping: path of a user mapping file (JSON/YAML), overriding `rig`.
+        canonicalize: bring the motion to the canonical HumanML3D frame (DESIGN.md).
+    """
+
+    fps: float | None = None
+    up: Literal["y", "z"] | None = None
+    target_fps: float | None = None
+    unit: Literal["m", "cm", "mm"] | None = None
+    skip_frames: int = 0
+    rig: str | None = None
+    mapping: str | None = None
+    canonicalize: bool = True
+
+
+Reader = Callable[[Path, ReadOptions], Motion]
+
+
+@dataclass(frozen=True)
+class ReaderSpec:
+    """A registered reader: its format name, the suffixes it claims, and the function."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    read: Reader
+    description: str
+
+
+_READERS: dict[str, ReaderSpec] = {}
+
+
+def register_reader(name: str, suffixes: tuple[str, ...], read: Reader, description: str) -> None:
+    """Register `read` as the reader of format `name` for files ending in one of `suffixes`."""
+    _READERS[name] = ReaderSpec(name, tuple(s.lower() for s in suffixes), read, description)
+
+
+def formats() -> dict[str, ReaderSpec]:
+    """The registered readers by format name (a copy)."""
+    _ensure_builtin()
+    return dict(_READERS)
+
+
+def detect_format(path: Path) -> str:
+    """Format name for `path` from its suffix.
+
+    Raises:
+        MotionFormatError: no reader claims the suffix (the message lists the supported formats).
+    """
+    _ensure_builtin()
+    name = path.name.lower()
+    for spec in _READERS.values():
+        if any(name.endswith(s) for s in spec.suffixes):
+            return spec.name
+    raise MotionFormatError(
+        f"{path}: unknown motion format '{path.suffix or path.name}'. Supported: {supported_formats_text()}. "
+        "Pass --format NAME to choose a reader explicitly."
+    )
+
+
+def supported_formats_text() -> str:
+    """One line listing the format names and suffixes."""
+    _ensure_builtin()
+    return "; ".join(f"{s.name} ({', '.join(s.suffixes)})" for s in _READERS.values())
+
+
+def postprocess(motion: Motion, options: ReadOptions) -> Motion:
+    """Apply the shared steps after a reader: canonicalise, then resample to `target_fps`."""
+    if options.canonicalize:
+        motion = motion.canonicalize()
+    if options.target_fps is not None:
+        motion = motion.resample(options.target_fps)
+    return motion
+
+
+def load_motion(path: str | Path, format: str | None = None, options: ReadOptions | None = None) -> Motion:
+    """Read a motion file into a canonical `Motion`.
+
+    Args:
+        path: the file.
+        format: a registered format name; None = detect from the suffix.
+        options: reader options (defaults: format defaults, canonicalised).
+
+    Raises:
+        MotionFormatError: missing file, unknown format or unreadable content.
+        MotionValueError: bad values (see `motion_smd.motion.validate_joints`).
+    """
+    _ensure_builtin()
+    p = Path(path)
+    if not p.exists():
+        raise MotionFormatError(f"{p}: no such file.")
+    if p.is_dir():
+        raise MotionFormatError(f"{p}: is a directory; pass motion files (or use `smd describe DIR`).")
+    name = format or detect_format(p)
+    if name not in _READERS:
+        raise MotionFormatError(f"{p}: unknown format '{name}'. Supported: {supported_formats_text()}.")
+    return _READERS[name].read(p, options or ReadOptions())
+
+
+_builtin_loaded = False
+
+
+def _ensure_builtin() -> None:
+    global _builtin_loaded
+    if _builtin_loaded:
+        return
+    _builtin_loaded = True
+    from motion_smd.io import npy  # noqa: F401  (registers itself)
+
+    try:  # readers added by later modules register on import; absent ones are skipped
+        from motion_smd.io import bvh  # noqa: F401
+    except ImportError:
+        pass
+    try:
+        from motion_smd.io import humanml3d_vecs  # noqa: F401
+    except ImportError:
+        pass
