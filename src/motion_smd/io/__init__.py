@@ -25,7 +25,8 @@ class ReadOptions:
         up: up axis of the stored positions ("y" or "z"); None = the format's default.
         target_fps: resample to this rate after reading (None = keep the native rate).
         unit: length unit of the file ("m", "cm", "mm") or None to detect from body size.
-        skip_frames: number of leading frames to drop (e.g. CMU's added T-pose frame 0).
+        skip_frames: number of leading frames to drop (e.g. CMU's added T-pose frame 0); None = the
+            format's or rig's default (0 except the CMU CC_Base rig, which drops its T-pose frame 0).
         rig: name of a built-in rig mapping, or None to detect.
         mapping: path of a user mapping file (JSON/YAML), overriding `rig`.
         canonicalize: bring the motion to the canonical HumanML3D frame (DESIGN.md).
@@ -35,7 +36,7 @@ class ReadOptions:
     up: Literal["y", "z"] | None = None
     target_fps: float | None = None
     unit: Literal["m", "cm", "mm"] | None = None
-    skip_frames: int = 0
+    skip_frames: int | None = None
     rig: str | None = None
     mapping: str | None = None
     canonicalize: bool = True
