@@ -23,7 +23,7 @@ class SMDOptions:
         delta_heading_deg: hysteresis threshold of the heading channel, degrees (spec default 10).
         min_hold_s: shortest stretch reported as a hold, seconds (spec default 0.3).
         hold_tolerance: a hold stays within this distance of its turning point, as a fraction of the
-            channel's threshold (default 0.5: within δ/2).
+            channel's threshold (default 0.3: within 0.3·δ).
         smooth_s: standard deviation of the light Gaussian smoothing applied before segmentation,
             seconds (0 = none).
         cycles: collapse alternating similar rises/falls into "oscillates n cycles" lines.
@@ -39,7 +39,7 @@ class SMDOptions:
     delta_m: float = 0.05
     delta_heading_deg: float = 10.0
     min_hold_s: float = 0.3
-    hold_tolerance: float = 0.5
+    hold_tolerance: float = 0.3
     smooth_s: float = 0.05
     cycles: bool = True
     format_version: int = 1

@@ -1,0 +1,209 @@
+"""Batch description of many motion files: path expansion, parallel workers, streaming, atomic, resumable.
+
+I/O lives here (and in cli.py), not in the describer. Output records are written one per line to
+`<out>.partial` as they finish, so an interrupted run loses nothing and `resume=True` skips the ids
+already there; the final file replaces the partial one atomically (`os.replace`).
+"""
+
+from __future__ import annotations
+
+import glob as globmod
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from motion_smd.describer import describe
+from motion_smd.errors import MotionFormatError, MotionSMDError
+from motion_smd.io import ReadOptions, formats, load_motion
+from motion_smd.options import SMDOptions
+from motion_smd.render import render_smd
+
+OutputFormat = Literal["text", "json", "jsonl"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to describe and the options to use."""
+
+    path: str
+    motion_id: str
+    input_format: str | None
+    read_options: ReadOptions
+    smd_options: SMDOptions
+    with_description: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    """Outcome of one job: `text` (and `description` dict for JSONL) on success, `error` on failure."""
+
+    motion_id: str
+    path: str
+    text: str | None = None
+    description: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the file was described."""
+        return self.error is None
+
+    def record(self, variant: str) -> dict[str, Any]:
+        """The JSONL record: id, source path, SMD variant, SMD text, structured description."""
+        return {
+            "id": self.motion_id,
+            "source": self.path,
+            "variant": variant,
+            "smd": self.text,
+            "description": self.description,
+        }
+
+
+def expand_paths(inputs: Iterable[str]) -> list[Path]:
+    """Files named by `inputs`: files as given, directories searched recursively for supported suffixes,
+    glob patterns expanded. Sorted within each input for a stable order; duplicates removed.
+
+    Raises:
+        MotionFormatError: an input that matches nothing (the message names it).
+    """
+    suffixes = tuple(s for spec in formats().values() for s in spec.suffixes)
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*") if q.is_file() and q.name.lower().endswith(suffixes))
+        elif p.exists():
+            found = [p]
+        else:
+            found = sorted(Path(g) for g in globmod.glob(item, recursive=True) if Path(g).is_file())
+            if not found:
+                raise MotionFormatError(f"{item}: no such file, directory or matching glob.")
+        for q in found:
+            if q not in seen:
+                seen.add(q)
+                out.append(q)
+    return out
+
+
+def motion_ids(paths: list[Path]) -> list[str]:
+    """Ids for the paths: the file stem, or the path without suffix relative to the common parent when
+    stems collide (e.g. HumanML3D `new_joints/000021.npy` → "000021")."""
+    stems = [p.stem for p in paths]
+    if len(set(stems)) == len(stems):
+        return stems
+    common = Path(os.path.commonpath([str(p.resolve().parent) for p in paths])) if paths else Path()
+    return [str(p.resolve().with_suffix("").relative_to(common)) for p in paths]
+
+
+def run_job(job: Job) -> Result:
+    """Describe one file; any MotionSMDError (or unreadable file) becomes a failed Result."""
+    try:
+        motion = load_motion(job.path, job.input_format, job.read_options)
+        desc = describe(motion, job.smd_options)
+        text = render_smd(desc)
+        return Result(job.motion_id, job.path, text, desc.to_dict() if job.with_description else None)
+    except MotionSMDError as exc:
+        return Result(job.motion_id, job.path, error=str(exc))
+    except (OSError, ValueError) as exc:  # e.g. a permission error or a corrupt file a library rejected
+        return Result(job.motion_id, job.path, error=f"{job.path}: cannot be read ({type(exc).__name__}: {exc}).")
+
+
+def run_jobs(jobs: list[Job], n_jobs: int = 1, chunksize: int = 16) -> Iterator[Result]:
+    """Run jobs in order, in `n_jobs` worker processes (1 = in this process). Yields as they finish
+    (in input order), so callers can stream results to disk."""
+    if n_jobs <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield run_job(job)
+        return
+    with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+        yield from pool.map(run_job, jobs, chunksize=max(1, min(chunksize, len(jobs) // (4 * n_jobs) or 1)))
+
+
+def partial_path(out: Path) -> Path:
+    """Where results stream before the final atomic rename: `<out>.partial` (JSONL)."""
+    return out.with_name(out.name + ".partial")
+
+
+def done_ids(out: Path) -> set[str]:
+    """Ids already finished in `<out>.partial` (for resume). A truncated last line is ignored."""
+    part = partial_path(out)
+    ids: set[str] = set()
+    if not part.exists():
+        return ids
+    with part.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                ids.add(json.loads(line)["id"])
+            except (json.JSONDecodeError, KeyError):
+                continue
+    return ids
+
+
+def _truncate_incomplete_line(part: Path) -> None:
+    data = part.read_bytes()
+    if data and not data.endswith(b"\n"):
+        part.write_bytes(data[: data.rfind(b"\n") + 1])
+
+
+def write_results(
+    results: Iterable[Result],
+    out: Path,
+    output_format: OutputFormat,
+    variant: str,
+    resume: bool = False,
+    on_result: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Stream successful results to `<out>.partial` (one JSON record a line), then finalise `out`
+    atomically in the requested format. Returns the failed results (which are not written).
+
+    Output formats: "jsonl" = one record per line (`Result.record`); "json" = one object mapping motion
+    id → SMD text (the format the original SMD work ships); "text" = each SMD preceded by "# <id>".
+    """
+    part = partial_path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if resume and part.exists():
+        _truncate_incomplete_line(part)
+        mode = "a"
+    else:
+        mode = "w"
+    failures: list[Result] = []
+    with part.open(mode, encoding="utf-8") as fh:
+        for res in results:
+            if on_result is not None:
+                on_result(res)
+            if not res.ok:
+                failures.append(res)
+                continue
+            fh.write(json.dumps(res.record(variant), ensure_ascii=False, sort_keys=True) + "\n")
+            fh.flush()
+    finalize(out, output_format)
+    return failures
+
+
+def finalize(out: Path, output_format: OutputFormat) -> None:
+    """Turn `<out>.partial` into `out` in the chosen format, atomically (temp file + os.replace)."""
+    part = partial_path(out)
+    if output_format == "jsonl":
+        os.replace(part, out)
+        return
+    tmp = out.with_name(out.name + ".tmp")
+    with part.open(encoding="utf-8") as src, tmp.open("w", encoding="utf-8") as dst:
+        if output_format == "json":
+            dst.write("{")
+            first = True
+            for line in src:
+                rec = json.loads(line)
+                dst.write(("\n" if first else ",\n") + json.dumps(rec["id"]) + ": " + json.dumps(rec["smd"]))
+                first = False
+            dst.write("\n}\n")
+        else:
+            for line in src:
+                rec = json.loads(line)
+                dst.write(f"# {rec['id']}\n{rec['smd']}\n\n")
+    os.replace(tmp, out)
+    part.unlink()

@@ -1,0 +1,166 @@
+"""`smd describe`, `smd demo` and `smd formats`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal, cast
+
+import typer
+
+from motion_smd.errors import ConfigError, MotionSMDError
+
+OUTPUT_FORMATS = ("text", "json", "jsonl")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one clear error line to stderr (no traceback) and return the Exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _split_formats(values: list[str]) -> tuple[str, str | None]:
+    """`--format` takes output formats (text|json|jsonl) and input formats (npy|bvh|…) alike."""
+    from motion_smd.io import formats
+
+    readers = formats()
+    output, input_format = "text", None
+    for v in values:
+        if v in OUTPUT_FORMATS:
+            output = v
+        elif v in readers:
+            input_format = v
+        else:
+            raise ConfigError(
+                f"--format {v!r} is neither an output format ({', '.join(OUTPUT_FORMATS)}) nor an input "
+                f"format ({', '.join(readers)})."
+            )
+    return output, input_format
+
+
+def register(app: typer.Typer) -> None:
+    """Add describe, demo and formats to the `smd` app."""
+
+    @app.command()
+    def describe(
+        paths: Annotated[list[str], typer.Argument(help="Motion files, directories or glob patterns.")],
+        top_k: Annotated[int | None, typer.Option("--top-k", help="Keep the K angles with the largest range.")] = None,
+        no_trajectory: Annotated[bool, typer.Option("--no-trajectory", help="Omit the trajectory sections.")] = False,
+        delta: Annotated[float, typer.Option("--delta", help="Segmentation threshold δ, degrees.")] = 5.0,
+        fmt: Annotated[
+            list[str],
+            typer.Option(
+                "--format",
+                help="Output format text|json|jsonl, and/or an input format to override suffix detection "
+                "(see `smd formats`). May be given twice.",
+            ),
+        ] = [],  # noqa: B006 (typer needs a literal default)
+        out: Annotated[Path | None, typer.Option("-o", "--out", help="Write to this file (atomic).")] = None,
+        jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+        fps: Annotated[
+            float | None,
+            typer.Option(help="Frame rate of files that store none (.npy: default 20); for BVH: resample to it."),
+        ] = None,
+        up: Annotated[str | None, typer.Option(help="Up axis of the stored joints: y (default) or z (BABEL).")] = None,
+        unit: Annotated[str | None, typer.Option(help="Length unit m|cm|mm (default: detect).")] = None,
+        resample: Annotated[float | None, typer.Option(help="Resample every motion to this fps.")] = None,
+        skip_frames: Annotated[int, typer.Option("--skip-frames", min=0, help="Drop leading frames.")] = 0,
+        rig: Annotated[str | None, typer.Option(help="Built-in rig mapping for BVH (default: detect).")] = None,
+        mapping: Annotated[str | None, typer.Option(help="Rig mapping file (JSON/YAML).")] = None,
+        resume: Annotated[bool, typer.Option(help="Skip ids already in OUT's .partial file.")] = False,
+    ) -> None:
+        """Describe motion files as Structured Motion Description text."""
+        from rich.progress import Progress
+
+        from motion_smd.batch import Job, expand_paths, motion_ids, run_jobs, write_results
+        from motion_smd.io import ReadOptions
+        from motion_smd.options import SMDOptions
+
+        try:
+            output_format, input_format = _split_formats(fmt)
+            if up not in (None, "y", "z"):
+                raise ConfigError(f"--up must be y or z, got {up!r}.")
+            if unit not in (None, "m", "cm", "mm"):
+                raise ConfigError(f"--unit must be m, cm or mm, got {unit!r}.")
+            read_opts = ReadOptions(
+                fps=fps,
+                up=cast(Literal["y", "z"] | None, up),
+                target_fps=resample,
+                unit=cast(Literal["m", "cm", "mm"] | None, unit),
+                skip_frames=skip_frames,
+                rig=rig,
+                mapping=mapping,
+            )
+            smd_opts = SMDOptions(delta_deg=delta, top_k=top_k, trajectory=not no_trajectory)
+            files = expand_paths(paths)
+        except MotionSMDError as exc:
+            raise fail(str(exc)) from None
+        if not files:
+            raise fail("no motion files found in the given paths.")
+        ids = motion_ids(files)
+        with_desc = output_format == "jsonl"
+        jobs_list = [Job(str(p), i, input_format, read_opts, smd_opts, with_desc) for p, i in zip(files, ids)]
+        failures = []
+        if out is None:
+            for res in run_jobs(jobs_list, jobs):
+                if not res.ok:
+                    failures.append(res)
+                    typer.echo(f"error: {res.error}", err=True)
+                    continue
+                if output_format == "text":
+                    typer.echo(res.text if len(files) == 1 else f"# {res.motion_id}\n{res.text}\n")
+                else:
+                    rec: Any = res.record(smd_opts.variant) if output_format == "jsonl" else {res.motion_id: res.text}
+                    typer.echo(json.dumps(rec, ensure_ascii=False, sort_keys=True))
+        else:
+            from motion_smd.batch import done_ids
+
+            skip = done_ids(out) if resume else set()
+            todo = [j for j in jobs_list if j.motion_id not in skip]
+            with Progress(transient=True, disable=len(todo) < 2) as progress:
+                task = progress.add_task("describing", total=len(todo))
+                failures = write_results(
+                    run_jobs(todo, jobs),
+                    out,
+                    cast(Literal["text", "json", "jsonl"], output_format),
+                    smd_opts.variant,
+                    resume=resume,
+                    on_result=lambda _r: progress.advance(task),
+                )
+            for res in failures:
+                typer.echo(f"error: {res.error}", err=True)
+            typer.echo(f"described {len(todo) - len(failures)} of {len(todo)} motions → {out}", err=True)
+        if failures:
+            typer.echo(f"{len(failures)} of {len(jobs_list)} files failed (listed above).", err=True)
+            raise typer.Exit(1)
+
+    @app.command()
+    def demo(
+        name: Annotated[str, typer.Argument(help="Bundled synthetic motion.")] = "squat",
+        top_k: Annotated[int | None, typer.Option("--top-k")] = None,
+        no_trajectory: Annotated[bool, typer.Option("--no-trajectory")] = False,
+        save: Annotated[Path | None, typer.Option(help="Also save the joints as a HumanML3D .npy file.")] = None,
+    ) -> None:
+        """Print the SMD of a bundled synthetic motion (squat, walk, turn-left, right-arm-raise, …)."""
+        import numpy as np
+
+        from motion_smd import smd_text
+        from motion_smd.options import SMDOptions
+        from motion_smd.synthetic import DEMOS
+
+        if name not in DEMOS:
+            raise fail(f"unknown demo {name!r}; choose one of: {', '.join(DEMOS)}.")
+        motion = DEMOS[name]()
+        if save is not None:
+            np.save(save, motion.joints.astype(np.float32))
+        typer.echo(smd_text(motion, SMDOptions(top_k=top_k, trajectory=not no_trajectory)))
+
+    @app.command("formats")
+    def list_formats() -> None:
+        """List the supported input formats."""
+        from motion_smd.io import formats
+
+        for spec in formats().values():
+            typer.echo(f"{spec.name:16} {', '.join(spec.suffixes):12} {spec.description}")
+
+    del describe, demo, list_formats
