@@ -64,7 +64,9 @@ def register(app: typer.Typer) -> None:
         up: Annotated[str | None, typer.Option(help="Up axis of the stored joints: y (default) or z (BABEL).")] = None,
         unit: Annotated[str | None, typer.Option(help="Length unit m|cm|mm (default: detect).")] = None,
         resample: Annotated[float | None, typer.Option(help="Resample every motion to this fps.")] = None,
-        skip_frames: Annotated[int, typer.Option("--skip-frames", min=0, help="Drop leading frames.")] = 0,
+        skip_frames: Annotated[
+            int | None, typer.Option("--skip-frames", min=0, help="Drop leading frames (default: rig default).")
+        ] = None,
         rig: Annotated[str | None, typer.Option(help="Built-in rig mapping for BVH (default: detect).")] = None,
         mapping: Annotated[str | None, typer.Option(help="Rig mapping file (JSON/YAML).")] = None,
         resume: Annotated[bool, typer.Option(help="Skip ids already in OUT's .partial file.")] = False,
