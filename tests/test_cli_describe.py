@@ -1,0 +1,125 @@
+"""`smd describe` / `smd demo`: batches, failures, output formats, atomic + resumable output, real clips."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from motion_smd import synthetic
+from motion_smd.cli import app
+
+runner = CliRunner()
+
+
+def smd(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real console entry point in a subprocess (what a user runs)."""
+    return subprocess.run([sys.executable, "-m", "motion_smd.cli", *args], capture_output=True, text=True)
+
+
+@pytest.fixture()
+def batch_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "motions"
+    d.mkdir()
+    np.save(d / "walk.npy", synthetic.walk_forward().joints.astype(np.float32))
+    np.save(d / "squat.npy", synthetic.squats().joints.astype(np.float32))
+    bad = synthetic.squats().joints.copy()
+    bad[:] = np.nan
+    np.save(d / "nan.npy", bad)
+    np.save(d / "joints21.npy", np.zeros((30, 21, 3), np.float32))
+    (d / "empty.npy").write_bytes(b"")
+    return d
+
+
+def test_batch_failures_are_reported_and_the_rest_succeed(batch_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    res = smd("describe", str(batch_dir), "--format", "jsonl", "-o", str(out), "--jobs", "2")
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr
+    for name, problem in (("nan.npy", "NaN"), ("joints21.npy", r"shape \(30, 21, 3\)"), ("empty.npy", "empty")):
+        assert re.search(rf"{re.escape(str(batch_dir / name))}: .*{problem}", res.stderr), res.stderr
+    recs = [json.loads(ln) for ln in out.read_text().splitlines()]
+    assert sorted(r["id"] for r in recs) == ["squat", "walk"]
+    assert all(r["smd"].startswith("Motion: ") and r["description"]["n_frames"] > 0 for r in recs)
+    assert not out.with_name("out.jsonl.partial").exists()
+
+
+def test_json_maps_id_to_text_and_matches_text_output(batch_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "smd.json"
+    files = [str(batch_dir / "walk.npy"), str(batch_dir / "squat.npy")]
+    res = runner.invoke(app, ["describe", *files, "--format", "json", "-o", str(out), "--top-k", "3"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    assert set(data) == {"walk", "squat"}
+    single = runner.invoke(app, ["describe", files[0], "--top-k", "3"])
+    assert single.output.rstrip("\n") == data["walk"]
+
+
+def test_resume_skips_finished_ids(batch_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    part = out.with_name("r.jsonl.partial")
+    rec = {"id": "walk", "smd": "KEEP-ME", "source": "x", "variant": "all-26", "description": None}
+    part.write_text(json.dumps(rec) + "\n" + '{"id": "squ')  # interrupted mid-line
+    files = [str(batch_dir / "walk.npy"), str(batch_dir / "squat.npy")]
+    res = runner.invoke(app, ["describe", *files, "--format", "jsonl", "-o", str(out), "--resume"])
+    assert res.exit_code == 0, res.output
+    recs = [json.loads(ln) for ln in out.read_text().splitlines()]
+    assert [r["id"] for r in recs] == ["walk", "squat"]
+    assert recs[0]["smd"] == "KEEP-ME"  # not recomputed
+
+
+def test_bad_options_give_one_line_errors(batch_dir: Path) -> None:
+    res = smd("describe", str(batch_dir / "walk.npy"), "--format", "xml")
+    assert res.returncode == 2 and "error: --format 'xml'" in res.stderr and "Traceback" not in res.stderr
+    res = smd("describe", str(batch_dir / "nope*.npy"))
+    assert res.returncode == 2 and "no such file" in res.stderr
+    res = smd("demo", "moonwalk")
+    assert res.returncode == 2 and "unknown demo" in res.stderr
+
+
+def test_demo_prints_smd() -> None:
+    res = runner.invoke(app, ["demo", "squat"])
+    assert res.exit_code == 0
+    assert res.output.startswith("Motion: 11.0s (220 frames at 20 FPS)")
+    assert "oscillates 5 cycles" in res.output
+
+
+def test_z_up_30fps_babel_style(tmp_path: Path) -> None:
+    j = synthetic.walk_forward().joints
+    z_up = np.stack([-j[..., 0], j[..., 2], j[..., 1]], axis=-1)
+    p = tmp_path / "babel.npy"
+    np.save(p, z_up)
+    res = runner.invoke(app, ["describe", str(p), "--up", "z", "--fps", "30"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith(f"Motion: {len(j) / 30:.1f}s ({len(j)} frames at 30 FPS)")
+
+
+def test_real_clips_as_humanml3d_npy(smd_data_dir: Path, tmp_path: Path) -> None:
+    """Real Bandai-Namco mocap written as HumanML3D new_joints (20 fps, Y up, metres) and described."""
+    from motion_smd.io import load_motion
+
+    clips = sorted((smd_data_dir / "bandai_namco").rglob("*.bvh"))[:12:3]
+    if not clips:
+        pytest.skip("no Bandai-Namco BVH clips in the data folder")
+    for c in clips:
+        m = load_motion(c).resample(20)
+        np.save(tmp_path / f"{c.stem}.npy", m.joints.astype(np.float32))
+    res = runner.invoke(app, ["describe", str(tmp_path), "--format", "json", "-o", str(tmp_path / "o.json")])
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "o.json").read_text())
+    assert len(data) == len(clips)
+    for stem, text in data.items():
+        n = np.load(tmp_path / f"{stem}.npy").shape[0]
+        assert text.splitlines()[0].endswith(f"({n} frames at 20 FPS)")
+        assert "Global Trajectory:" in text and "Forward Position" in text
+        assert len(re.findall(r"^\[.*\]$", text, flags=re.M)) == 13
+        assert len(re.findall(r"^[A-Z][A-Za-z ]+ \(.*\):$", text, flags=re.M)) == 26
+        top3 = runner.invoke(app, ["describe", str(tmp_path / f"{stem}.npy"), "--top-k", "3"]).output
+        assert len(re.findall(r"^[A-Z][A-Za-z ]+ \(.*\):$", top3, flags=re.M)) == 3
+        assert len(text) >= 3 * len(top3)

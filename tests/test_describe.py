@@ -1,0 +1,146 @@
+"""describe() + render_smd() on synthetic motions with known ground truth, variants and determinism."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from motion_smd import SMDOptions, describe, render_smd, smd_text, synthetic
+from motion_smd.angles import BODY_PARTS
+from motion_smd.errors import ConfigError
+
+
+def block(text: str, header: str) -> list[str]:
+    """The segment lines under a channel header line that starts with `header`."""
+    lines = text.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith(header))
+    out = []
+    for ln in lines[start + 1 :]:
+        if ln.endswith(":") or ln.startswith("[") or ln.startswith(("Height", "Forward", "Lateral", "Heading")):
+            break
+        out.append(ln)
+    return out
+
+
+def test_squat_knee_oscillates_five_cycles() -> None:
+    text = smd_text(synthetic.squats(n_reps=5))
+    for side in ("Right", "Left"):
+        lines = block(text, f"{side} Knee Flexion")
+        osc = [ln for ln in lines if ln.startswith("oscillates")]
+        assert len(osc) == 1, lines
+        assert osc[0].startswith("oscillates 5 cycles between")
+        lo, hi = map(int, re.findall(r"between (-?\d+)° and (-?\d+)°", osc[0])[0])
+        assert lo <= 5 and 90 <= hi <= 105
+
+
+@pytest.mark.parametrize("n_steps", [4, 6, 10])
+def test_walk_forward_distance(n_steps: int) -> None:
+    motion = synthetic.walk_forward(n_steps=n_steps, step_length_m=0.6)
+    text = smd_text(motion)
+    lines = block(text, "Forward Position")
+    ups = [ln for ln in lines if ln.startswith("increases")]
+    assert len(ups) == 1, lines
+    a, b = map(float, re.findall(r"(-?\d+\.\d+)m → (-?\d+\.\d+)m", ups[0])[0])
+    holds = [float(v) for ln in lines for v in re.findall(r"holds at (-?\d+\.\d+)m", ln)]
+    total = max([b, *holds]) - min([a, *holds])
+    assert total == pytest.approx(0.6 * n_steps, rel=0.10)
+    d = describe(motion)
+    assert d.summary.travels and d.summary.displacement_m == pytest.approx(0.6 * n_steps, rel=0.10)
+    assert "Heading (+ = turned left): static at 0° throughout" in text
+
+
+@pytest.mark.parametrize("angle", [90.0, -90.0, 180.0])
+def test_turn_heading(angle: float) -> None:
+    text = smd_text(synthetic.turn_in_place(angle))
+    way = "left" if angle > 0 else "right"
+    turns = [ln for ln in block(text, "Heading") if ln.startswith("turns")]
+    assert len(turns) == 1 and turns[0].startswith(f"turns {way} ")
+    amount = int(re.match(r"turns \w+ (\d+)°", turns[0]).group(1))  # type: ignore[union-attr]
+    assert amount == pytest.approx(abs(angle), abs=10)
+    hold_vals = [int(v) for v in re.findall(r"holds at (-?\d+)°", "\n".join(block(text, "Heading")))]
+    assert hold_vals[-1] == pytest.approx(angle, abs=2)
+
+
+def test_arm_raise_is_one_sided() -> None:
+    d = describe(synthetic.arm_raise("right", peak_deg=150))
+    assert d.angle("shoulder_flexion_r").range_value == pytest.approx(150, abs=3)
+    assert d.angle("shoulder_flexion_l").static
+    kinds = [s.kind for s in d.angle("shoulder_flexion_r").segments]
+    assert kinds == ["holds", "increases", "holds", "decreases", "holds"]
+
+
+def test_jumping_jacks_count() -> None:
+    d = describe(synthetic.jumping_jacks(n_reps=4))
+    for name in ("hip_adduction_r", "hip_adduction_l", "shoulder_flexion_r"):
+        osc = [s for s in d.angle(name).segments if s.kind == "oscillates"]
+        assert [s.cycles for s in osc] == [4], name
+
+
+def test_standing_is_static() -> None:
+    d = describe(synthetic.standing())
+    assert all(ch.static for ch in (*d.angles, *d.trajectory))
+    assert not d.summary.travels
+
+
+def test_full_text_structure() -> None:
+    motion = synthetic.walk_forward()
+    text = smd_text(motion)
+    lines = text.splitlines()
+    assert lines[0] == f"Motion: 4.3s ({motion.n_frames} frames at 20 FPS)"
+    assert lines[1].startswith("Trajectory: displacement ") and lines[2] == "Global Trajectory:"
+    headers = [ln[1:-1] for ln in lines if ln.startswith("[")]
+    assert headers == list(BODY_PARTS)
+    angle_lines = [ln for ln in lines if re.match(r"^[A-Z][A-Za-z ]+ \(.*\):$", ln)]
+    assert len(angle_lines) == 26
+
+
+def test_top_k_and_no_trajectory_variants() -> None:
+    motion = synthetic.squats()
+    full = smd_text(motion)
+    top3 = smd_text(motion, SMDOptions(top_k=3))
+    assert len([ln for ln in top3.splitlines() if re.match(r"^[A-Z][A-Za-z ]+ \(.*\):$", ln)]) == 3
+    assert len(full) >= 3 * len(top3)
+    d = describe(motion, SMDOptions(top_k=3))
+    kept = {c.id for c in d.selected_angles()}
+    ranges = sorted((c.range_value for c in d.angles), reverse=True)
+    assert all(d.angle(i).range_value >= ranges[2] - 1e-9 for i in kept)
+    no_traj = smd_text(motion, SMDOptions(trajectory=False))
+    assert "Trajectory" not in no_traj and no_traj.splitlines()[1] == "Joint Angles:"
+
+
+def test_delta_variant_changes_detail() -> None:
+    motion = synthetic.walk_forward()
+    fine = smd_text(motion, SMDOptions(delta_deg=3))
+    coarse = smd_text(motion, SMDOptions(delta_deg=15))
+    assert len(coarse) < len(fine)
+
+
+def test_options_validation() -> None:
+    with pytest.raises(ConfigError):
+        SMDOptions(top_k=0)
+    with pytest.raises(ConfigError):
+        SMDOptions(delta_deg=-1)
+    with pytest.raises(ConfigError):
+        SMDOptions(format_version=99)
+    assert SMDOptions(top_k=3, trajectory=False).variant == "top-3+no-trajectory"
+
+
+def test_description_is_json_serialisable() -> None:
+    d = describe(synthetic.squats(n_reps=2))
+    blob = json.dumps(d.to_dict(include_series=True))
+    back = json.loads(blob)
+    assert back["n_frames"] == d.n_frames and len(back["angles"]) == 26
+    assert len(back["angles"][0]["values"]) == d.n_frames
+
+
+def test_byte_identical_across_runs_and_processes() -> None:
+    motion = synthetic.jumping_jacks()
+    a = render_smd(describe(motion))
+    assert a == render_smd(describe(motion))
+    code = "from motion_smd import smd_text, synthetic; import sys; sys.stdout.write(smd_text(synthetic.jumping_jacks()))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == a
