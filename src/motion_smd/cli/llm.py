@@ -1,0 +1,258 @@
+"""`smd train`, `smd eval` and `smd ask`: the LLM layer on the command line.
+
+torch/transformers/peft are imported inside the commands only. Errors of the MotionSMDError family print as
+one line (file, problem, fix) without a traceback and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from motion_smd.errors import ConfigError, MotionSMDError
+
+TASK_HELP = "qa (multiple-choice question answering) or caption."
+MODEL_HELP = (
+    "Model directory, .gguf file or Hugging Face hub name (local cache); default: offline SmolLM2-135M."
+)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _task(task: str) -> Any:
+    if task not in ("qa", "caption"):
+        raise ConfigError(f"--task must be qa or caption, got {task!r}.")
+    return task
+
+
+def register(app: typer.Typer) -> None:
+    """Add train, eval and ask to the `smd` app."""
+
+    @app.command()
+    def train(
+        task: Annotated[str, typer.Option(help=TASK_HELP)] = "qa",
+        model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
+        train_path: Annotated[Path, typer.Option("--train", help="Training records (JSONL).")] = Path(
+            "train.jsonl"
+        ),
+        val: Annotated[
+            Path | None, typer.Option(help="Validation records (JSONL); picks the best adapter.")
+        ] = None,
+        out: Annotated[
+            Path, typer.Option(help="Output directory (checkpoints/, adapter/, train_log.jsonl).")
+        ] = Path("runs/smd"),
+        lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
+        epochs: Annotated[float, typer.Option(help="Epochs.")] = 5.0,
+        max_steps: Annotated[int, typer.Option(help="Stop after N optimizer steps (-1: by epochs).")] = -1,
+        effective_batch: Annotated[int, typer.Option(help="Examples per optimizer step (all devices).")] = 8,
+        batch_size: Annotated[int, typer.Option(help="Examples per device per forward pass.")] = 8,
+        max_length: Annotated[
+            int, typer.Option(help="Token budget of prompt + answer (SMD cut to fit).")
+        ] = 1024,
+        lora_r: Annotated[int, typer.Option(help="LoRA rank.")] = 16,
+        lora_alpha: Annotated[int, typer.Option(help="LoRA alpha.")] = 32,
+        lora_dropout: Annotated[float, typer.Option(help="LoRA dropout.")] = 0.05,
+        target_modules: Annotated[
+            str, typer.Option(help="all-linear or comma-separated module names.")
+        ] = "all-linear",
+        eval_steps: Annotated[
+            int | None, typer.Option(help="Validate/checkpoint every N steps (default: per epoch).")
+        ] = None,
+        metric: Annotated[str | None, typer.Option(help="answer_exact or loss (default: by task).")] = None,
+        train_limit: Annotated[int | None, typer.Option(help="Use the first N training records.")] = None,
+        val_limit: Annotated[int | None, typer.Option(help="Use the first N validation records.")] = None,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        device: Annotated[str | None, typer.Option(help="cpu or cuda (default: GPU when available).")] = None,
+        threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
+        resume: Annotated[bool, typer.Option(help="Resume from the last checkpoint in OUT.")] = True,
+    ) -> None:
+        """Fine-tune a LoRA adapter on SMD records (answer-only loss, the model's chat template)."""
+        try:
+            from motion_smd.llm.training import TrainConfig
+            from motion_smd.llm.training import train as run_train
+
+            cfg = TrainConfig(
+                task=_task(task),
+                train=str(train_path),
+                val=str(val) if val else None,
+                out=str(out),
+                model=model,
+                lr=lr,
+                epochs=epochs,
+                max_steps=max_steps,
+                effective_batch=effective_batch,
+                batch_size=batch_size,
+                max_length=max_length,
+                lora_r=lora_r,
+                lora_alpha=lora_alpha,
+                lora_dropout=lora_dropout,
+                target_modules=target_modules,
+                eval_steps=eval_steps,
+                metric=metric,
+                train_limit=train_limit,
+                val_limit=val_limit,
+                seed=seed,
+                device=device,
+                threads=threads,
+                resume=resume,
+            )
+            res = run_train(cfg)
+        except MotionSMDError as exc:
+            raise _fail(str(exc)) from None
+        best = "n/a" if res.best_metric is None else f"{res.best_metric:.4f}"
+        typer.echo(
+            f"adapter: {res.adapter_dir}  best {res.metric}: {best}  steps: {res.global_step}  "
+            f"wall: {res.wall_s:.0f}s  summary: {res.summary_path}"
+        )
+
+    @app.command(name="eval")
+    def eval_cmd(
+        task: Annotated[str, typer.Option(help=TASK_HELP)] = "qa",
+        model: Annotated[
+            str | None, typer.Option(help=MODEL_HELP + " With --base-url: the server's model name.")
+        ] = None,
+        adapter: Annotated[
+            Path | None, typer.Option(help="LoRA adapter directory (omit for zero-shot).")
+        ] = None,
+        records: Annotated[Path, typer.Option(help="Evaluation records (JSONL).")] = Path("test.jsonl"),
+        out: Annotated[Path, typer.Option(help="Output directory (predictions.jsonl, metrics.json).")] = Path(
+            "runs/eval"
+        ),
+        train_records: Annotated[
+            Path | None, typer.Option("--train-records", help="QA: records for the majority baseline.")
+        ] = None,
+        backend: Annotated[str, typer.Option(help="transformers, openai or vllm.")] = "transformers",
+        base_url: Annotated[
+            str | None,
+            typer.Option(help="OpenAI-compatible server URL (key from $SMD_API_KEY/$OPENAI_API_KEY)."),
+        ] = None,
+        batch_size: Annotated[int, typer.Option(help="Generation batch size (transformers).")] = 8,
+        max_new_tokens: Annotated[
+            int | None, typer.Option(help="Generation budget (default 24 QA, 64 caption).")
+        ] = None,
+        max_length: Annotated[
+            int | None, typer.Option(help="Prompt token budget (SMD cut to fit); default none.")
+        ] = None,
+        limit: Annotated[int | None, typer.Option(help="Evaluate the first N records.")] = None,
+        device: Annotated[str | None, typer.Option(help="cpu or cuda.")] = None,
+        threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
+    ) -> None:
+        """Evaluate a model (zero-shot, or with --adapter) on records: predictions, metrics, per type."""
+        try:
+            from motion_smd.llm.backends import make_backend
+            from motion_smd.llm.evaluate import evaluate
+            from motion_smd.llm.records import read_records
+
+            t = _task(task)
+            recs = read_records(records, t, limit)
+            train_recs = read_records(train_records, t) if (train_records and t == "qa") else None
+            if threads:
+                import torch
+
+                torch.set_num_threads(threads)
+            be = make_backend(backend, model, adapter, base_url, device, batch_size)
+            res = evaluate(
+                t, be, recs, out, max_new_tokens, max_length, train_recs, chunk=max(batch_size * 4, 8)
+            )
+        except MotionSMDError as exc:
+            raise _fail(str(exc)) from None
+        _print_eval(res, out)
+
+    @app.command()
+    def ask(
+        motion: Annotated[Path, typer.Argument(help="Motion file (any format `smd formats` lists).")],
+        question: Annotated[str, typer.Argument(help="The question.")],
+        options: Annotated[str | None, typer.Option(help="Answer options, separated by '|' or ','.")] = None,
+        model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
+        adapter: Annotated[Path | None, typer.Option(help="LoRA adapter directory.")] = None,
+        backend: Annotated[str, typer.Option(help="transformers, openai or vllm.")] = "transformers",
+        base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")] = None,
+        top_k: Annotated[
+            int | None, typer.Option("--top-k", help="SMD variant: keep the K most active angles.")
+        ] = None,
+        no_trajectory: Annotated[
+            bool, typer.Option("--no-trajectory", help="SMD variant: omit trajectory.")
+        ] = False,
+        delta: Annotated[float, typer.Option("--delta", help="SMD segmentation threshold, degrees.")] = 5.0,
+        fps: Annotated[float | None, typer.Option(help="Resample the motion to this fps first.")] = None,
+        max_new_tokens: Annotated[int, typer.Option(help="Generation budget.")] = 64,
+        max_length: Annotated[int | None, typer.Option(help="Prompt token budget (SMD cut to fit).")] = None,
+        show_prompt: Annotated[bool, typer.Option(help="Print the SMD prompt too.")] = False,
+        device: Annotated[str | None, typer.Option(help="cpu or cuda.")] = None,
+    ) -> None:
+        """Ask a question about one motion file (zero-shot, or with --adapter)."""
+        try:
+            from motion_smd import smd_text
+            from motion_smd.io import ReadOptions, load_motion
+            from motion_smd.llm.backends import make_backend
+            from motion_smd.llm.evaluate import predict
+            from motion_smd.options import SMDOptions
+
+            m = load_motion(motion, options=ReadOptions(target_fps=fps))
+            smd = smd_text(m, SMDOptions(top_k=top_k, trajectory=not no_trajectory, delta_deg=delta))
+            opts = [o.strip() for o in options.replace("|", ",").split(",") if o.strip()] if options else None
+            rec = {"id": str(motion), "task": "qa", "smd": smd, "question": question, "options": opts}
+            be = make_backend(backend, model, adapter, base_url, device, 1)
+            (answer,) = predict(be, [rec], max_new_tokens, max_length)
+            if show_prompt:
+                typer.echo(smd)
+            typer.echo(answer)
+            if opts:
+                from motion_smd.metrics.qa import extract_answer
+
+                ext = extract_answer(answer, opts)
+                typer.echo(f"option: {ext.answer if ext.answer is not None else '(unparseable)'}")
+        except MotionSMDError as exc:
+            raise _fail(str(exc)) from None
+
+
+def _print_eval(res: dict[str, Any], out: Path) -> None:
+    """Print the headline numbers of an evaluation with rich."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if res["task"] == "qa":
+        table = Table(title=f"{res['model']}: {res['n']} questions")
+        for col in ("group", "label", "correct", "total", "accuracy"):
+            table.add_column(col)
+        m = res["metrics"]
+        o = m["overall"]
+        table.add_row("overall", "all", str(o["correct"]), str(o["total"]), f"{o['accuracy']:.3f}")
+        for kind in ("per_query_type", "per_relation_type"):
+            for label, s in m[kind].items():
+                table.add_row(
+                    kind.removeprefix("per_"),
+                    label,
+                    str(s["correct"]),
+                    str(s["total"]),
+                    f"{s['accuracy']:.3f}",
+                )
+        b = res["baselines"]
+        table.add_row(
+            "baseline",
+            f"majority ({b['majority']['answer_prior_from']})",
+            str(b["majority"]["correct"]),
+            str(b["majority"]["total"]),
+            f"{b['majority']['accuracy']:.3f}",
+        )
+        table.add_row(
+            "baseline",
+            f"random (seed {b['random']['seed']})",
+            str(b["random"]["correct"]),
+            str(b["random"]["total"]),
+            f"{b['random']['accuracy']:.3f}",
+        )
+        console.print(table)
+        console.print(
+            f"unparseable: {m['extraction'].get('unparseable', 0)}  extraction: {json.dumps(m['extraction'])}"
+        )
+    else:
+        console.print(json.dumps(res["metrics"], indent=2))
+    console.print(f"wrote {out / 'predictions.jsonl'} and {out / 'metrics.json'} ({res['wall_s']:.0f}s)")

@@ -1,0 +1,258 @@
+"""Evaluation of a backend on SMD records: batched greedy predictions, metrics, per-type breakdown and
+the majority-answer / random baselines.
+
+Outputs in OUT: ``predictions.jsonl`` (one line per record: id, prediction, and for QA the extracted option
+and whether it is correct) and ``metrics.json``. An interrupted evaluation resumes: ids already in
+predictions.jsonl are not asked again.
+
+QA scoring is `motion_smd.metrics.qa.score_qa` (answer extractor exact → normalised → option letter →
+substring → fuzzy; unparseable answers count as wrong). Caption scoring is `motion_smd.metrics.captions`
+(BLEU@1/4, ROUGE-L, CIDEr, …) when that module and its extra are installed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from motion_smd.llm import LLMError
+from motion_smd.llm.backends import Backend
+from motion_smd.llm.prompts import PromptBuilder
+from motion_smd.llm.records import Record, Task, write_jsonl
+
+
+def predict(
+    backend: Backend,
+    records: Sequence[Record],
+    max_new_tokens: int = 32,
+    max_length: int | None = None,
+    chunk: int = 32,
+    on_chunk: Any = None,
+) -> list[str]:
+    """Greedy predictions of `backend` for each record, in record order.
+
+    Args:
+        backend: any `Backend`.
+        records: QA or caption records.
+        max_new_tokens: generation budget.
+        max_length: token budget of the prompt + answer; the SMD text is cut at line boundaries to fit
+            (needs a backend with a tokenizer; ignored otherwise).
+        chunk: records per `backend.generate` call (progress and incremental saving granularity).
+        on_chunk: optional callback `(start_index, predictions_of_chunk)` after each chunk.
+
+    Returns:
+        One stripped output string per record.
+    """
+    builder = PromptBuilder(backend.tokenizer, max_length=max_length, max_target_tokens=max_new_tokens)
+    preds: list[str] = []
+    for start in range(0, len(records), chunk):
+        part = records[start : start + chunk]
+        out = backend.generate([builder.messages(r) for r in part], max_new_tokens=max_new_tokens)
+        if len(out) != len(part):
+            raise LLMError(f"{backend.name}: returned {len(out)} outputs for {len(part)} prompts.")
+        preds.extend(out)
+        if on_chunk is not None:
+            on_chunk(start, out)
+    return preds
+
+
+def qa_metrics(records: Sequence[Record], predictions: Sequence[str]) -> dict[str, Any]:
+    """QA accuracy overall, per query type and per relation type, with extraction statistics.
+
+    Args:
+        records: QA records (options, answer, meta.query_type / meta.relation_type).
+        predictions: raw model outputs, aligned with `records`.
+
+    Returns:
+        `motion_smd.metrics.qa.QAReport.to_dict()` plus "per_item": {id: [extracted, correct]}.
+    """
+    from motion_smd.metrics.qa import QAItem, score_qa
+
+    items = [
+        QAItem(
+            id=str(r["id"]),
+            prediction=p,
+            options=tuple(str(o) for o in r["options"]),
+            answer=str(r["answer"]),
+            query_type=(r.get("meta") or {}).get("query_type"),
+            relation_type=(r.get("meta") or {}).get("relation_type"),
+        )
+        for r, p in zip(records, predictions, strict=True)
+    ]
+    report = score_qa(items)
+    d = report.to_dict()
+    d["per_item"] = {k: [a, ok] for k, (a, ok) in report.per_item.items()}
+    return d
+
+
+def qa_baselines(
+    test: Sequence[Record], train: Sequence[Record] | None = None, seed: int = 0
+) -> dict[str, Any]:
+    """Majority-answer and random baselines of multiple-choice QA.
+
+    Majority: every question is answered with the most frequent answer of `train` (of `test` when no
+    train records are given: an optimistic upper bound, labelled so) when it is among the question's
+    options, else with the option that is most frequent in `train` answers (first option on ties).
+    Random: a uniformly random option per question (Python `random.Random(seed)`), and its expected
+    accuracy mean(1 / n_options).
+
+    Returns:
+        {"majority": {"accuracy", "correct", "total", "answer_prior_from"},
+         "random": {"accuracy", "correct", "total", "seed", "expected_accuracy"}}.
+    """
+    prior = Counter(str(r["answer"]) for r in (train if train else test))
+    maj_correct = 0
+    for r in test:
+        opts = [str(o) for o in r["options"]]
+        guess = max(opts, key=lambda o: (prior.get(o, 0), -opts.index(o)))
+        maj_correct += int(guess == str(r["answer"]))
+    rng = random.Random(seed)
+    rnd_correct = sum(int(rng.choice([str(o) for o in r["options"]]) == str(r["answer"])) for r in test)
+    n = max(len(test), 1)
+    return {
+        "majority": {
+            "accuracy": maj_correct / n,
+            "correct": maj_correct,
+            "total": len(test),
+            "answer_prior_from": "train" if train else "test (optimistic)",
+        },
+        "random": {
+            "accuracy": rnd_correct / n,
+            "correct": rnd_correct,
+            "total": len(test),
+            "seed": seed,
+            "expected_accuracy": sum(1 / len(r["options"]) for r in test) / n,
+        },
+    }
+
+
+def caption_metrics(records: Sequence[Record], predictions: Sequence[str]) -> dict[str, Any]:
+    """Caption metrics through `motion_smd.metrics.captions` (multi-reference, whole set at once).
+
+    Returns:
+        The metrics dict of that module, or {"error": reason} when it (or its extra) is unavailable.
+    """
+    refs = {str(r["id"]): [str(x) for x in (r.get("references") or [r["target"]])] for r in records}
+    hyps = {str(r["id"]): p for r, p in zip(records, predictions, strict=True)}
+    try:
+        from motion_smd.metrics import captions
+    except ImportError as exc:
+        return {
+            "error": f"motion_smd.metrics.captions unavailable ({exc}); pip install 'motion-smd[metrics]'"
+        }
+    fn = getattr(captions, "caption_metrics", None) or getattr(captions, "score_captions", None)
+    if fn is None:
+        return {"error": "motion_smd.metrics.captions has no caption_metrics/score_captions function"}
+    try:
+        res = fn(refs, hyps)
+    except Exception as exc:  # metric back-ends (Java, models) may be missing
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return res.to_dict() if hasattr(res, "to_dict") else dict(res)
+
+
+def evaluate(
+    task: Task,
+    backend: Backend,
+    records: Sequence[Record],
+    out_dir: str | Path,
+    max_new_tokens: int | None = None,
+    max_length: int | None = None,
+    train_records: Sequence[Record] | None = None,
+    chunk: int = 32,
+    resume: bool = True,
+) -> dict[str, Any]:
+    """Predict every record, score, and write predictions.jsonl and metrics.json into `out_dir`.
+
+    Args:
+        task: "qa" or "caption".
+        backend: the model.
+        records: evaluation records.
+        out_dir: output directory.
+        max_new_tokens: None = 24 (QA) or 64 (caption).
+        max_length: prompt token budget (see `predict`).
+        train_records: QA only: records whose answer distribution defines the majority baseline.
+        chunk: records per generate call.
+        resume: reuse predictions already in OUT/predictions.jsonl (same ids).
+
+    Returns:
+        The metrics dict written to metrics.json: {"task", "model", "n", "wall_s", "metrics", "baselines"}.
+    """
+    t0 = time.time()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pred_path = out / "predictions.jsonl"
+    max_new = max_new_tokens or (24 if task == "qa" else 64)
+    done: dict[str, str] = {}
+    if resume and pred_path.is_file():
+        with open(pred_path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    d = json.loads(line)
+                    done[str(d["id"])] = str(d["prediction"])
+    todo = [r for r in records if str(r["id"]) not in done]
+    partial = out / "predictions.partial.jsonl"
+
+    def save_chunk(start: int, preds: list[str]) -> None:
+        with open(partial, "a", encoding="utf-8") as fh:
+            for r, p in zip(todo[start : start + len(preds)], preds, strict=True):
+                fh.write(json.dumps({"id": str(r["id"]), "prediction": p}, ensure_ascii=False) + "\n")
+
+    if partial.is_file() and resume:
+        with open(partial, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    d = json.loads(line)
+                    done[str(d["id"])] = str(d["prediction"])
+        todo = [r for r in records if str(r["id"]) not in done]
+    elif partial.is_file():
+        partial.unlink()
+    new = predict(backend, todo, max_new, max_length, chunk=chunk, on_chunk=save_chunk)
+    done.update({str(r["id"]): p for r, p in zip(todo, new, strict=True)})
+    preds = [done[str(r["id"])] for r in records]
+
+    result: dict[str, Any] = {
+        "task": task,
+        "model": backend.name,
+        "n": len(records),
+        "max_new_tokens": max_new,
+        "max_length": max_length,
+    }
+    rows: list[dict[str, Any]] = []
+    if task == "qa":
+        m = qa_metrics(records, preds)
+        per_item = m.pop("per_item")
+        result["metrics"] = m
+        result["accuracy"] = m["overall"]["accuracy"]
+        result["baselines"] = qa_baselines(records, train_records)
+        for r, p in zip(records, preds, strict=True):
+            ext, ok = per_item[str(r["id"])]
+            rows.append(
+                {
+                    "id": str(r["id"]),
+                    "prediction": p,
+                    "extracted": ext,
+                    "answer": r["answer"],
+                    "correct": ok,
+                    "query_type": (r.get("meta") or {}).get("query_type"),
+                    "relation_type": (r.get("meta") or {}).get("relation_type"),
+                }
+            )
+    else:
+        result["metrics"] = caption_metrics(records, preds)
+        rows = [
+            {"id": str(r["id"]), "prediction": p, "references": r.get("references")}
+            for r, p in zip(records, preds, strict=True)
+        ]
+    result["wall_s"] = time.time() - t0
+    write_jsonl(pred_path, rows)
+    if partial.is_file():
+        partial.unlink()
+    (out / "metrics.json").write_text(
+        json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False), encoding="utf-8"
+    )
+    return result

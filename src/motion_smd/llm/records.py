@@ -1,0 +1,107 @@
+"""Reading the JSONL training/evaluation records of the LLM layer.
+
+The records are written by `motion_smd.datasets.records` (one JSON object per line, keys sorted):
+``{"id", "task", "dataset", "split", "variant", "smd", "question", "options", "answer", "references",
+"target", "meta"}``. This reader is deliberately independent of that module so that the LLM layer works on
+any file in the agreed schema; records stay plain dicts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from motion_smd.llm import LLMError
+
+Task = Literal["qa", "caption"]
+Record = dict[str, Any]
+
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    "qa": ("id", "smd", "question", "options", "answer"),
+    "caption": ("id", "smd"),
+}
+
+
+def read_records(path: str | Path, task: Task | None = None, limit: int | None = None) -> list[Record]:
+    """Read records from a JSONL file (or every ``*.jsonl`` file of a directory, sorted by name).
+
+    Args:
+        path: a ``.jsonl`` file or a directory of them.
+        task: when given, keep only records of this task and check the keys it needs.
+        limit: keep at most this many records (the first ones, file order), None = all.
+
+    Returns:
+        The records as dicts, in file order. Missing optional keys are filled: ``meta`` = {}, ``target`` =
+        answer (QA) or first reference (caption).
+
+    Raises:
+        LLMError: the path does not exist, a line is not a JSON object, a required key is missing or
+            no record of `task` is found.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise LLMError(f"{p}: no such records file. Build records with `smd records` or `smd bandai-qa`.")
+    files = sorted(p.glob("*.jsonl")) if p.is_dir() else [p]
+    if not files:
+        raise LLMError(f"{p}: the directory holds no .jsonl records; pass a records file.")
+    out: list[Record] = []
+    for f in files:
+        with open(f, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise LLMError(
+                        f"{f}:{lineno}: not valid JSON ({exc}); each line must be one record."
+                    ) from None
+                if not isinstance(rec, dict):
+                    raise LLMError(
+                        f"{f}:{lineno}: expected a JSON object per line, got {type(rec).__name__}."
+                    )
+                rec_task = rec.get("task") or task or ("qa" if rec.get("question") else "caption")
+                if task is not None and rec_task != task:
+                    continue
+                rec["task"] = rec_task
+                _complete(rec, f, lineno)
+                out.append(rec)
+                if limit is not None and len(out) >= limit:
+                    return out
+    if not out:
+        raise LLMError(f"{p}: no {task or ''} records found; check --task and the file.")
+    return out
+
+
+def _complete(rec: Record, f: Path, lineno: int) -> None:
+    """Check the keys the record's task needs and fill the optional ones in place."""
+    task = rec["task"]
+    if task not in REQUIRED_KEYS:
+        raise LLMError(f"{f}:{lineno}: unknown task {task!r}; expected 'qa' or 'caption'.")
+    missing = [k for k in REQUIRED_KEYS[task] if rec.get(k) in (None, "")]
+    if task == "caption" and not rec.get("references") and not rec.get("target"):
+        missing.append("references/target")
+    if missing:
+        raise LLMError(f"{f}:{lineno}: {task} record lacks {', '.join(missing)}; rebuild the records file.")
+    rec.setdefault("meta", {})
+    if rec["meta"] is None:
+        rec["meta"] = {}
+    if not rec.get("target"):
+        rec["target"] = rec["answer"] if task == "qa" else rec["references"][0]
+    if task == "caption" and not rec.get("references"):
+        rec["references"] = [rec["target"]]
+
+
+def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
+    """Write rows as JSONL (UTF-8, keys sorted) atomically: a temporary file, then `os.replace`."""
+    import os
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+    os.replace(tmp, p)

@@ -1,0 +1,398 @@
+"""LoRA fine-tuning of any causal LM on SMD records (peft + transformers Trainer).
+
+Protocol of the original work: LoRA on SMD+question → answer (QA) or SMD → caption (captioning), learning
+rate 1e-4, 5 epochs, effective batch 8; the loss covers the answer tokens only (prompt labels = -100,
+see `motion_smd.llm.prompts.PromptBuilder.features`), prompts use the model's own chat template.
+
+Device policy: bf16 weights/compute and gradient checkpointing on a GPU, fp32 on CPU. Multi-GPU data
+parallelism comes from the Trainer when launched with `torchrun --nproc_per_node N $(which smd) train …`
+or `accelerate launch`. Checkpoints (adapter + optimizer + scheduler + RNG state) go to OUT/checkpoints and a
+rerun of the same command resumes from the last one; the best checkpoint by the validation metric is saved as
+OUT/adapter. Every log line is appended to OUT/train_log.jsonl; OUT/train_summary.json closes the run.
+
+Validation metric: "answer_exact" (QA default) = fraction of validation records whose answer tokens are all
+predicted correctly by teacher-forced greedy argmax (one forward pass per record, no generation), or "loss"
+(caption default) = validation loss on the answer tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from motion_smd.errors import ConfigError
+from motion_smd.llm.records import Record, Task, read_records
+
+IGNORE_INDEX = -100
+
+
+@dataclass
+class TrainConfig:
+    """Everything `train` needs. Defaults follow the original work (lr 1e-4, 5 epochs, effective batch 8).
+
+    Attributes:
+        task: "qa" or "caption".
+        train, val: records JSONL paths (val None = no validation; the last checkpoint is kept).
+        out: output directory.
+        model: model path / hub name / None for the offline SmolLM2-135M default.
+        lr: peak learning rate (linear decay, `warmup_ratio` warm-up).
+        epochs: training epochs (ignored when `max_steps` > 0).
+        max_steps: stop after this many optimizer steps (-1 = by epochs).
+        effective_batch: examples per optimizer step over all devices (batch_size × grad accum × world).
+        batch_size: examples per device per forward pass.
+        max_length: token budget of prompt + answer; the SMD text is cut at line boundaries to fit.
+        lora_r, lora_alpha, lora_dropout: LoRA rank, scaling numerator and dropout.
+        target_modules: "all-linear" or a comma-separated list of module names (e.g. "q_proj,v_proj").
+        eval_steps: validate (and checkpoint) every N optimizer steps; None = once per epoch.
+        metric: "answer_exact" or "loss"; None = answer_exact for QA, loss for captions.
+        train_limit, val_limit: use only the first N records (None = all).
+        seed: seed of LoRA init, shuffling and dropout.
+        device: "cpu" / "cuda"; None = GPU when available.
+        gradient_checkpointing: None = on for GPU, off for CPU.
+        resume: resume from the last checkpoint in OUT/checkpoints when one exists.
+        warmup_ratio: fraction of steps of linear warm-up.
+        logging_steps: log the training loss every N steps.
+        threads: torch CPU threads (None = torch's default).
+        save_total_limit: checkpoints kept on disk (the best one is always kept).
+    """
+
+    task: Task
+    train: str
+    out: str
+    val: str | None = None
+    model: str | None = None
+    lr: float = 1e-4
+    epochs: float = 5.0
+    max_steps: int = -1
+    effective_batch: int = 8
+    batch_size: int = 8
+    max_length: int = 1024
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    target_modules: str = "all-linear"
+    eval_steps: int | None = None
+    metric: str | None = None
+    train_limit: int | None = None
+    val_limit: int | None = None
+    seed: int = 0
+    device: str | None = None
+    gradient_checkpointing: bool | None = None
+    resume: bool = True
+    warmup_ratio: float = 0.03
+    logging_steps: int = 5
+    threads: int | None = None
+    save_total_limit: int = 2
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def check(self) -> None:
+        """Validate the values.
+
+        Raises:
+            ConfigError: a value out of range (the message names the option).
+        """
+        if self.task not in ("qa", "caption"):
+            raise ConfigError(f"--task must be qa or caption, got {self.task!r}.")
+        if self.lr <= 0 or self.epochs <= 0 or self.effective_batch < 1 or self.batch_size < 1:
+            raise ConfigError("--lr, --epochs, --effective-batch and --batch-size must be positive.")
+        if self.effective_batch % min(self.batch_size, self.effective_batch):
+            raise ConfigError(
+                f"--effective-batch {self.effective_batch} must be a multiple of "
+                f"--batch-size {self.batch_size}."
+            )
+        if self.lora_r < 1 or self.lora_alpha <= 0 or not 0 <= self.lora_dropout < 1:
+            raise ConfigError("--lora-r >= 1, --lora-alpha > 0 and 0 <= --lora-dropout < 1 are required.")
+        if self.max_length < 32:
+            raise ConfigError(f"--max-length {self.max_length} is too small for a prompt; use at least 32.")
+        if self.metric not in (None, "answer_exact", "loss"):
+            raise ConfigError(f"--metric must be answer_exact or loss, got {self.metric!r}.")
+
+
+@dataclass
+class TrainResult:
+    """Outcome of `train`.
+
+    Attributes:
+        adapter_dir: the saved best (or last) LoRA adapter.
+        best_metric: validation metric of that adapter (None without validation).
+        metric: the metric's name.
+        global_step: optimizer steps done.
+        wall_s: wall time of this call, seconds.
+        summary_path: OUT/train_summary.json.
+    """
+
+    adapter_dir: Path
+    best_metric: float | None
+    metric: str
+    global_step: int
+    wall_s: float
+    summary_path: Path
+
+
+def pad_collate(features: list[dict[str, list[int]]], pad_id: int) -> dict[str, Any]:
+    """Right-pad a batch of token features into tensors.
+
+    Args:
+        features: dicts with "input_ids", "attention_mask", "labels" lists (variable length).
+        pad_id: token id used for padding input_ids.
+
+    Returns:
+        {"input_ids", "attention_mask", "labels"}: (B, L_max) int64 tensors; padded labels are -100.
+    """
+    import torch
+
+    width = max(len(f["input_ids"]) for f in features)
+    ids = torch.full((len(features), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(features), width), dtype=torch.long)
+    labels = torch.full((len(features), width), IGNORE_INDEX, dtype=torch.long)
+    for i, f in enumerate(features):
+        n = len(f["input_ids"])
+        ids[i, :n] = torch.tensor(f["input_ids"])
+        mask[i, :n] = 1
+        labels[i, :n] = torch.tensor(f["labels"])
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+
+def answer_metrics(pred_ids: Any, labels: Any) -> dict[str, float]:
+    """Teacher-forced answer accuracy from argmax predictions.
+
+    Args:
+        pred_ids: (N, L) int array, argmax of the logits at each position (position t predicts token t+1);
+            padding may be -100.
+        labels: (N, L) int array, -100 outside the answer tokens.
+
+    Returns:
+        {"answer_exact": fraction of rows whose answer tokens are all right,
+         "answer_token_acc": fraction of answer tokens right}.
+    """
+    import numpy as np
+
+    pred = np.asarray(pred_ids)[:, :-1]
+    lab = np.asarray(labels)[:, 1:]
+    keep = lab != IGNORE_INDEX
+    hit = (pred == lab) & keep
+    rows = keep.any(axis=1)
+    exact = (hit.sum(axis=1) == keep.sum(axis=1)) & rows
+    return {
+        "answer_exact": float(exact.sum() / max(rows.sum(), 1)),
+        "answer_token_acc": float(hit.sum() / max(keep.sum(), 1)),
+    }
+
+
+def _make_callbacks(log_path: Path) -> tuple[Any, Any]:
+    """A JSONL logging callback and a progress bar that shows the latest loss."""
+    from transformers import TrainerCallback
+    from transformers.trainer_callback import ProgressCallback
+
+    class JsonlLogCallback(TrainerCallback):
+        """Append every Trainer log (loss, lr, eval metrics) with step, epoch and time to a JSONL file."""
+
+        def on_log(
+            self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any
+        ) -> None:
+            if not state.is_world_process_zero or not logs:
+                return
+            row = {"step": state.global_step, "epoch": state.epoch, "time": round(time.time(), 3), **logs}
+            with open(log_path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(row, sort_keys=True) + "\n")
+
+    class LossProgressCallback(ProgressCallback):
+        """The Trainer's tqdm bar with the latest training loss and validation metric as postfix."""
+
+        def on_log(
+            self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any
+        ) -> None:
+            if state.is_world_process_zero and self.training_bar is not None and logs:
+                post = {
+                    k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "eval_loss", "eval_answer_exact")
+                }
+                if post:
+                    self.training_bar.set_postfix(post, refresh=False)
+            super().on_log(args, state, control, logs=logs, **kw)
+
+    return JsonlLogCallback(), LossProgressCallback()
+
+
+def _features(builder: Any, records: list[Record]) -> list[dict[str, list[int]]]:
+    return [builder.features(r) for r in records]
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """Fine-tune a LoRA adapter on SMD records (see module docstring).
+
+    Args:
+        config: the run's configuration.
+
+    Returns:
+        TrainResult with the adapter directory and the best validation metric.
+
+    Raises:
+        ConfigError: bad options.
+        LLMError: records or model cannot be read.
+    """
+    t0 = time.time()
+    config.check()
+    import numpy as np
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import Trainer, TrainingArguments, set_seed
+    from transformers.trainer_callback import ProgressCallback
+    from transformers.trainer_utils import get_last_checkpoint
+
+    from motion_smd.llm.models import default_dtype, load_model, pick_device
+    from motion_smd.llm.prompts import PromptBuilder
+
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    set_seed(config.seed)
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_dir = out / "checkpoints"
+    device = pick_device(config.device)
+    on_gpu = device.startswith("cuda")
+    metric = config.metric or ("answer_exact" if config.task == "qa" else "loss")
+
+    train_recs = read_records(config.train, config.task, config.train_limit)
+    val_recs = read_records(config.val, config.task, config.val_limit) if config.val else []
+    dtype = default_dtype(device)
+    model, tok = load_model(config.model, device="cpu", dtype=dtype)  # the Trainer places it (DDP-safe)
+    builder = PromptBuilder(tok, max_length=config.max_length)
+    train_ds = _features(builder, train_recs)
+    val_ds = _features(builder, val_recs)
+    lengths = np.array([len(f["input_ids"]) for f in train_ds])
+
+    targets: str | list[str] = config.target_modules
+    if config.target_modules != "all-linear":
+        targets = [t.strip() for t in config.target_modules.split(",") if t.strip()]
+    lora = LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=targets,
+        task_type="CAUSAL_LM",
+        bias="none",
+    )
+    model = get_peft_model(model, lora)
+    model.config.use_cache = False
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    per_device = min(config.batch_size, max(1, config.effective_batch // world))
+    accum = max(1, config.effective_batch // (per_device * world))
+    steps_per_epoch = max(1, math.ceil(len(train_ds) / (per_device * accum * world)))
+    eval_steps = config.eval_steps or steps_per_epoch
+    grad_ckpt = on_gpu if config.gradient_checkpointing is None else config.gradient_checkpointing
+    use_bf16 = on_gpu and dtype == torch.bfloat16
+    args = TrainingArguments(
+        output_dir=str(ckpt_dir),
+        per_device_train_batch_size=per_device,
+        per_device_eval_batch_size=per_device,
+        gradient_accumulation_steps=accum,
+        learning_rate=config.lr,
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        lr_scheduler_type="linear",
+        warmup_steps=int(
+            config.warmup_ratio
+            * (config.max_steps if config.max_steps > 0 else steps_per_epoch * config.epochs)
+        ),
+        logging_steps=config.logging_steps,
+        eval_strategy="steps" if val_ds else "no",
+        eval_steps=eval_steps if val_ds else None,
+        save_strategy="steps",
+        save_steps=eval_steps,
+        save_total_limit=config.save_total_limit,
+        load_best_model_at_end=bool(val_ds),
+        metric_for_best_model=(f"eval_{metric}" if val_ds else None),
+        greater_is_better=(metric != "loss") if val_ds else None,
+        bf16=use_bf16,
+        fp16=on_gpu and dtype == torch.float16,
+        gradient_checkpointing=grad_ckpt,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if grad_ckpt else None,
+        use_cpu=not on_gpu,
+        seed=config.seed,
+        data_seed=config.seed,
+        report_to=[],
+        remove_unused_columns=False,
+        dataloader_num_workers=0,
+        save_only_model=False,
+        disable_tqdm=False,
+    )
+
+    def preprocess(logits: Any, labels: Any) -> Any:
+        if isinstance(logits, tuple):
+            logits = logits[0]
+        return logits.argmax(dim=-1)
+
+    def compute(eval_pred: Any) -> dict[str, float]:
+        return answer_metrics(eval_pred.predictions, eval_pred.label_ids)
+
+    pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    log_path = out / "train_log.jsonl"
+    jsonl_cb, bar_cb = _make_callbacks(log_path)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=val_ds or None,
+        data_collator=lambda feats: pad_collate(feats, pad_id),
+        compute_metrics=compute if val_ds else None,
+        preprocess_logits_for_metrics=preprocess if val_ds else None,
+        callbacks=[jsonl_cb],
+    )
+    trainer.remove_callback(ProgressCallback)
+    trainer.add_callback(bar_cb)
+    last = get_last_checkpoint(str(ckpt_dir)) if (config.resume and ckpt_dir.is_dir()) else None
+    with open(log_path, "a", encoding="utf-8") as fh:
+        fh.write(
+            json.dumps(
+                {
+                    "event": "start",
+                    "time": round(time.time(), 3),
+                    "resume_from": last,
+                    "n_train": len(train_ds),
+                    "n_val": len(val_ds),
+                }
+            )
+            + "\n"
+        )
+    train_out = trainer.train(resume_from_checkpoint=last)
+
+    adapter_dir = out / "adapter"
+    if trainer.is_world_process_zero():
+        model.save_pretrained(str(adapter_dir))  # the peft model (best weights loaded at the end)
+        tok.save_pretrained(str(adapter_dir))
+    state = trainer.state
+    best = state.best_metric
+    summary = {
+        "config": asdict(config),
+        "metric": metric,
+        "best_metric": best,
+        "best_checkpoint": state.best_model_checkpoint,
+        "global_step": state.global_step,
+        "steps_per_epoch": steps_per_epoch,
+        "per_device_batch": per_device,
+        "grad_accum": accum,
+        "world_size": world,
+        "device": device,
+        "dtype": str(dtype).replace("torch.", ""),
+        "n_train": len(train_ds),
+        "n_val": len(val_ds),
+        "tokens_per_example": {
+            "mean": float(lengths.mean()),
+            "max": int(lengths.max()),
+            "min": int(lengths.min()),
+        },
+        "train_runtime_s": train_out.metrics.get("train_runtime"),
+        "wall_s": time.time() - t0,
+        "resumed_from": last,
+        "adapter_dir": str(adapter_dir),
+    }
+    summary_path = out / "train_summary.json"
+    if trainer.is_world_process_zero():
+        summary_path.write_text(json.dumps(summary, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    return TrainResult(adapter_dir, best, metric, state.global_step, time.time() - t0, summary_path)
