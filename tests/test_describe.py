@@ -141,6 +141,8 @@ def test_byte_identical_across_runs_and_processes() -> None:
     motion = synthetic.jumping_jacks()
     a = render_smd(describe(motion))
     assert a == render_smd(describe(motion))
-    code = "from motion_smd import smd_text, synthetic; import sys; sys.stdout.write(smd_text(synthetic.jumping_jacks()))"
+    code = (
+        "from motion_smd import smd_text, synthetic; import sys; sys.stdout.write(smd_text(synthetic.jumping_jacks()))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out == a

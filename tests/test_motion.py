@@ -29,7 +29,7 @@ def test_validation_errors_name_the_problem() -> None:
         Motion(good[:1], 20)
     bad = good.copy()
     bad[3, 4, 1] = np.nan
-    with pytest.raises(MotionValueError, match="NaN or inf.*frame 3"):
+    with pytest.raises(MotionValueError, match=r"NaN or inf.*frame 3"):
         Motion(bad, 20)
     with pytest.raises(MotionValueError, match="centimetres"):
         Motion(good * 100, 20)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -33,7 +35,7 @@ def test_hold_rise_hold() -> None:
     assert segs[0].mean_value == pytest.approx(3.0)
     assert segs[1].start_value == pytest.approx(3.0) and segs[1].end_value == pytest.approx(84.0)
     assert segs[0].start_frame == 0 and segs[-1].end_frame == len(x) - 1
-    for a, b in zip(segs, segs[1:]):
+    for a, b in itertools.pairwise(segs):
         assert a.end_frame == b.start_frame  # contiguous, no gaps
 
 
@@ -56,7 +58,9 @@ def test_cycles_collapse_with_count(n: int) -> None:
 
 
 def test_dissimilar_moves_are_not_cycles() -> None:
-    x = np.concatenate([np.linspace(0, 60, 20), np.linspace(60, 50, 10), np.linspace(50, 110, 20), np.linspace(110, 0, 40)])
+    x = np.concatenate(
+        [np.linspace(0, 60, 20), np.linspace(60, 50, 10), np.linspace(50, 110, 20), np.linspace(110, 0, 40)]
+    )
     kinds = [s.kind for s in segment_series(x, FPS, P)]
     assert "oscillates" not in kinds
     assert kinds.count("increases") == 2 and kinds.count("decreases") == 2

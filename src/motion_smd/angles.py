@@ -128,9 +128,7 @@ BODY_PARTS: Final[tuple[str, ...]] = (
 )
 """The 13 body-part headers in the fixed order of the SMD text (spec/angles.md)."""
 
-TEXT_ORDER: Final[tuple[int, ...]] = tuple(
-    i for part in BODY_PARTS for i, a in enumerate(ANGLES) if a.group == part
-)
+TEXT_ORDER: Final[tuple[int, ...]] = tuple(i for part in BODY_PARTS for i, a in enumerate(ANGLES) if a.group == part)
 """Column indices of `ANGLES` in the order the SMD text lists them (body part, then numbering)."""
 
 
@@ -216,9 +214,7 @@ def thorax_frame(joints: FloatArray, source: str | None = None) -> Frame:
     (spec/angles.md, "Frames"), built directly from the trunk axis and the shoulder line.
     """
     up = _unit(joints[:, NECK] - joints[:, PELVIS], "the trunk (pelvis→neck)", source)
-    right = _unit(
-        _orthogonalize(joints[:, R_SHOULDER] - joints[:, L_SHOULDER], up), "the shoulder line", source
-    )
+    right = _unit(_orthogonalize(joints[:, R_SHOULDER] - joints[:, L_SHOULDER], up), "the shoulder line", source)
     return Frame(np.cross(up, right), up, right)
 
 

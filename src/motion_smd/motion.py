@@ -55,6 +55,7 @@ def chain_height_m(joints: FloatArray) -> float:
         A length in the units of `joints` (metres for canonical motion); about 1.3–1.6 m for an adult,
         since it omits the foot and the top of the head. Invariant to pose and orientation.
     """
+
     def seg(a: int, b: int) -> FloatArray:
         return np.asarray(np.linalg.norm(joints[:, b] - joints[:, a], axis=-1), dtype=np.float64)
 
@@ -246,8 +247,8 @@ class Motion:
         Raises:
             MotionValueError: if the window holds fewer than 2 frames.
         """
-        a = max(0, int(round(start_s * self.fps)))
-        b = min(self.n_frames, int(round(end_s * self.fps)) + 1)
+        a = max(0, round(start_s * self.fps))
+        b = min(self.n_frames, round(end_s * self.fps) + 1)
         return replace(self, joints=self.joints[a:b])
 
 

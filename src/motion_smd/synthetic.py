@@ -99,7 +99,7 @@ def forward_kinematics(pose: Pose) -> FloatArray:
 
 
 def _t(duration_s: float) -> FloatArray:
-    return np.arange(int(round(duration_s * FPS))) / FPS
+    return np.arange(round(duration_s * FPS)) / FPS
 
 
 def _smoothstep(t: FloatArray, t0: float, t1: float) -> FloatArray:
