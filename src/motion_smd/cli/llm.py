@@ -15,9 +15,7 @@ import typer
 from motion_smd.errors import ConfigError, MotionSMDError
 
 TASK_HELP = "qa (multiple-choice question answering) or caption."
-MODEL_HELP = (
-    "Model directory, .gguf file or Hugging Face hub name (local cache); default: offline SmolLM2-135M."
-)
+MODEL_HELP = "Model directory, .gguf file or Hugging Face hub name (local cache); default: offline SmolLM2-135M."
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -38,29 +36,21 @@ def register(app: typer.Typer) -> None:
     def train(
         task: Annotated[str, typer.Option(help=TASK_HELP)] = "qa",
         model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
-        train_path: Annotated[Path, typer.Option("--train", help="Training records (JSONL).")] = Path(
-            "train.jsonl"
+        train_path: Annotated[Path, typer.Option("--train", help="Training records (JSONL).")] = Path("train.jsonl"),
+        val: Annotated[Path | None, typer.Option(help="Validation records (JSONL); picks the best adapter.")] = None,
+        out: Annotated[Path, typer.Option(help="Output directory (checkpoints/, adapter/, train_log.jsonl).")] = Path(
+            "runs/smd"
         ),
-        val: Annotated[
-            Path | None, typer.Option(help="Validation records (JSONL); picks the best adapter.")
-        ] = None,
-        out: Annotated[
-            Path, typer.Option(help="Output directory (checkpoints/, adapter/, train_log.jsonl).")
-        ] = Path("runs/smd"),
         lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
         epochs: Annotated[float, typer.Option(help="Epochs.")] = 5.0,
         max_steps: Annotated[int, typer.Option(help="Stop after N optimizer steps (-1: by epochs).")] = -1,
         effective_batch: Annotated[int, typer.Option(help="Examples per optimizer step (all devices).")] = 8,
         batch_size: Annotated[int, typer.Option(help="Examples per device per forward pass.")] = 8,
-        max_length: Annotated[
-            int, typer.Option(help="Token budget of prompt + answer (SMD cut to fit).")
-        ] = 1024,
+        max_length: Annotated[int, typer.Option(help="Token budget of prompt + answer (SMD cut to fit).")] = 1024,
         lora_r: Annotated[int, typer.Option(help="LoRA rank.")] = 16,
         lora_alpha: Annotated[int, typer.Option(help="LoRA alpha.")] = 32,
         lora_dropout: Annotated[float, typer.Option(help="LoRA dropout.")] = 0.05,
-        target_modules: Annotated[
-            str, typer.Option(help="all-linear or comma-separated module names.")
-        ] = "all-linear",
+        target_modules: Annotated[str, typer.Option(help="all-linear or comma-separated module names.")] = "all-linear",
         eval_steps: Annotated[
             int | None, typer.Option(help="Validate/checkpoint every N steps (default: per epoch).")
         ] = None,
@@ -117,9 +107,7 @@ def register(app: typer.Typer) -> None:
         model: Annotated[
             str | None, typer.Option(help=MODEL_HELP + " With --base-url: the server's model name.")
         ] = None,
-        adapter: Annotated[
-            Path | None, typer.Option(help="LoRA adapter directory (omit for zero-shot).")
-        ] = None,
+        adapter: Annotated[Path | None, typer.Option(help="LoRA adapter directory (omit for zero-shot).")] = None,
         records: Annotated[Path, typer.Option(help="Evaluation records (JSONL).")] = Path("test.jsonl"),
         out: Annotated[Path, typer.Option(help="Output directory (predictions.jsonl, metrics.json).")] = Path(
             "runs/eval"
@@ -157,9 +145,7 @@ def register(app: typer.Typer) -> None:
 
                 torch.set_num_threads(threads)
             be = make_backend(backend, model, adapter, base_url, device, batch_size)
-            res = evaluate(
-                t, be, recs, out, max_new_tokens, max_length, train_recs, chunk=max(batch_size * 4, 8)
-            )
+            res = evaluate(t, be, recs, out, max_new_tokens, max_length, train_recs, chunk=max(batch_size * 4, 8))
         except MotionSMDError as exc:
             raise _fail(str(exc)) from None
         _print_eval(res, out)
@@ -176,9 +162,7 @@ def register(app: typer.Typer) -> None:
         top_k: Annotated[
             int | None, typer.Option("--top-k", help="SMD variant: keep the K most active angles.")
         ] = None,
-        no_trajectory: Annotated[
-            bool, typer.Option("--no-trajectory", help="SMD variant: omit trajectory.")
-        ] = False,
+        no_trajectory: Annotated[bool, typer.Option("--no-trajectory", help="SMD variant: omit trajectory.")] = False,
         delta: Annotated[float, typer.Option("--delta", help="SMD segmentation threshold, degrees.")] = 5.0,
         fps: Annotated[float | None, typer.Option(help="Resample the motion to this fps first.")] = None,
         max_new_tokens: Annotated[int, typer.Option(help="Generation budget.")] = 64,

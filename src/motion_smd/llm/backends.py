@@ -77,16 +77,10 @@ class TransformersBackend:
         from motion_smd.llm.prompts import PromptBuilder
 
         builder = PromptBuilder(self.tokenizer)
-        encoded = [
-            builder.encode(render_chat(self.tokenizer, msgs, add_generation_prompt=True)) for msgs in batch
-        ]
+        encoded = [builder.encode(render_chat(self.tokenizer, msgs, add_generation_prompt=True)) for msgs in batch]
         order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i]))
         out: list[str] = [""] * len(encoded)
-        pad = (
-            self.tokenizer.pad_token_id
-            if self.tokenizer.pad_token_id is not None
-            else self.tokenizer.eos_token_id
-        )
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
         device = next(self.model.parameters()).device
         eos = _stop_ids(self.tokenizer, self.model)
         for start in range(0, len(order), self.batch_size):
@@ -210,13 +204,9 @@ class VLLMBackend:
         LLMError: vllm is not installed.
     """
 
-    def __init__(
-        self, model: str, adapter: str | Path | None = None, max_model_len: int | None = None
-    ) -> None:
+    def __init__(self, model: str, adapter: str | Path | None = None, max_model_len: int | None = None) -> None:
         if importlib_find("vllm") is None:
-            raise LLMError(
-                "vllm: not installed; `pip install vllm` on a GPU machine, or use --backend transformers."
-            )
+            raise LLMError("vllm: not installed; `pip install vllm` on a GPU machine, or use --backend transformers.")
         from vllm import LLM
 
         self.llm = LLM(model=model, enable_lora=adapter is not None, max_model_len=max_model_len, seed=0)

@@ -90,9 +90,7 @@ def qa_metrics(records: Sequence[Record], predictions: Sequence[str]) -> dict[st
     return d
 
 
-def qa_baselines(
-    test: Sequence[Record], train: Sequence[Record] | None = None, seed: int = 0
-) -> dict[str, Any]:
+def qa_baselines(test: Sequence[Record], train: Sequence[Record] | None = None, seed: int = 0) -> dict[str, Any]:
     """Majority-answer and random baselines of multiple-choice QA.
 
     Majority: every question is answered with the most frequent answer of `train` (of `test` when no
@@ -142,15 +140,10 @@ def caption_metrics(records: Sequence[Record], predictions: Sequence[str]) -> di
     try:
         from motion_smd.metrics import captions
     except ImportError as exc:
-        return {
-            "error": f"motion_smd.metrics.captions unavailable ({exc}); pip install 'motion-smd[metrics]'"
-        }
-    fn = getattr(captions, "caption_metrics", None) or getattr(captions, "score_captions", None)
-    if fn is None:
-        return {"error": "motion_smd.metrics.captions has no caption_metrics/score_captions function"}
+        return {"error": f"motion_smd.metrics.captions unavailable ({exc}); pip install 'motion-smd[metrics]'"}
     try:
-        res = fn(refs, hyps)
-    except Exception as exc:  # metric back-ends (Java, models) may be missing
+        res = captions.caption_metrics(predictions=hyps, references=refs)
+    except Exception as exc:  # metric back-ends (pycocoevalcap, Java) may be missing
         return {"error": f"{type(exc).__name__}: {exc}"}
     return res.to_dict() if hasattr(res, "to_dict") else dict(res)
 

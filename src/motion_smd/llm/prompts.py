@@ -63,9 +63,7 @@ def user_message(record: Record, smd: str | None = None) -> str:
     return "\n\n".join(parts)
 
 
-def build_messages(
-    record: Record, smd: str | None = None, system: str | None = SYSTEM_PROMPT
-) -> list[Message]:
+def build_messages(record: Record, smd: str | None = None, system: str | None = SYSTEM_PROMPT) -> list[Message]:
     """Chat messages (system + user) of a record; `system=None` leaves the system turn out."""
     msgs: list[Message] = []
     if system:
@@ -77,8 +75,7 @@ def build_messages(
 def target_text(record: Record) -> str:
     """The training target: the answer text (QA) or the first reference caption (caption)."""
     return str(
-        record.get("target")
-        or (record.get("answer") if record.get("task") == "qa" else record["references"][0])
+        record.get("target") or (record.get("answer") if record.get("task") == "qa" else record["references"][0])
     )
 
 
@@ -96,9 +93,7 @@ def render_chat(tokenizer: Any, messages: list[Message], add_generation_prompt: 
     if getattr(tokenizer, "chat_template", None):
         try:
             return str(
-                tokenizer.apply_chat_template(
-                    messages, tokenize=False, add_generation_prompt=add_generation_prompt
-                )
+                tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
             )
         except Exception:  # templates that reject a system turn
             if messages and messages[0]["role"] == "system":
@@ -147,9 +142,7 @@ class PromptBuilder:
         return ids
 
     def _prompt_text(self, record: Record, smd: str) -> str:
-        return render_chat(
-            self.tokenizer, build_messages(record, smd, self.system), add_generation_prompt=True
-        )
+        return render_chat(self.tokenizer, build_messages(record, smd, self.system), add_generation_prompt=True)
 
     def fit_smd(self, record: Record, reserve: int) -> str:
         """The record's SMD text, cut at line boundaries so that prompt + `reserve` tokens ≤ max_length.
@@ -214,9 +207,7 @@ class PromptBuilder:
         prompt_text = render_chat(self.tokenizer, msgs, add_generation_prompt=True)
         p_ids = self.encode(prompt_text)
         c_ids = list(
-            self.tokenizer(self.completion_text(prompt_text, msgs, target), add_special_tokens=False)[
-                "input_ids"
-            ]
+            self.tokenizer(self.completion_text(prompt_text, msgs, target), add_special_tokens=False)["input_ids"]
         )
         ids = p_ids + c_ids
         labels = [-100] * len(p_ids) + c_ids

@@ -55,13 +55,9 @@ def read_records(path: str | Path, task: Task | None = None, limit: int | None =
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise LLMError(
-                        f"{f}:{lineno}: not valid JSON ({exc}); each line must be one record."
-                    ) from None
+                    raise LLMError(f"{f}:{lineno}: not valid JSON ({exc}); each line must be one record.") from None
                 if not isinstance(rec, dict):
-                    raise LLMError(
-                        f"{f}:{lineno}: expected a JSON object per line, got {type(rec).__name__}."
-                    )
+                    raise LLMError(f"{f}:{lineno}: expected a JSON object per line, got {type(rec).__name__}.")
                 rec_task = rec.get("task") or task or ("qa" if rec.get("question") else "caption")
                 if task is not None and rec_task != task:
                     continue

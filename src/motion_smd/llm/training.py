@@ -102,8 +102,7 @@ class TrainConfig:
             raise ConfigError("--lr, --epochs, --effective-batch and --batch-size must be positive.")
         if self.effective_batch % min(self.batch_size, self.effective_batch):
             raise ConfigError(
-                f"--effective-batch {self.effective_batch} must be a multiple of "
-                f"--batch-size {self.batch_size}."
+                f"--effective-batch {self.effective_batch} must be a multiple of --batch-size {self.batch_size}."
             )
         if self.lora_r < 1 or self.lora_alpha <= 0 or not 0 <= self.lora_dropout < 1:
             raise ConfigError("--lora-r >= 1, --lora-alpha > 0 and 0 <= --lora-dropout < 1 are required.")
@@ -192,9 +191,7 @@ def _make_callbacks(log_path: Path) -> tuple[Any, Any]:
     class JsonlLogCallback(TrainerCallback):
         """Append every Trainer log (loss, lr, eval metrics) with step, epoch and time to a JSONL file."""
 
-        def on_log(
-            self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any
-        ) -> None:
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any) -> None:
             if not state.is_world_process_zero or not logs:
                 return
             row = {"step": state.global_step, "epoch": state.epoch, "time": round(time.time(), 3), **logs}
@@ -204,13 +201,9 @@ def _make_callbacks(log_path: Path) -> tuple[Any, Any]:
     class LossProgressCallback(ProgressCallback):
         """The Trainer's tqdm bar with the latest training loss and validation metric as postfix."""
 
-        def on_log(
-            self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any
-        ) -> None:
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any) -> None:
             if state.is_world_process_zero and self.training_bar is not None and logs:
-                post = {
-                    k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "eval_loss", "eval_answer_exact")
-                }
+                post = {k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "eval_loss", "eval_answer_exact")}
                 if post:
                     self.training_bar.set_postfix(post, refresh=False)
             super().on_log(args, state, control, logs=logs, **kw)
@@ -297,8 +290,7 @@ def train(config: TrainConfig) -> TrainResult:
         max_steps=config.max_steps,
         lr_scheduler_type="linear",
         warmup_steps=int(
-            config.warmup_ratio
-            * (config.max_steps if config.max_steps > 0 else steps_per_epoch * config.epochs)
+            config.warmup_ratio * (config.max_steps if config.max_steps > 0 else steps_per_epoch * config.epochs)
         ),
         logging_steps=config.logging_steps,
         eval_strategy="steps" if val_ds else "no",

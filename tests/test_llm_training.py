@@ -1,0 +1,137 @@
+"""LoRA training on CPU with a tiny locally built model: train, checkpoint, resume, best adapter, reload,
+evaluate (no hub, no real data)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("peft")
+pytestmark = pytest.mark.llm
+
+from llm_tiny import build_tiny_model, synthetic_records, write_records  # noqa: E402
+
+from motion_smd.errors import ConfigError  # noqa: E402
+from motion_smd.llm.training import TrainConfig, answer_metrics, pad_collate, train  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("tiny")
+    return {
+        "model": build_tiny_model(root / "model"),
+        "train": write_records(root / "train.jsonl", synthetic_records(40, "train")),
+        "val": write_records(root / "val.jsonl", synthetic_records(10, "val", seed=1)),
+    }
+
+
+def _config(tiny: dict[str, Path], out: Path, max_steps: int) -> TrainConfig:
+    return TrainConfig(
+        task="qa", train=str(tiny["train"]), val=str(tiny["val"]), out=str(out), model=str(tiny["model"]),
+        lr=5e-3, max_steps=max_steps, eval_steps=3, effective_batch=4, batch_size=2, logging_steps=1,
+        max_length=256, lora_r=4, lora_alpha=8, threads=1, seed=0,
+    )  # fmt: skip
+
+
+def _log(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+
+
+def test_pad_collate_masks_padding() -> None:
+    feats = [
+        {"input_ids": [5, 6, 7], "attention_mask": [1, 1, 1], "labels": [-100, 6, 7]},
+        {"input_ids": [8], "attention_mask": [1], "labels": [-100]},
+    ]
+    b = pad_collate(feats, pad_id=0)
+    assert b["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
+    assert b["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
+    assert b["labels"].tolist() == [[-100, 6, 7], [-100, -100, -100]]
+
+
+def test_answer_metrics_shifted_comparison() -> None:
+    # position t predicts token t+1: row 0 gets both answer tokens, row 1 one of two
+    labels = [[-100, -100, 4, 5], [-100, -100, 4, 5]]
+    preds = [[0, 4, 5, 9], [0, 4, 7, 9]]
+    m = answer_metrics(preds, labels)
+    assert m["answer_exact"] == pytest.approx(0.5)
+    assert m["answer_token_acc"] == pytest.approx(0.75)
+
+
+def test_config_rejects_bad_values(tiny: dict[str, Path], tmp_path: Path) -> None:
+    cfg = _config(tiny, tmp_path, 1)
+    cfg.effective_batch, cfg.batch_size = 6, 4
+    with pytest.raises(ConfigError, match="multiple"):
+        cfg.check()
+    with pytest.raises(ConfigError, match="task"):
+        TrainConfig(task="xx", train="a", out="b").check()  # type: ignore[arg-type]
+
+
+def test_train_resume_best_adapter_reload_and_evaluate(tiny: dict[str, Path], tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    from motion_smd.llm.backends import TransformersBackend
+    from motion_smd.llm.evaluate import evaluate
+    from motion_smd.llm.models import load_model
+    from motion_smd.llm.records import read_records
+
+    out = tmp_path / "run"
+    res = train(_config(tiny, out, max_steps=6))
+    assert res.global_step == 6
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["checkpoint-3", "checkpoint-6"]
+    log = _log(out)
+    losses = [r["loss"] for r in log if "loss" in r]
+    assert len(losses) == 6 and losses[-1] < losses[0]  # it learns
+    evals = [r for r in log if "eval_answer_exact" in r]
+    assert [r["step"] for r in evals] == [3, 6]
+    summary = json.loads(res.summary_path.read_text())
+    assert summary["grad_accum"] == 2 and summary["per_device_batch"] == 2
+    assert summary["tokens_per_example"]["max"] <= 256
+
+    # resume: the same command with more steps continues from checkpoint-6
+    res2 = train(_config(tiny, out, max_steps=9))
+    assert res2.global_step == 9
+    starts = [r for r in _log(out) if r.get("event") == "start"]
+    assert starts[-1]["resume_from"].endswith("checkpoint-6")
+    assert [r["step"] for r in _log(out) if "loss" in r][-3:] == [7, 8, 9]
+
+    # the saved adapter is the best checkpoint's adapter
+    summary2 = json.loads(res2.summary_path.read_text())
+    best_dir = Path(summary2["best_checkpoint"])
+    saved = load_file(out / "adapter" / "adapter_model.safetensors")
+    best = load_file(best_dir / "adapter_model.safetensors")
+    assert saved.keys() == best.keys()
+    assert all(torch.equal(saved[k], best[k]) for k in saved)
+
+    # reload: adapter changes the outputs; merged and unmerged adapters agree
+    base, tok = load_model(str(tiny["model"]), device="cpu")
+    lora, _ = load_model(str(tiny["model"]), device="cpu", adapter=out / "adapter")
+    merged, _ = load_model(str(tiny["model"]), device="cpu", adapter=out / "adapter", merge=True)
+    ids = torch.tensor([tok("Question: What does the person do?")["input_ids"]])
+    with torch.no_grad():
+        lb, ll, lm = base(ids).logits, lora(ids).logits, merged(ids).logits
+    assert not torch.allclose(lb, ll, atol=1e-4)
+    torch.testing.assert_close(ll, lm, atol=1e-4, rtol=1e-4)
+
+    # evaluate with the adapter: one prediction per record, metrics and baselines written
+    recs = read_records(tiny["val"], "qa")
+    backend = TransformersBackend.load(str(tiny["model"]), adapter=out / "adapter", device="cpu", batch_size=4)
+    ev = evaluate("qa", backend, recs, tmp_path / "eval", max_new_tokens=4, max_length=256)
+    preds = (tmp_path / "eval" / "predictions.jsonl").read_text().splitlines()
+    assert len(preds) == len(recs) == ev["n"]
+    assert ev["metrics"]["overall"]["total"] == len(recs)
+    correct = sum(json.loads(p)["correct"] for p in preds)
+    assert ev["metrics"]["overall"]["correct"] == correct
+    assert set(ev["metrics"]["per_relation_type"]) == {"before", "none"}
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["accuracy"] == ev["accuracy"]
+
+
+def test_train_without_validation_keeps_last(tiny: dict[str, Path], tmp_path: Path) -> None:
+    cfg = _config(tiny, tmp_path / "noval", max_steps=2)
+    cfg.val = None
+    res = train(cfg)
+    assert res.best_metric is None and res.global_step == 2
+    assert (res.adapter_dir / "adapter_config.json").is_file()
