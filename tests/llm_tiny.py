@@ -16,7 +16,8 @@ CHATML = (
 _SMD_BY_ACTION = {
     "walk": "Forward Position: increases: 0.00m → 3.20m [0.0s–4.0s] (4.0s)",
     "squat": "Right Knee Flexion (bending the knee):\noscillates 3 cycles between 5° and 95° [0.0s–6.0s] (period 2.0s)",
-    "wave": "Right Elbow Flexion (bending the elbow):\noscillates 4 cycles between 40° and 100° [1.0s–5.0s] (period 1.0s)",
+    "wave": "Right Elbow Flexion (bending the elbow):\n"
+    "oscillates 4 cycles between 40° and 100° [1.0s–5.0s] (period 1.0s)",
     "turn left": "Heading: turns left 90° [0.5s–2.0s] (1.5s)",
     "jump": "Height: increases: 0.95m → 1.30m [1.0s–1.3s] (0.3s)",
 }

@@ -9,11 +9,11 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
-from llm_tiny import synthetic_records, write_records
 
+from llm_tiny import synthetic_records, write_records
 from motion_smd.llm import LLMError
 from motion_smd.llm.backends import Backend, OpenAICompatBackend, make_backend
 from motion_smd.llm.evaluate import evaluate, qa_baselines
@@ -24,7 +24,7 @@ class _Handler(BaseHTTPRequestHandler):
     """Chat-completions endpoint answering deterministically: "The answer is <option C>" when the prompt lists
     options (the third option line), else "a person walks"; 401 without the expected key."""
 
-    requests: list[dict[str, Any]] = []
+    requests: ClassVar[list[dict[str, Any]]] = []
     expected_key = "sk-test-123"
 
     def do_POST(self) -> None:

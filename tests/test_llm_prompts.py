@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from llm_tiny import build_tiny_model, synthetic_records, write_records
 
+from llm_tiny import build_tiny_model, synthetic_records, write_records
 from motion_smd.llm import LLMError
 from motion_smd.llm.prompts import (
     TRUNCATION_MARK,

@@ -13,7 +13,6 @@ pytest.importorskip("peft")
 pytestmark = pytest.mark.llm
 
 from llm_tiny import build_tiny_model, synthetic_records, write_records  # noqa: E402
-
 from motion_smd.errors import ConfigError  # noqa: E402
 from motion_smd.llm.training import TrainConfig, answer_metrics, pad_collate, train  # noqa: E402
 

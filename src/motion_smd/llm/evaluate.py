@@ -145,7 +145,8 @@ def caption_metrics(records: Sequence[Record], predictions: Sequence[str]) -> di
         res = captions.caption_metrics(predictions=hyps, references=refs)
     except Exception as exc:  # metric back-ends (pycocoevalcap, Java) may be missing
         return {"error": f"{type(exc).__name__}: {exc}"}
-    return res.to_dict() if hasattr(res, "to_dict") else dict(res)
+    out: dict[str, Any] = res.to_dict()
+    return out
 
 
 def evaluate(
