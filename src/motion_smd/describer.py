@@ -13,7 +13,7 @@ from motion_smd.angles import ANGLES, compute_angles
 from motion_smd.description import Channel, Description, TrajectorySummary
 from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
-from motion_smd.segmentation import SegmentParams, segment_series, smooth_series
+from motion_smd.segmentation import SegmentParams, segment_columns, smooth_series
 from motion_smd.skeleton import PELVIS
 from motion_smd.trajectory import PATH_SMOOTH_S, TRAJECTORY_CHANNELS, path_length_m, trajectory_series
 
@@ -67,28 +67,38 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
     angles = compute_angles(motion.joints, motion.source)  # (T, 26)
     traj = trajectory_series(motion.joints, motion.source)  # (T, 4)
     smoothed = smooth_series(np.concatenate([angles, traj], axis=1), fps, opts.smooth_s)
+    n_ang = len(ANGLES)
     ang_params = _params(opts.delta_deg, opts, fps)
-    angle_channels = []
-    for c, spec in enumerate(ANGLES):
-        x = np.ascontiguousarray(smoothed[:, c])
-        segs = segment_series(x, fps, ang_params)
-        rng = float(x.max() - x.min())
-        angle_channels.append(Channel(spec.id, spec.group, spec.name, spec.gloss, "deg", x, segs, not segs, rng))
-    traj_channels = []
-    for k, tspec in enumerate(TRAJECTORY_CHANNELS):
-        x = np.ascontiguousarray(smoothed[:, len(ANGLES) + k])
-        delta = opts.delta_heading_deg if tspec.unit == "deg" else opts.delta_m
-        segs = segment_series(x, fps, _params(delta, opts, fps))
-        rng = float(x.max() - x.min())
-        traj_channels.append(
-            Channel(tspec.id, "Global Trajectory", tspec.name, tspec.gloss, tspec.unit, x, segs, not segs, rng)  # type: ignore[arg-type]
+    params = [ang_params] * n_ang + [
+        _params(opts.delta_heading_deg if t.unit == "deg" else opts.delta_m, opts, fps) for t in TRAJECTORY_CHANNELS
+    ]
+    segments = segment_columns(smoothed, fps, params)
+    ranges = (smoothed.max(axis=0) - smoothed.min(axis=0)).tolist()
+    columns = np.ascontiguousarray(smoothed.T)  # (C, T): each channel's series is a contiguous row
+    angle_channels = tuple(
+        Channel(spec.id, spec.group, spec.name, spec.gloss, "deg", columns[c], segments[c], not segments[c], ranges[c])
+        for c, spec in enumerate(ANGLES)
+    )
+    traj_channels = tuple(
+        Channel(
+            t.id,
+            "Global Trajectory",
+            t.name,
+            t.gloss,
+            "deg" if t.unit == "deg" else "m",
+            columns[n_ang + k],
+            segments[n_ang + k],
+            not segments[n_ang + k],
+            ranges[n_ang + k],
         )
+        for k, t in enumerate(TRAJECTORY_CHANNELS)
+    )
     return Description(
         source=motion.source,
         n_frames=motion.n_frames,
         fps=fps,
         options=opts,
         summary=summarize_trajectory(motion, opts.delta_m),
-        trajectory=tuple(traj_channels),
-        angles=tuple(angle_channels),
+        trajectory=traj_channels,
+        angles=angle_channels,
     )

@@ -8,7 +8,7 @@ It is JSON-serialisable through `to_dict()`; `motion_smd.render` turns it into S
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,9 +19,8 @@ SegmentKind = Literal["increases", "decreases", "holds", "oscillates"]
 Unit = Literal["deg", "m"]
 
 
-@dataclass(frozen=True)
-class Segment:
-    """One temporal segment of a channel.
+class Segment(NamedTuple):
+    """One temporal segment of a channel (an immutable named tuple: cheap to create in bulk).
 
     Frames are inclusive indices into the clip; times are seconds from the clip start (frame / fps).
 
@@ -55,21 +54,8 @@ class Segment:
         return self.end_s - self.start_s
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable dict (values as Python floats)."""
-        return {
-            "kind": self.kind,
-            "start_frame": self.start_frame,
-            "end_frame": self.end_frame,
-            "start_s": self.start_s,
-            "end_s": self.end_s,
-            "start_value": self.start_value,
-            "end_value": self.end_value,
-            "mean_value": self.mean_value,
-            "min_value": self.min_value,
-            "max_value": self.max_value,
-            "cycles": self.cycles,
-            "period_s": self.period_s,
-        }
+        """JSON-serialisable dict."""
+        return self._asdict()
 
 
 @dataclass(frozen=True)
