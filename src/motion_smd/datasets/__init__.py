@@ -9,7 +9,13 @@ from __future__ import annotations
 from motion_smd.datasets.babel_qa import load_babel_qa
 from motion_smd.datasets.humanml3d import CaptionItem, CaptionSet, caption_records, load_humanml3d_captions
 from motion_smd.datasets.humman_qa import load_humman_qa
-from motion_smd.datasets.options import MCQuestion, read_mc_json, standardise, standardise_question, write_mc_json
+from motion_smd.datasets.options import (
+    MCQuestion,
+    read_mc_json,
+    standardise,
+    standardise_question,
+    write_mc_json,
+)
 from motion_smd.datasets.qa_common import (
     QUERY_TYPES,
     RELATION_TYPES,
@@ -19,7 +25,14 @@ from motion_smd.datasets.qa_common import (
     default_data_dir,
     npy_smd_reader,
 )
-from motion_smd.datasets.records import Record, caption_record, qa_record, qa_records, read_records, write_records
+from motion_smd.datasets.records import (
+    Record,
+    caption_record,
+    qa_record,
+    qa_records,
+    read_records,
+    write_records,
+)
 
 __all__ = [
     "QUERY_TYPES",

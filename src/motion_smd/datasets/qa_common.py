@@ -37,7 +37,7 @@ RELATION_TYPES = ("before", "after", "in between", "none")
 """Relation types in their canonical spelling (HuMMan's "in_between"/"no_relation" map here)."""
 
 _STEP_RE = re.compile(r"^\s*(\[\d+\]|\?)\s*=\s*([a-z_]+)\((.*)\)\s*$")
-_REF_RE = re.compile(r"\[(\d+)\]")
+_REF_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 def default_data_dir() -> Path:
@@ -103,11 +103,8 @@ def parse_program(program: Sequence[str | dict[str, Any]], source: str = "") -> 
                 "check that the file is a BABEL-QA/HuMMan-QA question file."
             )
         out, fn, args = m.groups()
-        refs = tuple(int(i) for i in _REF_RE.findall(args))
-        rest = _REF_RE.sub("", args).strip().strip(",").strip()
-        if rest.startswith("[") and rest.endswith("]"):  # "intersect([2, 4])" leaves "[, ]"
-            rest = rest.strip("[], ")
-        value = rest or None
+        refs = tuple(int(i) for group in _REF_RE.findall(args) for i in group.split(","))
+        value = _REF_RE.sub("", args).strip().strip(",").strip() or None
         if fn == "scene":
             value = None
         steps.append(ProgramStep(output=out, function=fn, inputs=refs, value=value))
