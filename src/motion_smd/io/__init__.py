@@ -89,7 +89,7 @@ def detect_format(path: Path) -> str:
 def supported_formats_text() -> str:
     """One line listing the format names and suffixes."""
     _ensure_builtin()
-    return "; ".join(f"{s.name} ({', '.join(s.suffixes)})" for s in _READERS.values())
+    return "; ".join(f"{s.name} ({', '.join(s.suffixes) or '--format only'})" for s in _READERS.values())
 
 
 def postprocess(motion: Motion, options: ReadOptions) -> Motion:
