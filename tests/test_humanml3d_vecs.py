@@ -181,3 +181,11 @@ def test_normalised_features_rejected(tmp_path: Path) -> None:
     np.save(path, normed)
     with pytest.raises(MotionValueError):
         load_motion(path, format="humanml3d-vecs")
+
+
+def test_round_trip_on_real_walk_turn(smd_data_dir: Path) -> None:
+    """A real clip (Bandai-Namco walk-turn-left, resampled to 20 fps) survives encode → recover."""
+    clip = smd_data_dir / "bandai_namco" / "dataset-2" / "data" / "dataset-2_walk-turn-left_normal_001.bvh"
+    joints = load_motion(clip, options=ReadOptions(fps=20.0)).joints
+    rec = recover_joints(encode_features(np.array(joints)))
+    np.testing.assert_allclose(rec, joints[:-1], atol=1e-9)
