@@ -78,3 +78,13 @@ def test_smoothing_is_light_and_shape_preserving() -> None:
     assert y.shape == x.shape and y.std() < x.std()
     assert smooth_series(x, FPS, 0.0) is not None
     np.testing.assert_array_equal(smooth_series(x, FPS, 0.0), x)
+
+
+def test_no_zero_size_moves_next_to_holds() -> None:
+    """A drift smaller than the hold band before a hold, or after the last one, is part of that hold."""
+    x = np.concatenate([np.linspace(0, 0.5, 18), np.full(10, 0.4), np.linspace(0.4, -9, 5), np.full(8, -9.5)])
+    segs = segment_series(x, FPS, P)
+    for s in segs:
+        if s.kind in ("increases", "decreases"):
+            assert abs(s.end_value - s.start_value) >= P.hold_tol, segs
+    assert segs[0].kind == "holds" and segs[0].start_frame == 0

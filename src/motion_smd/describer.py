@@ -36,9 +36,11 @@ def summarize_trajectory(motion: Motion, delta_m: float) -> TrajectorySummary:
     """
     pelvis = motion.joints[:, PELVIS]
     xz = pelvis[:, [0, 2]]
-    path = path_length_m(smooth_series(xz, motion.fps, PATH_SMOOTH_S))
+    displacement = float(np.hypot(*(xz[-1] - xz[0])))
+    # smoothing pulls the clip ends inward, so the smoothed path may undercut the straight-line distance
+    path = max(path_length_m(smooth_series(xz, motion.fps, PATH_SMOOTH_S)), displacement)
     return TrajectorySummary(
-        displacement_m=float(np.hypot(*(xz[-1] - xz[0]))),
+        displacement_m=displacement,
         height_change_m=float(pelvis[-1, 1] - pelvis[0, 1]),
         avg_height_m=float(pelvis[:, 1].mean()),
         path_length_m=path,

@@ -55,8 +55,8 @@ def segment_line(ch: Channel, seg: Segment) -> str:
             f"[{fmt_s(seg.start_s)}–{fmt_s(seg.end_s)}] (period {fmt_s(seg.period_s)})"
         )
     if ch.id == "heading":
-        turn = seg.end_value - seg.start_value
-        way = "left" if turn > 0 else "right"
+        turn = _round_half_up(seg.end_value) - _round_half_up(seg.start_value)  # consistent with the shown ends
+        way = "left" if seg.end_value > seg.start_value else "right"
         return f"turns {way} {fmt_deg(abs(turn))}: {f(ch, seg.start_value)} → {f(ch, seg.end_value)} {_span(seg)}"
     return f"{seg.kind}: {f(ch, seg.start_value)} → {f(ch, seg.end_value)} {_span(seg)}"
 

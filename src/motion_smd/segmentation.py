@@ -263,7 +263,10 @@ def _segments(series: _Series, piv: list[int], params: SegmentParams) -> tuple[S
         a, b = plateaus[i]
         if (b - a) >= min_hold:
             if a > cursor:
-                raw.append(("increases" if x[a] > x[cursor] else "decreases", cursor, a, 0))
+                if abs(x[a] - x[cursor]) < params.hold_tol:  # no real move before the hold: the hold starts earlier
+                    a = raw.pop()[1] if raw and raw[-1][0] == "holds" else cursor
+                else:
+                    raw.append(("increases" if x[a] > x[cursor] else "decreases", cursor, a, 0))
             raw.append(("holds", a, b, 0))
             cursor = b
         elif i > 0:
@@ -272,8 +275,8 @@ def _segments(series: _Series, piv: list[int], params: SegmentParams) -> tuple[S
                 raw.append(("increases" if x[p] > x[cursor] else "decreases", cursor, p, 0))
                 cursor = p
     if cursor < T - 1:
-        if raw and raw[-1][0] != "holds":
-            kind, a0, _, _ = raw.pop()
+        if raw and (raw[-1][0] != "holds" or abs(x[T - 1] - x[cursor]) < params.hold_tol):
+            kind, a0, _, _ = raw.pop()  # extend the last move, or the last hold over a tail that does not move
             raw.append((kind, a0, T - 1, 0))
         else:
             raw.append(("increases" if x[T - 1] > x[cursor] else "decreases", cursor, T - 1, 0))

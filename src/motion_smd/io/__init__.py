@@ -133,13 +133,5 @@ def _ensure_builtin() -> None:
     if _builtin_loaded:
         return
     _builtin_loaded = True
-    from motion_smd.io import npy  # noqa: F401  (registers itself)
-
-    try:  # readers added by later modules register on import; absent ones are skipped
-        from motion_smd.io import bvh  # noqa: F401
-    except ImportError:
-        pass
-    try:
-        from motion_smd.io import humanml3d_vecs  # noqa: F401
-    except ImportError:
-        pass
+    # each reader module registers itself on import
+    from motion_smd.io import bvh, humanml3d_vecs, npy  # noqa: F401
