@@ -101,5 +101,5 @@ def test_npy_reader(tmp_path: Path, walk: Motion) -> None:
         load_motion(tmp_path / "missing.npy")
     odd = tmp_path / "motion.xyz"
     odd.write_text("1 2 3")
-    with pytest.raises(MotionFormatError, match=r"unknown motion format.*Supported: npy"):
+    with pytest.raises(MotionFormatError, match=r"unknown motion format.*Supported: .*npy \(\.npy\)"):
         load_motion(odd)
