@@ -1,0 +1,123 @@
+"""bandai-qa: clip joining (synthetic), question generation rules, and the real build."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from motion_smd.datasets.bandai_qa import (
+    SPLIT_STYLES,
+    VOCAB,
+    ClipLabel,
+    build_bandai_qa,
+    facing_deg,
+    generate_questions,
+    join_clips,
+    split_of,
+)
+from motion_smd.datasets.options import read_mc_json
+from motion_smd.datasets.records import read_records
+from motion_smd.skeleton import PELVIS
+
+
+def test_join_clips_continuity() -> None:
+    from motion_smd.synthetic import turn_in_place, walk_forward
+
+    a = turn_in_place(90.0)  # ends facing +X (turned left)
+    b = walk_forward(n_steps=4)  # canonical: walks toward +Z from the origin
+    joints, starts = join_clips([a, b], blend_s=0.3)
+    assert starts == [0, a.n_frames] and joints.shape[0] == a.n_frames + b.n_frames
+    # the second clip starts where the first ended (within the blend's first weight) and walks along +X
+    jump = np.linalg.norm(joints[a.n_frames] - joints[a.n_frames - 1], axis=-1).max()
+    step = np.linalg.norm(np.diff(b.joints, axis=0), axis=-1).max()
+    assert jump <= step + 1e-9
+    d = joints[-1, PELVIS] - joints[a.n_frames, PELVIS]
+    assert d[0] > 1.0 and abs(d[2]) < 0.2 * d[0]
+    assert facing_deg(joints[-1:])[0] == pytest.approx(facing_deg(a.joints[-1:])[0], abs=5)
+    # after the blend the clip is exactly the rotated original (no lasting offset)
+    k = a.n_frames + 10
+    rel = joints[k] - joints[k, PELVIS]
+    th = np.radians(facing_deg(a.joints[-1:])[0])
+    orig = b.joints[10] - b.joints[10, PELVIS]
+    rot = np.stack(
+        [
+            np.cos(th) * orig[:, 0] + np.sin(th) * orig[:, 2],
+            orig[:, 1],
+            -np.sin(th) * orig[:, 0] + np.cos(th) * orig[:, 2],
+        ],
+        axis=-1,
+    )
+    assert np.allclose(rel, rot, atol=1e-9)
+
+
+def test_question_rules() -> None:
+    rng = np.random.default_rng(0)
+    labels = [ClipLabel("walk", "forward"), ClipLabel("wave", body_part="left hand"), ClipLabel("turn", "right")]
+    drafts = generate_questions(labels, rng)
+    by_text = {d.question: d for d in drafts}
+    assert by_text["What action does the person do before they wave?"].answer == "walk"
+    assert by_text["What body part does the person use after they walk?"].answer == "left hand"
+    assert by_text["What direction does the person move while they turn?"].answer == "right"
+    between = [d for d in drafts if d.relation_type == "in between" and d.query_type == "query_action"]
+    assert between and all(d.answer == "wave" for d in between)
+    # ambiguous: two clips after walk → no query_action "after they walk"
+    assert "What action does the person do after they walk?" not in by_text
+    # direction after walk: only the turn carries a direction → answerable
+    assert by_text["What direction does the person move after they walk?"].answer == "right"
+    for d in drafts:
+        assert d.answer in VOCAB[d.query_type]
+        assert d.program[0] == "[0]=scene(motion_seq)" and d.program[-1].startswith(f"?={d.query_type}(")
+
+
+def test_split_by_style() -> None:
+    assert split_of("dataset-2", SPLIT_STYLES["dataset-2"]["test"][0]) == "test"
+    assert split_of("dataset-1", "normal") == "train"
+
+
+@pytest.fixture(scope="module")
+def built(smd_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, float]:
+    out = tmp_path_factory.mktemp("bandai_qa")
+    t0 = time.perf_counter()
+    summary = build_bandai_qa(out, data_dir=smd_data_dir, seed=0)
+    return out, summary, time.perf_counter() - t0
+
+
+def test_build_size_time_and_files(built: tuple[Path, object, float]) -> None:
+    out, summary, seconds = built
+    assert seconds < 60
+    assert summary.questions["train"] >= 500 and summary.questions["test"] >= 150  # type: ignore[attr-defined]
+    for split in ("train", "val", "test"):
+        items = read_mc_json(out / f"questions_{split}.json")
+        recs = read_records(out / f"records_{split}.jsonl")
+        assert len(items) == len(recs) == summary.questions[split]  # type: ignore[attr-defined]
+        for m, r in zip(items, recs, strict=True):
+            assert len(m.options) <= 10 and m.options.count(m.question.answer) == 1
+            assert r.options == m.options and r.target == m.question.answer and r.smd.startswith("Motion:")
+            assert r.meta["query_type"] in VOCAB
+    seqs = json.loads((out / "sequences.json").read_text())
+    for s in seqs[:20]:
+        j = np.load(out / "sequences" / s["split"] / f"{s['id']}.npy")
+        assert j.shape == (s["n_frames"], 22, 3) and j.dtype == np.float32
+        assert 2 <= len(s["clips"]) <= 3
+    # clips (and styles) never cross splits
+    files = {sp: {c["file"] for s in seqs if s["split"] == sp for c in s["clips"]} for sp in ("train", "val", "test")}
+    assert not files["train"] & files["test"] and not files["train"] & files["val"] and not files["val"] & files["test"]
+    # baselines are real computations: random close to its expectation, majority above random
+    b = summary.baselines["test"]  # type: ignore[attr-defined]
+    assert abs(b["random"] - b["random_expected"]) < 0.1 and b["majority"] > b["random_expected"]
+
+
+def test_build_deterministic(smd_data_dir: Path, tmp_path: Path, built: tuple[Path, object, float]) -> None:
+    out, _, _ = built
+    small = {"train": 0, "val": 0, "test": 70}
+    a = build_bandai_qa(tmp_path / "a", data_dir=smd_data_dir, seed=0, sequences_per_split=small)
+    assert (tmp_path / "a" / "questions_test.json").read_bytes() == (out / "questions_test.json").read_bytes()
+    assert (tmp_path / "a" / "records_test.jsonl").read_bytes() == (out / "records_test.jsonl").read_bytes()
+    assert a.questions["test"] > 0
+    b = build_bandai_qa(tmp_path / "b", data_dir=smd_data_dir, seed=1, sequences_per_split=small)
+    assert (tmp_path / "b" / "questions_test.json").read_bytes() != (out / "questions_test.json").read_bytes()
+    assert b.questions["test"] > 0
