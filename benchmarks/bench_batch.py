@@ -1,0 +1,355 @@
+"""Batch benchmark: `smd describe DIR --jobs 2 --format jsonl -o out.jsonl` over a HumanML3D-sized corpus.
+
+Run on demand (never part of CI's pass/fail):
+
+    python benchmarks/bench_batch.py                      # 29,228 clips × 200 frames, --jobs 2
+    python benchmarks/bench_batch.py --n-clips 2000 --jobs 1 --keep /tmp/corpus
+
+What it does:
+
+1. Writes `--n-clips` (default 29,228, HumanML3D with mirrors) motions of `--frames` (default 200) frames as
+   float32 `(frames, 22, 3)` `.npy` files (HumanML3D `new_joints` layout, 20 fps) into a temporary folder.
+   Source (`--source`): "real" (default when the data is present) = every real BVH clip of `$SMD_DATA_DIR`
+   (Bandai-Namco and CMU) loaded at 20 fps, canonicalised and joined end to end into one stream
+   (`bench_describer.join_blocks`), cut into overlapping windows evenly spread over the stream;
+   "synthetic" = the same from the generated synthetic sequence (`bench_describer.generated_joints`).
+   Each window gets a small deterministic perturbation (seeded NumPy generator): a yaw rotation, a
+   0.9–1.1 body scale, 0.5 mm Gaussian joint noise (more would add jitter segments), and a left/right
+   mirror for every other clip. The corpus takes about 53 KB a clip (1.5 GB for 29,228 clips).
+2. Times the real command in a subprocess (`smd describe DIR --jobs N --format jsonl -o OUT`), end to end:
+   process start and imports, reading the files, describing, writing the JSONL.
+   Peak memory: the sum of the resident set sizes of the command and all its worker processes, sampled
+   every 20 ms with psutil ("tree"), and the largest single process's peak from
+   `resource.getrusage(RUSAGE_CHILDREN).ru_maxrss` ("largest process", exact).
+   The fixed cost (start-up, imports, pool) is measured with a 1-clip run of the same command.
+3. Checks that OUT has one JSON record per clip (the JSONL is large: the structured description of
+   every channel is in each record), prints a Markdown table and removes the temporary folder
+   (unless `--keep DIR`, which writes the corpus there and leaves it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_describer import FPS, data_dir, generated_joints, join_blocks, machine_info, real_clip_paths
+
+from motion_smd.angles import heading_deg
+from motion_smd.errors import ConfigError, MotionSMDError
+from motion_smd.io import load_motion
+from motion_smd.skeleton import SMPL22_MIRROR
+
+FloatArray = NDArray[np.float64]
+
+NOISE_M = 0.0005
+"""Standard deviation of the Gaussian joint noise added to each window, metres (3 mm would inflate the
+all-26 text of real windows by about a quarter with jitter segments; 0.5 mm adds about 1 %)."""
+
+HUMANML3D_CLIPS = 29_228
+"""HumanML3D clip count including the mirrored copies (14,616 motions × 2, minus missing ones)."""
+
+BATCH_COLUMNS = (
+    "source",
+    "clips",
+    "frames/clip",
+    "jobs",
+    "wall s",
+    "clips/s",
+    "ms/clip",
+    "fixed cost s",
+    "peak RSS tree MiB",
+    "peak RSS largest process MiB",
+    "output MiB",
+    "described",
+)
+"""Columns of the batch table."""
+
+
+def real_stream(data: Path, max_clips: int | None = None) -> FloatArray | None:
+    """Every real clip under `data`, at 20 fps, canonicalised and joined end to end (`join_blocks`).
+
+    Returns:
+        (T, 22, 3) float64, metres, Y up; None when there are no real clips.
+
+    Raises:
+        MotionSMDError: a real clip that cannot be read.
+    """
+    paths = real_clip_paths(data, max_clips)
+    if not paths:
+        return None
+    blocks = []
+    for p in paths:
+        joints = np.asarray(load_motion(p).resample(FPS).joints)
+        blocks.append((joints, float(heading_deg(joints)[-1])))
+    return join_blocks(blocks, sum(b[0].shape[0] for b in blocks))
+
+
+def synthetic_stream(n_frames: int) -> FloatArray:
+    """The generated synthetic sequence (see `bench_describer.generated_joints`), `n_frames` long."""
+    return generated_joints(n_frames)
+
+
+def windows(stream: FloatArray, n_clips: int, n_frames: int, seed: int = 0) -> Iterator[NDArray[np.float32]]:
+    """`n_clips` perturbed windows of `n_frames` frames, evenly spread over `stream` (deterministic).
+
+    Window k starts at frame round(k · (T − n_frames) / max(1, n_clips − 1)); it is moved so that its
+    pelvis starts above the origin, rotated about Y by a random yaw, scaled by 0.9–1.1 (the floor stays at
+    y = 0 because y ≥ 0), given 0.5 mm Gaussian noise, and, for odd k, mirrored (x → −x, left/right swapped).
+
+    Args:
+        stream: (T, 22, 3) float, T ≥ n_frames.
+        n_clips: number of windows.
+        n_frames: frames per window.
+        seed: seed of `numpy.random.default_rng`.
+
+    Yields:
+        (n_frames, 22, 3) float32 arrays.
+
+    Raises:
+        ConfigError: the stream is shorter than one window.
+    """
+    total = stream.shape[0]
+    if total < n_frames:
+        raise ConfigError(f"the source motion has {total} frames, fewer than --frames {n_frames}.")
+    rng = np.random.default_rng(seed)
+    starts = np.round(np.arange(n_clips) * (total - n_frames) / max(1, n_clips - 1)).astype(int)
+    yaw = rng.uniform(-np.pi, np.pi, n_clips)
+    scale = rng.uniform(0.9, 1.1, n_clips)
+    mirror = list(SMPL22_MIRROR)
+    for k in range(n_clips):
+        w = stream[starts[k] : starts[k] + n_frames].copy()
+        w[..., 0] -= w[0, 0, 0]
+        w[..., 2] -= w[0, 0, 2]
+        c, s = np.cos(yaw[k]), np.sin(yaw[k])
+        x, z = w[..., 0].copy(), w[..., 2].copy()
+        w[..., 0] = c * x + s * z
+        w[..., 2] = -s * x + c * z
+        w *= scale[k]
+        w += rng.normal(0.0, NOISE_M, w.shape)
+        w[..., 1] = np.maximum(w[..., 1], 0.0)
+        if k % 2:
+            w = w[:, mirror]
+            w[..., 0] *= -1.0
+        yield w.astype(np.float32)
+
+
+def write_corpus(folder: Path, n_clips: int, n_frames: int, source: str, seed: int = 0) -> tuple[int, str]:
+    """Write the benchmark corpus: `n_clips` `.npy` files `clip-NNNNNN.npy` in `folder`.
+
+    Args:
+        folder: target folder (created).
+        n_clips, n_frames: corpus size.
+        source: "real" (the real clips; falls back to "synthetic" when absent) or "synthetic".
+        seed: perturbation seed.
+
+    Returns:
+        (bytes written, source used: "real" or "synthetic").
+
+    Raises:
+        ConfigError: unknown source or a source shorter than one window.
+    """
+    if source not in ("real", "synthetic"):
+        raise ConfigError(f"--source {source!r}: choose real or synthetic.")
+    stream = real_stream(data_dir()) if source == "real" else None
+    used = "real" if stream is not None else "synthetic"
+    if stream is None:
+        stream = synthetic_stream(max(n_frames * 4, min(n_clips, 36_000) + n_frames))
+    folder.mkdir(parents=True, exist_ok=True)
+    size = 0
+    for k, w in enumerate(windows(stream, n_clips, n_frames, seed)):
+        path = folder / f"clip-{k:06d}.npy"
+        np.save(path, w)
+        size += path.stat().st_size
+    return size, used
+
+
+def smd_command() -> list[str]:
+    """The `smd` command of this interpreter's environment (its `bin/smd`, else `python -m motion_smd.cli`)."""
+    exe = Path(sys.executable).with_name("smd")
+    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "motion_smd.cli"]
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One timed subprocess run: wall seconds, peak summed tree RSS (MiB, sampled), return code, stderr."""
+
+    wall_s: float
+    tree_rss_mib: float
+    returncode: int
+    stderr: str
+
+
+def measure(cmd: list[str], poll_s: float = 0.02) -> Measured:
+    """Run `cmd`, timing it and sampling the summed RSS of it and its descendants (psutil; 0 when absent)."""
+    try:
+        import psutil
+    except ImportError:  # the exact largest-process peak still comes from getrusage
+        psutil = None
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    if psutil is not None:
+        root = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                procs = [root, *root.children(recursive=True)]
+                rss = 0
+                for p in procs:
+                    with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                        rss += p.memory_info().rss
+                peak = max(peak, rss)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+            time.sleep(poll_s)
+    _, err = proc.communicate()
+    return Measured(time.perf_counter() - t0, peak / 2**20, proc.returncode, err)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The batch benchmark's numbers (see BATCH_COLUMNS)."""
+
+    source: str
+    n_clips: int
+    n_frames: int
+    jobs: int
+    wall_s: float
+    fixed_s: float
+    tree_rss_mib: float
+    largest_rss_mib: float
+    output_mib: float
+    described: int
+
+
+def run_batch(
+    n_clips: int = HUMANML3D_CLIPS,
+    n_frames: int = 200,
+    jobs: int = 2,
+    source: str = "real",
+    keep: Path | None = None,
+) -> tuple[BatchResult, str]:
+    """Write the corpus, time `smd describe DIR --jobs N --format jsonl -o OUT`, verify OUT, clean up.
+
+    Args:
+        n_clips, n_frames: corpus size.
+        jobs: `--jobs` of the command.
+        source: "real" or "synthetic" (see `write_corpus`).
+        keep: write the corpus (and out.jsonl) here and keep it; None = a temporary folder, removed after.
+
+    Returns:
+        (result, Markdown table).
+
+    Raises:
+        ConfigError: bad sizes, or the command failed / wrote the wrong number of records (the message
+            holds its stderr).
+    """
+    if n_clips < 1 or n_frames < 2 or jobs < 1:
+        raise ConfigError("--n-clips and --jobs must be ≥ 1 and --frames ≥ 2.")
+    root = keep if keep is not None else Path(tempfile.mkdtemp(prefix="smd-batch-"))
+    try:
+        corpus = root / "corpus"
+        t0 = time.perf_counter()
+        size, used = write_corpus(corpus, n_clips, n_frames, source)
+        _progress(f"wrote {n_clips} clips ({size / 2**20:.0f} MiB) in {time.perf_counter() - t0:.1f} s")
+        one = root / "one"
+        one.mkdir(exist_ok=True)
+        shutil.copy(corpus / "clip-000000.npy", one / "clip-000000.npy")
+        base = smd_command()
+        opts = ["--jobs", str(jobs), "--format", "jsonl", "-o"]
+        fixed = measure([*base, "describe", str(one), *opts, str(root / "one.jsonl")])
+        out = root / "out.jsonl"
+        cmd = [*base, "describe", str(corpus), *opts, str(out)]
+        _progress("running " + " ".join(cmd))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        m = measure(cmd)
+        largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        if m.returncode != 0 or not out.is_file():
+            raise ConfigError(f"{' '.join(cmd)} failed (exit {m.returncode}): {m.stderr.strip()[-2000:]}")
+        described = 0
+        with out.open(encoding="utf-8") as fh:
+            for line in fh:
+                json.loads(line)
+                described += 1
+        if described != n_clips:
+            raise ConfigError(f"{out}: {described} records for {n_clips} clips; stderr: {m.stderr.strip()[-2000:]}")
+        result = BatchResult(
+            source=used,
+            n_clips=n_clips,
+            n_frames=n_frames,
+            jobs=jobs,
+            wall_s=m.wall_s,
+            fixed_s=fixed.wall_s,
+            tree_rss_mib=m.tree_rss_mib,
+            largest_rss_mib=max(before, largest) / 1024.0,
+            output_mib=out.stat().st_size / 2**20,
+            described=described,
+        )
+    finally:
+        if keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+    return result, batch_table([result])
+
+
+def _progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def batch_table(results: Sequence[BatchResult]) -> str:
+    """Markdown table of batch results with BATCH_COLUMNS."""
+    lines = ["| " + " | ".join(BATCH_COLUMNS) + " |", "|" + "|".join("---:" for _ in BATCH_COLUMNS) + "|"]
+    for r in results:
+        cells = [
+            r.source,
+            f"{r.n_clips:,}",
+            str(r.n_frames),
+            str(r.jobs),
+            f"{r.wall_s:.1f}",
+            f"{r.n_clips / r.wall_s:,.0f}",
+            f"{1000.0 * r.wall_s / r.n_clips:.2f}",
+            f"{r.fixed_s:.2f}",
+            f"{r.tree_rss_mib:,.0f}" if r.tree_rss_mib else "–",
+            f"{r.largest_rss_mib:,.0f}",
+            f"{r.output_mib:,.1f}",
+            f"{r.described:,}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point (see the module docstring). Returns the exit status."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n-clips", type=int, default=HUMANML3D_CLIPS, help="clips in the corpus (default 29,228)")
+    ap.add_argument("--frames", type=int, default=200, help="frames per clip (20 fps)")
+    ap.add_argument("--jobs", type=int, default=2, help="smd describe --jobs")
+    ap.add_argument("--source", choices=("real", "synthetic"), default="real", help="motion source of the corpus")
+    ap.add_argument("--keep", type=Path, default=None, help="write the corpus here and keep it")
+    args = ap.parse_args(argv)
+    try:
+        _, table = run_batch(args.n_clips, args.frames, args.jobs, args.source, args.keep)
+    except MotionSMDError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("## Batch benchmark\n")
+    print(machine_info() + "\n")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Smoke tests of the benchmark scripts (benchmarks/): they import, run their core function on two tiny
+synthetic clips with one repeat, and print tables with the expected columns. No timing assertions."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+BENCH_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench() -> Iterator[tuple[ModuleType, ModuleType]]:
+    """(bench_describer, bench_batch), imported from benchmarks/ (not a package)."""
+    sys.path.insert(0, str(BENCH_DIR))
+    try:
+        yield importlib.import_module("bench_describer"), importlib.import_module("bench_batch")
+    finally:
+        sys.path.remove(str(BENCH_DIR))
+
+
+def _header(table: str) -> list[str]:
+    first = table.splitlines()[0]
+    return [c.strip() for c in first.strip("|").split("|")]
+
+
+def _rows(table: str) -> list[list[str]]:
+    return [[c.strip() for c in line.strip("|").split("|")] for line in table.splitlines()[2:]]
+
+
+def test_generated_joints_are_continuous_and_exact_length(bench: tuple[ModuleType, ModuleType]) -> None:
+    bd, _ = bench
+    joints = bd.generated_joints(450, start_block=1)
+    assert joints.shape == (450, 22, 3)
+    step = np.linalg.norm(np.diff(joints, axis=0), axis=-1).max(axis=1)  # (T-1,) largest joint move per frame
+    # Block joins carry position and heading over: no frame-to-frame jump beyond the fastest synthetic move (0.3 m).
+    assert step.max() < 0.35
+    # The pelvis travels (the walk block), so the position offsets were applied.
+    assert np.hypot(*(joints[-1, 0, [0, 2]] - joints[0, 0, [0, 2]])) > 0.5
+    # Different start blocks give different clips.
+    assert not np.allclose(bd.generated_joints(100, 0), bd.generated_joints(100, 1))
+
+
+def test_describer_benchmark_prints_expected_columns(
+    bench: tuple[ModuleType, ModuleType], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bd, _ = bench
+    clips = bd.write_generated_clips(tmp_path, n_frames=60, n_clips=2)
+    assert len(clips.paths) == 2 and all(p.suffix == ".npy" for p in clips.paths)
+
+    class WordCounter:
+        name = "words"
+
+        def count(self, text: str) -> int:
+            return len(text.split())
+
+    results, report = bd.run([clips], repeats=1, warmup=0, counters=[WordCounter], log=print)
+    assert "timing gen-60" in capsys.readouterr().out
+    (res,) = results
+    assert res.n_clips == 2 and res.mean_frames == 60
+    assert set(res.stage_ms) == set(bd.STAGES) and all(v >= 0 for v in res.stage_ms.values())
+    assert set(res.variant_ms) == set(bd.VARIANTS) and all(v > 0 for v in res.variant_ms.values())
+    assert res.chars["top-3"] < res.chars["all-26"] and res.tokens["words"]["all-26"] > 0
+
+    tables = [block for block in report.split("\n\n") if block.startswith("|")]
+    throughput, stages = tables
+    assert _header(throughput) == [*bd.THROUGHPUT_COLUMNS, "tokens/clip (words)"]
+    assert [r[:2] for r in _rows(throughput)] == [["gen-60", v] for v in bd.VARIANTS]
+    assert _header(stages) == list(bd.STAGE_COLUMNS)
+    assert [r[0] for r in _rows(stages)] == ["gen-60"]
+
+
+def test_describer_benchmark_main_without_real_data(
+    bench: tuple[ModuleType, ModuleType], capsys: pytest.CaptureFixture[str]
+) -> None:
+    bd, _ = bench
+    rc = bd.main(["--no-real", "--lengths", "40", "--gen-clips", "2", "--repeats", "1", "--no-tokens", "--cpu", "-1"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "| gen-40 | all-26 | 2 | 40 |" in out
+    assert "numpy" in out and "nproc" in out
+
+
+def test_describer_benchmark_rejects_bad_options(bench: tuple[ModuleType, ModuleType]) -> None:
+    bd, _ = bench
+    assert bd.main(["--no-real", "--lengths", "x", "--no-tokens", "--cpu", "-1"]) == 2
+    with pytest.raises(bd.ConfigError, match="no such tokenizer"):
+        bd.path_counter("/nonexistent/tokenizer.json")
+
+
+def test_batch_windows_are_deterministic_and_perturbed(bench: tuple[ModuleType, ModuleType]) -> None:
+    bd, bb = bench
+    stream = bd.generated_joints(300)
+    a = list(bb.windows(stream, 3, 50, seed=1))
+    b = list(bb.windows(stream, 3, 50, seed=1))
+    assert all(x.shape == (50, 22, 3) and x.dtype == np.float32 for x in a)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert all(x[..., 1].min() >= 0.0 for x in a)
+    # Each window is moved so its pelvis starts above the origin (up to the 0.5 mm noise).
+    assert all(np.hypot(x[0, 0, 0], x[0, 0, 2]) < 0.005 for x in a)
+    # Another seed gives another yaw/scale/noise for the same window.
+    c = next(bb.windows(stream, 3, 50, seed=2))
+    assert not np.allclose(a[0], c, atol=1e-3)
+
+
+def test_batch_benchmark_runs_smd_describe(bench: tuple[ModuleType, ModuleType], tmp_path: Path) -> None:
+    _, bb = bench
+    result, table = bb.run_batch(n_clips=2, n_frames=40, jobs=1, source="synthetic", keep=tmp_path)
+    assert result.described == 2 and result.source == "synthetic"
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert sorted(r["id"] for r in records) == ["clip-000000", "clip-000001"]
+    assert all(r["smd"].startswith("Motion: 2.0s (40 frames at 20 FPS)") for r in records)
+    assert _header(table) == list(bb.BATCH_COLUMNS)
+    (row,) = _rows(table)
+    assert row[:4] == ["synthetic", "2", "40", "1"]
