@@ -3,6 +3,7 @@ that the LLM layer imports no torch until used."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -76,6 +77,7 @@ def test_default_model_cached_as_safetensors(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setenv("SMD_CACHE_DIR", str(tmp_path))
     target = ensure_default_model()
     assert target.parent == tmp_path / "models" and (target / "model.safetensors").is_file()
+    assert "quantization_config" not in json.loads((target / "config.json").read_text())  # trainable
     t0 = time.perf_counter()
     model, tok = load_model(None, device="cpu")
     assert time.perf_counter() - t0 < 15  # the dequantisation alone takes longer on this CPU

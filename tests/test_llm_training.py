@@ -50,6 +50,27 @@ def test_pad_collate_masks_padding() -> None:
     assert b["labels"].tolist() == [[-100, 6, 7], [-100, -100, -100]]
 
 
+def test_kept_logits_give_the_same_loss(tiny: dict[str, Path]) -> None:
+    """Left padding + logits only on answer positions = right padding + full logits (same loss)."""
+    import torch
+
+    from motion_smd.llm.models import load_model
+    from motion_smd.llm.prompts import PromptBuilder
+    from motion_smd.llm.training import supports_logits_to_keep
+
+    model, tok = load_model(str(tiny["model"]), device="cpu")
+    assert supports_logits_to_keep(model)
+    recs = synthetic_records(3, "x")
+    recs[1]["smd"] += "\nextra line to make the rows differ in length"
+    feats = [PromptBuilder(tok, max_length=256).features(r) for r in recs]
+    full = pad_collate(feats, tok.pad_token_id)
+    kept = pad_collate(feats, tok.pad_token_id, keep_logits=True)
+    assert kept["labels"].shape[1] == kept["logits_to_keep"] < full["input_ids"].shape[1]
+    assert (kept["labels"] != -100).sum() == (full["labels"] != -100).sum()
+    with torch.no_grad():
+        torch.testing.assert_close(model(**kept).loss, model(**full).loss, atol=1e-5, rtol=1e-5)
+
+
 def test_answer_metrics_shifted_comparison() -> None:
     # position t predicts token t+1: row 0 gets both answer tokens, row 1 one of two
     labels = [[-100, -100, 4, 5], [-100, -100, 4, 5]]

@@ -61,6 +61,10 @@ def register(app: typer.Typer) -> None:
         device: Annotated[str | None, typer.Option(help="cpu or cuda (default: GPU when available).")] = None,
         threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
         resume: Annotated[bool, typer.Option(help="Resume from the last checkpoint in OUT.")] = True,
+        logging_steps: Annotated[int, typer.Option(help="Log the training loss every N steps.")] = 5,
+        keep_logits: Annotated[
+            bool, typer.Option(help="LM head only on answer positions (faster; off for models without it).")
+        ] = True,
     ) -> None:
         """Fine-tune a LoRA adapter on SMD records (answer-only loss, the model's chat template)."""
         try:
@@ -91,6 +95,8 @@ def register(app: typer.Typer) -> None:
                 device=device,
                 threads=threads,
                 resume=resume,
+                logging_steps=logging_steps,
+                keep_logits=keep_logits,
             )
             res = run_train(cfg)
         except MotionSMDError as exc:

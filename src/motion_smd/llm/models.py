@@ -91,6 +91,8 @@ def load_gguf(path: Path, dtype: Any = None) -> tuple[Any, Any]:
             "architecture/quantisation or a safetensors model directory."
         ) from exc
     config = loaded.config
+    if hasattr(config, "quantization_config"):  # weights are dequantised: a plain, trainable model
+        del config.quantization_config
     model = AutoModelForCausalLM.from_config(config, dtype=dtype)
     missing, unexpected = model.load_state_dict(loaded.state_dict(), strict=False)
     real_missing = [k for k in missing if not (config.tie_word_embeddings and k.endswith("lm_head.weight"))]

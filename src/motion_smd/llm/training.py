@@ -59,6 +59,9 @@ class TrainConfig:
         logging_steps: log the training loss every N steps.
         threads: torch CPU threads (None = torch's default).
         save_total_limit: checkpoints kept on disk (the best one is always kept).
+        keep_logits: compute the LM head only on the answer positions (see `pad_collate`); off for models
+            whose forward has no `logits_to_keep`.
+        extra: free-form notes stored in train_summary.json (e.g. the SMD variant of the records).
     """
 
     task: Task
@@ -88,6 +91,7 @@ class TrainConfig:
     logging_steps: int = 5
     threads: int | None = None
     save_total_limit: int = 2
+    keep_logits: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> None:
@@ -133,15 +137,21 @@ class TrainResult:
     summary_path: Path
 
 
-def pad_collate(features: list[dict[str, list[int]]], pad_id: int) -> dict[str, Any]:
-    """Right-pad a batch of token features into tensors.
+def pad_collate(features: list[dict[str, list[int]]], pad_id: int, keep_logits: bool = False) -> dict[str, Any]:
+    """Pad a batch of token features into tensors.
 
     Args:
         features: dicts with "input_ids", "attention_mask", "labels" lists (variable length).
         pad_id: token id used for padding input_ids.
+        keep_logits: left-pad and compute logits only where the loss needs them: the batch gets
+            ``logits_to_keep = K`` (the longest answer + 1 positions at the end of the rows) and labels cut
+            to those K positions, so the LM head (vocabulary × hidden per position, the largest single matrix
+            of small models) runs on K positions instead of the whole prompt. Explicit ``position_ids``
+            (0 at each row's first real token) make left padding equivalent to right padding.
 
     Returns:
-        {"input_ids", "attention_mask", "labels"}: (B, L_max) int64 tensors; padded labels are -100.
+        {"input_ids", "attention_mask", "labels"} (B, L_max) int64 tensors with -100 on padded labels;
+        with `keep_logits` also "position_ids" (B, L_max) and "logits_to_keep" (int), labels (B, K).
     """
     import torch
 
@@ -151,10 +161,28 @@ def pad_collate(features: list[dict[str, list[int]]], pad_id: int) -> dict[str, 
     labels = torch.full((len(features), width), IGNORE_INDEX, dtype=torch.long)
     for i, f in enumerate(features):
         n = len(f["input_ids"])
-        ids[i, :n] = torch.tensor(f["input_ids"])
-        mask[i, :n] = 1
-        labels[i, :n] = torch.tensor(f["labels"])
-    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+        sl = slice(width - n, width) if keep_logits else slice(0, n)
+        ids[i, sl] = torch.tensor(f["input_ids"])
+        mask[i, sl] = 1
+        labels[i, sl] = torch.tensor(f["labels"])
+    batch: dict[str, Any] = {"input_ids": ids, "attention_mask": mask, "labels": labels}
+    if keep_logits:
+        answer_start = [
+            next((j for j, lab in enumerate(f["labels"]) if lab != IGNORE_INDEX), len(f["labels"])) for f in features
+        ]
+        keep = min(width, max(len(f["labels"]) - a + 1 for f, a in zip(features, answer_start, strict=True)))
+        batch["labels"] = labels[:, width - keep :]
+        batch["position_ids"] = (mask.cumsum(-1) - 1).clamp(min=0)
+        batch["logits_to_keep"] = keep
+    return batch
+
+
+def supports_logits_to_keep(model: Any) -> bool:
+    """Whether the (base) model's forward accepts `logits_to_keep` (transformers ≥ 4.50 causal LMs)."""
+    import inspect
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "logits_to_keep" in inspect.signature(base.forward).parameters
 
 
 def answer_metrics(pred_ids: Any, labels: Any) -> dict[str, float]:
@@ -324,6 +352,7 @@ def train(config: TrainConfig) -> TrainResult:
         return answer_metrics(eval_pred.predictions, eval_pred.label_ids)
 
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    keep_logits = config.keep_logits and supports_logits_to_keep(model)
     log_path = out / "train_log.jsonl"
     jsonl_cb, bar_cb = _make_callbacks(log_path)
     trainer = Trainer(
@@ -331,7 +360,7 @@ def train(config: TrainConfig) -> TrainResult:
         args=args,
         train_dataset=train_ds,
         eval_dataset=val_ds or None,
-        data_collator=lambda feats: pad_collate(feats, pad_id),
+        data_collator=lambda feats: pad_collate(feats, pad_id, keep_logits),
         compute_metrics=compute if val_ds else None,
         preprocess_logits_for_metrics=preprocess if val_ds else None,
         callbacks=[jsonl_cb],
@@ -371,6 +400,7 @@ def train(config: TrainConfig) -> TrainResult:
         "grad_accum": accum,
         "world_size": world,
         "device": device,
+        "keep_logits": keep_logits,
         "dtype": str(dtype).replace("torch.", ""),
         "n_train": len(train_ds),
         "n_val": len(val_ds),
