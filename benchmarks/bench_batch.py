@@ -11,7 +11,7 @@ What it does:
    float32 `(frames, 22, 3)` `.npy` files (HumanML3D `new_joints` layout, 20 fps) into a temporary folder.
    Source (`--source`): "real" (default when the data is present) = every real BVH clip of `$SMD_DATA_DIR`
    (Bandai-Namco and CMU) loaded at 20 fps, canonicalised and joined end to end into one stream
-   (`bench_describer.join_blocks`), cut into overlapping windows evenly spread over the stream;
+   (`bench_describer.real_stream`), cut into overlapping windows evenly spread over the stream;
    "synthetic" = the same from the generated synthetic sequence (`bench_describer.generated_joints`).
    Each window gets a small deterministic perturbation (seeded NumPy generator): a yaw rotation, a
    0.9–1.1 body scale, 0.5 mm Gaussian joint noise (more would add jitter segments), and a left/right
@@ -47,11 +47,9 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_describer import FPS, data_dir, generated_joints, join_blocks, machine_info, real_clip_paths
+from bench_describer import data_dir, generated_joints, machine_info, real_stream
 
-from motion_smd.angles import heading_deg
 from motion_smd.errors import ConfigError, MotionSMDError
-from motion_smd.io import load_motion
 from motion_smd.skeleton import SMPL22_MIRROR
 
 FloatArray = NDArray[np.float64]
@@ -78,25 +76,6 @@ BATCH_COLUMNS = (
     "described",
 )
 """Columns of the batch table."""
-
-
-def real_stream(data: Path, max_clips: int | None = None) -> FloatArray | None:
-    """Every real clip under `data`, at 20 fps, canonicalised and joined end to end (`join_blocks`).
-
-    Returns:
-        (T, 22, 3) float64, metres, Y up; None when there are no real clips.
-
-    Raises:
-        MotionSMDError: a real clip that cannot be read.
-    """
-    paths = real_clip_paths(data, max_clips)
-    if not paths:
-        return None
-    blocks = []
-    for p in paths:
-        joints = np.asarray(load_motion(p).resample(FPS).joints)
-        blocks.append((joints, float(heading_deg(joints)[-1])))
-    return join_blocks(blocks, sum(b[0].shape[0] for b in blocks))
 
 
 def synthetic_stream(n_frames: int) -> FloatArray:

@@ -4,7 +4,7 @@ Run on demand (never part of CI's pass/fail):
 
     python benchmarks/bench_describer.py                     # real clips + generated 200/2,000/12,000 frames
     python benchmarks/bench_describer.py --repeats 7 --tokenizer /path/to/tokenizer_dir_or.json_or.gguf
-    python benchmarks/bench_describer.py --no-real --lengths 200 --gen-clips 20 --no-tokens
+    python benchmarks/bench_describer.py --no-real --lengths 200 --gen-clips 20 --no-tokens    # synthetic only
 
 What is measured (all numbers per clip, median over `--repeats` timed passes after `--warmup` untimed passes;
 imports are done before any timer starts; the garbage collector is paused inside a timed pass, as `timeit`
@@ -25,12 +25,13 @@ does; the process is pinned to one CPU with `os.sched_setaffinity` unless `--cpu
   `$SMD_CACHE_DIR/tokenizers/`), plus any `--tokenizer PATH` (a tokenizer directory, a `tokenizer.json`
   or a `.gguf` file); counted without special tokens.
 
-Clip sets: (a) the real BVH clips of `$SMD_DATA_DIR` (default ../shared/data: Bandai-Namco and CMU), loaded
-and resampled to 20 fps; (b) generated clips of fixed lengths (default 200, 2,000 and 12,000 frames at
-20 fps), cut from a continuous, deterministic sequence of the `motion_smd.synthetic` motions (squats,
-walking, turns, arm raises, jumping jacks, standing, with varied parameters, joined end to end with the
-heading and position carried over) and written as float32 `.npy` files, so they are read like HumanML3D
-`new_joints` files.
+Clip sets: (a) "real clips": the real BVH clips of `$SMD_DATA_DIR` (default ../shared/data: 314 Bandai-Namco
+and 26 CMU), loaded and resampled to 20 fps; (b) clips of fixed lengths (default 200, 2,000 and 12,000 frames
+at 20 fps, `--gen-clips` of each), written as float32 `.npy` files so they are read like HumanML3D
+`new_joints` files and cut from two continuous motions: "real-N" from all real clips joined end to end
+(heading and position carried over; 38,812 frames), "synthetic-N" from a deterministic sequence of the
+`motion_smd.synthetic` motions (squats, walking, turns, arm raises, jumping jacks, standing, with varied
+parameters) joined the same way.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from motion_smd import SMDOptions, describe, render_smd, smd_text, synthetic
-from motion_smd.angles import compute_angles
+from motion_smd.angles import compute_angles, heading_deg
 from motion_smd.errors import ConfigError
 from motion_smd.io import ReadOptions, load_motion
 from motion_smd.motion import Motion
@@ -112,7 +113,7 @@ class ClipSet:
     """Files benchmarked together.
 
     Attributes:
-        name: label in the tables ("real", "gen-200", …).
+        name: label in the tables ("real clips", "real-200", "synthetic-200", …).
         paths: the motion files (BVH or `.npy`).
         read_options: how to read them; `canonicalize` must be False (canonicalisation is timed apart).
     """
@@ -141,11 +142,11 @@ def real_clip_paths(data: Path, max_clips: int | None = None) -> list[Path]:
 
 
 def real_clip_set(data: Path, max_clips: int | None = None) -> ClipSet | None:
-    """Clip set (a): the real clips resampled to 20 fps, or None when there are none."""
+    """Clip set "real clips": the real BVH clips as they are, resampled to 20 fps; None when there are none."""
     paths = real_clip_paths(data, max_clips)
     if not paths:
         return None
-    return ClipSet("real", tuple(paths), ReadOptions(canonicalize=False, target_fps=FPS))
+    return ClipSet("real clips", tuple(paths), ReadOptions(canonicalize=False, target_fps=FPS))
 
 
 def _block(i: int) -> Motion:
@@ -240,18 +241,62 @@ def generated_joints(n_frames: int, start_block: int = 0) -> FloatArray:
 
 
 def write_generated_clips(folder: Path, n_frames: int, n_clips: int) -> ClipSet:
-    """Clip set (b): `n_clips` generated clips of `n_frames` frames saved as float32 `.npy` in `folder`.
+    """Synthetic clip set: `n_clips` generated clips of `n_frames` frames saved as float32 `.npy` in `folder`.
 
     Clip k starts at block k of the generated sequence (see `generated_joints`), so the clips differ.
-    Files are named `gen-<n_frames>-<k>.npy` and read with the `.npy` reader at 20 fps.
+    Files are named `synthetic-<n_frames>-<k>.npy` and read with the `.npy` reader at 20 fps; the set is
+    named "synthetic-<n_frames>".
     """
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for k in range(n_clips):
-        path = folder / f"gen-{n_frames}-{k:03d}.npy"
+        path = folder / f"synthetic-{n_frames}-{k:03d}.npy"
         np.save(path, generated_joints(n_frames, start_block=k).astype(np.float32))
         paths.append(path)
-    return ClipSet(f"gen-{n_frames}", tuple(paths), ReadOptions(canonicalize=False, fps=FPS))
+    return ClipSet(f"synthetic-{n_frames}", tuple(paths), ReadOptions(canonicalize=False, fps=FPS))
+
+
+def real_stream(data: Path, max_clips: int | None = None) -> FloatArray | None:
+    """Every real clip under `data` (see `real_clip_paths`), loaded canonical at 20 fps and joined end to end
+    with `join_blocks` (each clip's heading change is the body yaw of its last frame, `angles.heading_deg`).
+
+    Returns:
+        (T, 22, 3) float64, metres, Y up (T = 38,812 frames for the shared data); None without real clips.
+
+    Raises:
+        MotionSMDError: a real clip that cannot be read.
+    """
+    paths = real_clip_paths(data, max_clips)
+    if not paths:
+        return None
+    blocks = []
+    for path in paths:
+        joints = np.asarray(load_motion(path).resample(FPS).joints)
+        blocks.append((joints, float(heading_deg(joints)[-1])))
+    return join_blocks(blocks, sum(b[0].shape[0] for b in blocks))
+
+
+def write_window_clips(folder: Path, stream: FloatArray, name: str, n_frames: int, n_clips: int) -> ClipSet:
+    """Clip set of `n_clips` windows of `n_frames` frames cut from `stream`, evenly spread over it (they
+    overlap when n_clips · n_frames exceeds its length), saved as float32 `.npy` and read at 20 fps.
+
+    Window k starts at frame round(k · (T − n_frames) / max(1, n_clips − 1)). The set is named
+    "<name>-<n_frames>".
+
+    Raises:
+        ConfigError: the stream is shorter than one window.
+    """
+    total = stream.shape[0]
+    if total < n_frames:
+        raise ConfigError(f"{name}: the joined motion has {total} frames, fewer than the {n_frames} asked for.")
+    folder.mkdir(parents=True, exist_ok=True)
+    starts = np.round(np.arange(n_clips) * (total - n_frames) / max(1, n_clips - 1)).astype(int)
+    paths = []
+    for k, a in enumerate(starts):
+        path = folder / f"{name}-{n_frames}-{k:03d}.npy"
+        np.save(path, stream[a : a + n_frames].astype(np.float32))
+        paths.append(path)
+    return ClipSet(f"{name}-{n_frames}", tuple(paths), ReadOptions(canonicalize=False, fps=FPS))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -674,9 +719,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=1, help="untimed passes first")
     ap.add_argument("--data-dir", type=Path, default=None, help="real data (default $SMD_DATA_DIR or ../shared/data)")
     ap.add_argument("--max-real-clips", type=int, default=None, help="use at most N real clips (evenly spaced)")
-    ap.add_argument("--no-real", action="store_true", help="skip the real clips")
-    ap.add_argument("--lengths", default=",".join(map(str, DEFAULT_LENGTHS)), help="generated clip lengths (frames)")
-    ap.add_argument("--gen-clips", type=int, default=10, help="generated clips per length")
+    ap.add_argument("--no-real", action="store_true", help="skip the real clips and the real windows")
+    ap.add_argument("--lengths", default=",".join(map(str, DEFAULT_LENGTHS)), help="fixed clip lengths (frames)")
+    ap.add_argument("--gen-clips", type=int, default=10, help="clips per fixed length and source")
+    ap.add_argument(
+        "--sources", default="real,synthetic", help="sources of the fixed-length clips: real and/or synthetic"
+    )
     ap.add_argument("--tokenizer", action="append", default=[], help="extra tokenizer: dir, tokenizer.json or .gguf")
     ap.add_argument("--no-tokens", action="store_true", help="skip the SmolLM2 token count")
     ap.add_argument("--cpu", type=int, default=None, help="pin to this CPU (default: the last allowed one; -1: no pin)")
@@ -689,6 +737,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         lengths = _parse_lengths(args.lengths)
+        sources = [x.strip() for x in args.sources.split(",") if x.strip()]
+        if not set(sources) <= {"real", "synthetic"}:
+            raise ConfigError(f"--sources {args.sources!r}: choose from real, synthetic (comma-separated).")
         if args.cpu != -1 and hasattr(os, "sched_setaffinity"):
             cpu = args.cpu if args.cpu is not None else max(os.sched_getaffinity(0))
             os.sched_setaffinity(0, {cpu})
@@ -696,15 +747,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         tmp = Path(tempfile.mkdtemp(prefix="smd-bench-"))
         try:
             sets: list[ClipSet] = []
+            stream = None
             if not args.no_real:
                 data = args.data_dir or data_dir()
                 real = real_clip_set(data, args.max_real_clips)
                 if real is None:
-                    log(f"no real clips under {data} (set SMD_DATA_DIR); benchmarking generated clips only")
+                    log(f"no real clips under {data} (set SMD_DATA_DIR); benchmarking synthetic clips only")
                 else:
                     sets.append(real)
-            for n in lengths:
-                sets.append(write_generated_clips(tmp / f"gen-{n}", n, args.gen_clips))
+                    if "real" in sources:
+                        log("joining the real clips into one stream…")
+                        stream = real_stream(data)
+            for src in sources:
+                for n in lengths:
+                    if src == "synthetic":
+                        sets.append(write_generated_clips(tmp / f"synthetic-{n}", n, args.gen_clips))
+                    elif stream is not None:
+                        sets.append(write_window_clips(tmp / f"real-{n}", stream, "real", n, args.gen_clips))
             counters: list[Callable[[], TokenCounter]] = [] if args.no_tokens else [smollm2_counter]
             counters += [functools.partial(path_counter, p) for p in args.tokenizer]
             log(f"baseline RSS after imports: {peak_rss_mib():.0f} MiB")

@@ -62,7 +62,7 @@ def test_describer_benchmark_prints_expected_columns(
             return len(text.split())
 
     results, report = bd.run([clips], repeats=1, warmup=0, counters=[WordCounter], log=print)
-    assert "timing gen-60" in capsys.readouterr().out
+    assert "timing synthetic-60" in capsys.readouterr().out
     (res,) = results
     assert res.n_clips == 2 and res.mean_frames == 60
     assert set(res.stage_ms) == set(bd.STAGES) and all(v >= 0 for v in res.stage_ms.values())
@@ -72,9 +72,9 @@ def test_describer_benchmark_prints_expected_columns(
     tables = [block for block in report.split("\n\n") if block.startswith("|")]
     throughput, stages = tables
     assert _header(throughput) == [*bd.THROUGHPUT_COLUMNS, "tokens/clip (words)"]
-    assert [r[:2] for r in _rows(throughput)] == [["gen-60", v] for v in bd.VARIANTS]
+    assert [r[:2] for r in _rows(throughput)] == [["synthetic-60", v] for v in bd.VARIANTS]
     assert _header(stages) == list(bd.STAGE_COLUMNS)
-    assert [r[0] for r in _rows(stages)] == ["gen-60"]
+    assert [r[0] for r in _rows(stages)] == ["synthetic-60"]
 
 
 def test_describer_benchmark_main_without_real_data(
@@ -84,7 +84,7 @@ def test_describer_benchmark_main_without_real_data(
     rc = bd.main(["--no-real", "--lengths", "40", "--gen-clips", "2", "--repeats", "1", "--no-tokens", "--cpu", "-1"])
     out = capsys.readouterr().out
     assert rc == 0
-    assert "| gen-40 | all-26 | 2 | 40 |" in out
+    assert "| synthetic-40 | all-26 | 2 | 40 |" in out
     assert "numpy" in out and "nproc" in out
 
 
@@ -120,3 +120,29 @@ def test_batch_benchmark_runs_smd_describe(bench: tuple[ModuleType, ModuleType],
     assert _header(table) == list(bb.BATCH_COLUMNS)
     (row,) = _rows(table)
     assert row[:4] == ["synthetic", "2", "40", "1"]
+
+
+def test_window_clips_are_spread_over_the_stream(bench: tuple[ModuleType, ModuleType], tmp_path: Path) -> None:
+    bd, _ = bench
+    stream = bd.generated_joints(500)
+    clips = bd.write_window_clips(tmp_path, stream, "real", n_frames=100, n_clips=3)
+    assert clips.name == "real-100"
+    loaded = [np.load(p) for p in clips.paths]
+    for arr, start in zip(loaded, (0, 200, 400)):  # starts at round(k · (500 − 100) / 2)
+        np.testing.assert_allclose(arr, stream[start : start + 100], atol=1e-6)
+    with pytest.raises(bd.ConfigError, match="fewer than"):
+        bd.write_window_clips(tmp_path, stream, "real", n_frames=600, n_clips=1)
+
+
+def test_real_stream_joins_real_clips(bench: tuple[ModuleType, ModuleType], smd_data_dir: Path) -> None:
+    bd, _ = bench
+    paths = bd.real_clip_paths(smd_data_dir, max_clips=3)
+    if not paths:
+        pytest.skip(f"no real BVH clips under {smd_data_dir}")
+    stream = bd.real_stream(smd_data_dir, max_clips=3)
+    lengths = [bd.load_motion(p).resample(bd.FPS).n_frames for p in paths]
+    assert stream.shape == (sum(lengths), 22, 3)
+    # The second clip starts where the first one's pelvis ended (horizontal position carried over).
+    end_first = stream[lengths[0] - 1, 0, [0, 2]]
+    start_second = stream[lengths[0], 0, [0, 2]]
+    np.testing.assert_allclose(start_second, end_first, atol=1e-9)
