@@ -430,7 +430,8 @@ class SetResult:
         mean_frames: mean frames per clip (at 20 fps).
         stage_ms: per-stage time (STAGES), all-26 variant.
         variant_ms: in-process describe + render time per variant.
-        peak_rss_mib: this process's peak resident set size after timing the set, MiB.
+        peak_rss_mib: this process's peak resident set size while timing the set, MiB (the whole process:
+            interpreter, NumPy/SciPy and motion_smd included; cumulative where `reset_peak_rss` fails).
         chars: mean characters of the SMD text per variant.
         tokens: mean tokens per clip, {tokenizer name: {variant: tokens}}.
     """
@@ -450,9 +451,32 @@ class SetResult:
 
 
 def peak_rss_mib() -> float:
-    """Peak resident set size of this process so far, MiB (`ru_maxrss` is KiB on Linux, bytes on macOS)."""
+    """Peak resident set size of this process since it started or since the last `reset_peak_rss`, MiB
+    (`getrusage(RUSAGE_SELF).ru_maxrss`: KiB on Linux, bytes on macOS)."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024.0 * 1024.0) if sys.platform == "darwin" else rss / 1024.0
+
+
+def current_rss_mib() -> float:
+    """Resident set size of this process now, MiB (`VmRSS` of /proc/self/status; 0.0 where absent)."""
+    try:
+        line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmRSS:"))
+    except (OSError, StopIteration):
+        return 0.0
+    return int(line.split()[1]) / 1024.0
+
+
+def reset_peak_rss() -> bool:
+    """Reset this process's peak RSS to its current RSS, so `peak_rss_mib` measures what follows.
+
+    Linux ≥ 4.0: writing "5" to /proc/self/clear_refs resets the high-water mark that `ru_maxrss` reports
+    (proc(5), "clear_refs"). Returns False where that is not possible (the peak then stays cumulative).
+    """
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def _one_pass(clips: ClipSet, variants: dict[str, SMDOptions]) -> tuple[dict[str, float], dict[str, float], int]:
@@ -495,7 +519,8 @@ def _one_pass(clips: ClipSet, variants: dict[str, SMDOptions]) -> tuple[dict[str
 def time_clip_set(
     clips: ClipSet, variants: dict[str, SMDOptions] = VARIANTS, repeats: int = 5, warmup: int = 1
 ) -> SetResult:
-    """Time one clip set: `warmup` untimed passes, then `repeats` timed passes (gc paused in each).
+    """Time one clip set: `warmup` untimed passes, then `repeats` timed passes (gc paused in each). The
+    peak RSS is reset first (`reset_peak_rss`) and read at the end.
 
     Args:
         clips: the files; every file is loaded anew in every pass (the load stage is part of the benchmark).
@@ -514,6 +539,8 @@ def time_clip_set(
         raise ConfigError(f"--repeats must be at least 1, got {repeats}.")
     if not clips.paths:
         raise ConfigError(f"clip set {clips.name!r} is empty.")
+    gc.collect()
+    reset_peak_rss()
     for _ in range(warmup):
         _one_pass(clips, variants)
     stages: list[dict[str, float]] = []
@@ -679,6 +706,8 @@ def run(
         (results, report): the measurements and the Markdown report (throughput table, stage table).
     """
     say = log or (lambda _m: None)
+    gc.collect()
+    base_rss = current_rss_mib()
     results = []
     for cs in clip_sets:
         say(f"timing {cs.name} ({len(cs.paths)} clips, {repeats} repeats)…")
@@ -695,7 +724,8 @@ def run(
         [
             "### Throughput (per clip; ms = in-process describe + render of a loaded canonical motion)",
             throughput_table(results, names),
-            "### Stages (all-26, ms per clip; segmentation = describe − angles − trajectory)",
+            "### Stages (all-26, ms per clip; segmentation = describe − angles − trajectory; peak RSS = whole "
+            f"process while timing the set, {base_rss:.0f} MiB before it)",
             stage_table(results),
         ]
     )
@@ -764,9 +794,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         sets.append(write_generated_clips(tmp / f"synthetic-{n}", n, args.gen_clips))
                     elif stream is not None:
                         sets.append(write_window_clips(tmp / f"real-{n}", stream, "real", n, args.gen_clips))
+            del stream
             counters: list[Callable[[], TokenCounter]] = [] if args.no_tokens else [smollm2_counter]
             counters += [functools.partial(path_counter, p) for p in args.tokenizer]
-            log(f"baseline RSS after imports: {peak_rss_mib():.0f} MiB")
             _, report = run(sets, args.repeats, args.warmup, counters, log=log)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
