@@ -164,3 +164,12 @@ def test_degenerate_frame_is_reported() -> None:
     j[4, R_HIP] = j[4, L_HIP]
     with pytest.raises(DegenerateSkeletonError, match="frame 4"):
         compute_angles(j)
+
+
+def test_fast_cross_is_bit_identical_to_numpy() -> None:
+    from motion_smd.angles import _cross
+
+    rng = np.random.default_rng(0)
+    for scale in (1e-3, 1.0, 1e3):
+        a, b = rng.normal(size=(300, 3)) * scale, rng.normal(size=(300, 3))
+        np.testing.assert_array_equal(_cross(a, b), np.cross(a, b))

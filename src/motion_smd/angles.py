@@ -149,6 +149,18 @@ def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.einsum("ti,ti->t", a, b)
 
 
+def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Row-wise cross product of (T, 3) arrays: the same products and differences as `np.cross`
+    (bit-identical results) without its axis-handling overhead."""
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    out[..., 0] = a1 * b2 - a2 * b1
+    out[..., 1] = a2 * b0 - a0 * b2
+    out[..., 2] = a0 * b1 - a1 * b0
+    return out
+
+
 def _norm(v: FloatArray) -> FloatArray:
     return np.sqrt(_dot(v, v))
 
@@ -170,13 +182,13 @@ def _orthogonalize(v: FloatArray, axis_unit: FloatArray) -> FloatArray:
 
 def _inclination_deg(a: FloatArray, b: FloatArray) -> FloatArray:
     """Angle between two vector series, degrees in [0, 180] (atan2 form: accurate near 0 and 180)."""
-    cross = np.linalg.norm(np.cross(a, b), axis=-1)
+    cross = np.linalg.norm(_cross(a, b), axis=-1)
     return np.degrees(np.arctan2(cross, _dot(a, b)))
 
 
 def _signed_angle_deg(a: FloatArray, b: FloatArray, axis: FloatArray) -> FloatArray:
     """Signed angle from a to b about `axis` (right-hand rule), degrees in (−180, 180]."""
-    return np.degrees(np.arctan2(_dot(np.cross(a, b), axis), _dot(a, b)))
+    return np.degrees(np.arctan2(_dot(_cross(a, b), axis), _dot(a, b)))
 
 
 @dataclass(frozen=True)
@@ -204,7 +216,7 @@ def body_frame(joints: FloatArray, source: str | None = None) -> Frame:
     right = _unit(joints[:, R_HIP] - joints[:, L_HIP], "the hip line (left_hip→right_hip)", source)
     mid_hips = 0.5 * (joints[:, R_HIP] + joints[:, L_HIP])
     up = _unit(_orthogonalize(joints[:, PELVIS] - mid_hips, right), "the pelvis up axis", source)
-    return Frame(np.cross(up, right), up, right)
+    return Frame(_cross(up, right), up, right)
 
 
 def thorax_frame(joints: FloatArray, source: str | None = None) -> Frame:
@@ -215,7 +227,7 @@ def thorax_frame(joints: FloatArray, source: str | None = None) -> Frame:
     """
     up = _unit(joints[:, NECK] - joints[:, PELVIS], "the trunk (pelvis→neck)", source)
     right = _unit(_orthogonalize(joints[:, R_SHOULDER] - joints[:, L_SHOULDER], up), "the shoulder line", source)
-    return Frame(np.cross(up, right), up, right)
+    return Frame(_cross(up, right), up, right)
 
 
 def sagittal_angle_deg(v: FloatArray) -> FloatArray:
@@ -254,7 +266,7 @@ def _axial_rotation_deg(
         (T,) degrees: the signed angle from `reference` to n about the proximal axis.
     """
     axis = proximal / np.maximum(_norm(proximal), _EPS)[:, None]
-    n = np.cross(proximal, distal)
+    n = _cross(proximal, distal)
     ref = _orthogonalize(reference, axis)
     raw = _signed_angle_deg(ref, n, axis)
     return _forward_fill(raw, flexion_deg > ROTATION_MIN_FLEXION_DEG)
@@ -303,7 +315,7 @@ def compute_angles(joints: FloatArray, source: str | None = None) -> FloatArray:
     right0 = j[0, R_HIP] - j[0, L_HIP]
     yaw_abs = yaw + np.arctan2(right0[2], -right0[0])
     fwd_h = np.stack([np.sin(yaw_abs), np.zeros(T), np.cos(yaw_abs)], axis=-1)
-    right_h = np.cross(fwd_h, world_up)
+    right_h = _cross(fwd_h, world_up)
     u = body.up
     out[:, col["pelvis_rotation"]] = np.degrees(yaw)
     out[:, col["pelvis_tilt"]] = np.degrees(np.arctan2(-_dot(u, fwd_h), u[:, 1]))

@@ -7,6 +7,7 @@ millimetres for static positions, 0.1 s for times), no locale dependence.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from motion_smd.angles import BODY_PARTS
 from motion_smd.description import Channel, Description, Segment
@@ -30,6 +31,7 @@ def fmt_m(v: float, digits: int = 2) -> str:
     return f"{_round_half_up(v, digits):.{digits}f}m"
 
 
+@lru_cache(maxsize=8192)
 def fmt_s(v: float) -> str:
     """Seconds with one decimal, e.g. "3.4s"."""
     return f"{_round_half_up(v, 1):.1f}s"
@@ -40,7 +42,13 @@ def _fmt_value(ch: Channel, v: float) -> str:
 
 
 def _span(seg: Segment) -> str:
-    t0, t1 = _round_half_up(seg.start_s, 1), _round_half_up(seg.end_s, 1)
+    return _span_s(seg.start_s, seg.end_s)
+
+
+@lru_cache(maxsize=8192)
+def _span_s(start_s: float, end_s: float) -> str:
+    """ "[t0s–t1s] (dur)" with the duration computed from the rounded ends (memoised: spans repeat)."""
+    t0, t1 = _round_half_up(start_s, 1), _round_half_up(end_s, 1)
     return f"[{fmt_s(t0)}–{fmt_s(t1)}] ({fmt_s(t1 - t0)})"
 
 

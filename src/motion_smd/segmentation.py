@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter1d
 
-from motion_smd.description import Segment, SegmentKind
+from motion_smd.description import Segment
 
 FloatArray = NDArray[np.float64]
 
@@ -155,48 +155,6 @@ def _turning_points(v: list[float], idx: list[int], delta: float, T: int) -> lis
     return pivots
 
 
-class _Series:
-    """A channel as Python floats with prefix sums: O(1) means, cheap slices (the hot path)."""
-
-    __slots__ = ("fps", "prefix", "x")
-
-    def __init__(self, x: list[float], prefix: list[float], fps: float) -> None:
-        self.x = x
-        self.prefix = prefix  # prefix[i] = sum(x[:i])
-        self.fps = fps
-
-    def plateau(self, p: int, lo: int, hi: int, tol: float) -> tuple[int, int]:
-        """Frames [a, b] around p, within [lo, hi], where |x − x[p]| stays ≤ tol (contiguous)."""
-        x = self.x
-        ref = x[p]
-        a = p
-        while a > lo and abs(x[a - 1] - ref) <= tol:
-            a -= 1
-        b = p
-        while b < hi and abs(x[b + 1] - ref) <= tol:
-            b += 1
-        return a, b
-
-    def seg(self, kind: SegmentKind, a: int, b: int, cycles: int = 0) -> Segment:
-        x = self.x
-        part = x[a : b + 1]
-        fps = self.fps
-        return Segment(
-            kind,
-            a,
-            b,
-            a / fps,
-            b / fps,
-            x[a],
-            x[b],
-            (self.prefix[b + 1] - self.prefix[a]) / (b + 1 - a),
-            min(part),
-            max(part),
-            cycles,
-            (b - a) / fps / cycles if cycles else 0.0,
-        )
-
-
 def segment_series(x: FloatArray, fps: float, params: SegmentParams) -> tuple[Segment, ...]:
     """Segments of one (already smoothed) series.
 
@@ -215,42 +173,88 @@ def segment_series(x: FloatArray, fps: float, params: SegmentParams) -> tuple[Se
 
 
 def segment_columns(X: FloatArray, fps: float, params: list[SegmentParams]) -> list[tuple[Segment, ...]]:
-    """`segment_series` of every column of a (T, C) array (one SegmentParams per column), sharing the
-    vectorised work (range, local extrema, prefix sums) across columns."""
+    """`segment_series` of every column of a (T, C) array (one SegmentParams per column).
+
+    The per-frame work (ranges, local extrema, plateau extents, segment statistics) runs vectorised over
+    all columns at once; only the per-turning-point decisions run in Python.
+    """
     T, C = X.shape
+    out: list[tuple[Segment, ...]] = [() for _ in range(C)]
     if T < 2:
-        return [() for _ in range(C)]
+        return out
     ranges = (X.max(axis=0) - X.min(axis=0)).tolist()
     active = [c for c in range(C) if ranges[c] >= params[c].delta]
-    out: list[tuple[Segment, ...]] = [() for _ in range(C)]
     if not active:
         return out
-    sub = X[:, active]
-    cands = local_extrema_columns(sub)
-    prefix = np.vstack([np.zeros((1, len(active))), np.cumsum(sub, axis=0)]).T.tolist()
+    sub = np.ascontiguousarray(X[:, active])
     cols = sub.T.tolist()
-    for k, c in enumerate(active):
-        series = _Series(cols[k], prefix[k], fps)
-        idx = cands[k]
-        piv = _turning_points([cols[k][i] for i in idx], idx, params[c].delta, T)
-        out[c] = _segments(series, piv, params[c])
+    cands = local_extrema_columns(sub)
+    pivots = [
+        _turning_points([cols[k][i] for i in cands[k]], cands[k], params[c].delta, T) for k, c in enumerate(active)
+    ]
+    plateaus = _plateau_extents(sub, pivots, [params[c].hold_tol for c in active])
+    raws = [_raw_segments(cols[k], pivots[k], plateaus[k], params[c]) for k, c in enumerate(active)]
+    for k, segs in enumerate(_with_statistics(sub, raws, fps)):
+        out[active[k]] = segs
     return out
+
+
+def _flat_windows(starts: NDArray[np.intp], lengths: NDArray[np.intp]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Concatenated index ranges [starts[i], starts[i] + lengths[i]) and the window id of each entry."""
+    ids = np.repeat(np.arange(lengths.shape[0]), lengths)
+    first = np.cumsum(lengths) - lengths
+    t = np.arange(int(lengths.sum())) - np.repeat(first - starts, lengths)
+    return t, ids
+
+
+def _plateau_extents(sub: FloatArray, pivots: list[list[int]], tols: list[float]) -> list[list[tuple[int, int]]]:
+    """For every turning point p of every column: the frames [a, b] around p, bounded by its neighbouring
+    turning points, where |x − x[p]| stays ≤ the column's hold tolerance (contiguous).
+
+    Vectorised over all columns: the windows between neighbouring turning points tile each column, so the
+    work is O(T · C).
+    """
+    T = sub.shape[0]
+    counts = [len(p) for p in pivots]
+    col = np.repeat(np.arange(len(pivots)), counts)
+    p = np.array([i for piv in pivots for i in piv], dtype=np.intp)
+    lo = np.array([i for piv in pivots for i in [0, *piv[:-1]]], dtype=np.intp)
+    hi = np.array([i for piv in pivots for i in [*piv[1:], T - 1]], dtype=np.intp)
+    ref = sub[p, col]
+    tol = np.asarray(tols)[col]
+
+    def far(t: NDArray[np.intp], w: NDArray[np.intp]) -> NDArray[np.bool_]:
+        return np.asarray(np.abs(sub[t, col[w]] - ref[w]) > tol[w])
+
+    a = lo.copy()
+    n_left = p - lo
+    t, w = _flat_windows(lo, n_left)
+    if t.size:
+        last_far = np.where(far(t, w), t, -1)
+        nonempty = n_left > 0
+        found = np.maximum.reduceat(last_far, (np.cumsum(n_left) - n_left)[nonempty])
+        a[nonempty] = np.where(found >= 0, found + 1, lo[nonempty])
+    b = hi.copy()
+    n_right = hi - p
+    t, w = _flat_windows(p + 1, n_right)
+    if t.size:
+        first_far = np.where(far(t, w), t, T + 1)
+        nonempty = n_right > 0
+        found = np.minimum.reduceat(first_far, (np.cumsum(n_right) - n_right)[nonempty])
+        b[nonempty] = np.where(found <= T, found - 1, hi[nonempty])
+    pairs = list(zip(a.tolist(), b.tolist()))
+    bounds = np.cumsum([0, *counts]).tolist()
+    return [pairs[bounds[k] : bounds[k + 1]] for k in range(len(pivots))]
 
 
 _Raw = tuple[str, int, int, int]
 """A segment before statistics: (kind, start_frame, end_frame, cycles)."""
 
 
-def _segments(series: _Series, piv: list[int], params: SegmentParams) -> tuple[Segment, ...]:
-    x = series.x
+def _raw_segments(x: list[float], piv: list[int], plateaus: list[tuple[int, int]], params: SegmentParams) -> list[_Raw]:
+    """Holds, rises and falls (then cycles) of one column from its turning points and their plateaus."""
     T = len(x)
     n = len(piv)
-    # Plateau around each pivot, bounded by its neighbours. The final tail (< δ by construction) is
-    # always absorbed into the last pivot's plateau.
-    plateaus = [
-        series.plateau(p, piv[i - 1] if i > 0 else 0, piv[i + 1] if i + 1 < n else T - 1, params.hold_tol)
-        for i, p in enumerate(piv)
-    ]
     if n >= 2 and abs(x[piv[-1]] - x[piv[-2]]) < params.delta:
         # merge the last pivot (clip end) into the final extreme: that stretch never moved by δ
         plateaus = [*plateaus[:-2], (plateaus[-2][0], T - 1)]
@@ -280,77 +284,104 @@ def _segments(series: _Series, piv: list[int], params: SegmentParams) -> tuple[S
             raw.append((kind, a0, T - 1, 0))
         else:
             raw.append(("increases" if x[T - 1] > x[cursor] else "decreases", cursor, T - 1, 0))
-    if params.cycles:
-        raw = _collapse_raw(raw, x)
-    return tuple(series.seg(kind, a, b, cycles) for kind, a, b, cycles in raw)  # type: ignore[arg-type]
+    return _collapse_raw(raw, x) if params.cycles else raw
 
 
-def collapse_cycles(segs: list[Segment], x: FloatArray, fps: float) -> list[Segment]:
+def _with_statistics(sub: FloatArray, raws: list[list[_Raw]], fps: float) -> list[tuple[Segment, ...]]:
+    """Turn raw segments of every column into Segments, computing values, means (prefix sums), minima and
+    maxima for all segments of all columns in one vectorised pass."""
+    counts = [len(r) for r in raws]
+    flat = [s for r in raws for s in r]
+    col = np.repeat(np.arange(len(raws)), counts)
+    a = np.array([s[1] for s in flat], dtype=np.intp)
+    b = np.array([s[2] for s in flat], dtype=np.intp)
+    prefix = np.vstack([np.zeros((1, sub.shape[1])), np.cumsum(sub, axis=0)])
+    mean = (prefix[b + 1, col] - prefix[a, col]) / (b + 1 - a)
+    length = b + 1 - a
+    t, w = _flat_windows(a, length)
+    vals = sub[t, col[w]]
+    first = np.cumsum(length) - length
+    mins = np.minimum.reduceat(vals, first).tolist()
+    maxs = np.maximum.reduceat(vals, first).tolist()
+    start_v = sub[a, col].tolist()
+    end_v = sub[b, col].tolist()
+    a_l, b_l, mean_l = a.tolist(), b.tolist(), mean.tolist()
+    segs = [
+        Segment(
+            kind,  # type: ignore[arg-type]
+            a_l[i],
+            b_l[i],
+            a_l[i] / fps,
+            b_l[i] / fps,
+            start_v[i],
+            end_v[i],
+            mean_l[i],
+            mins[i],
+            maxs[i],
+            cycles,
+            (b_l[i] - a_l[i]) / fps / cycles if cycles else 0.0,
+        )
+        for i, (kind, _, _, cycles) in enumerate(flat)
+    ]
+    bounds = np.cumsum([0, *counts]).tolist()
+    return [tuple(segs[bounds[k] : bounds[k + 1]]) for k in range(len(raws))]
+
+
+def _collapse_raw(segs: list[_Raw], x: list[float]) -> list[_Raw]:
     """Collapse runs of alternating, similar rises and falls into "oscillates" segments.
 
     A run is a maximal sequence of moves (increases/decreases; short holds between them are absorbed) in
     which every move's amplitude is within `CYCLE_AMPLITUDE_RATIO` and its duration within
     `CYCLE_DURATION_RATIO` of the run's running medians. Runs with at least `MIN_CYCLES` rise/fall pairs
     become one segment with cycles = number of pairs; an unpaired last move stays separate.
+    The medians are kept with sorted lists (bisect.insort) and the tests are inlined: this is the hot loop.
     """
-    xs = np.asarray(x, dtype=np.float64)
-    prefix = np.concatenate([[0.0], np.cumsum(xs)]).tolist()
-    series = _Series(xs.tolist(), prefix, fps)
-    raw = _collapse_raw([(sg.kind, sg.start_frame, sg.end_frame, sg.cycles) for sg in segs], series.x)
-    return [series.seg(kind, a, b, cycles) for kind, a, b, cycles in raw]  # type: ignore[arg-type]
-
-
-def _similar(value: float, ref: float, ratio: float) -> bool:
-    return ref > 0 and ref / ratio <= value <= ref * ratio
-
-
-def _median_sorted(v: list[float]) -> float:
-    """Median of an already sorted list (same value as statistics.median)."""
-    n = len(v)
-    h = n // 2
-    return v[h] if n % 2 else (v[h - 1] + v[h]) / 2
-
-
-def _collapse_raw(segs: list[_Raw], x: list[float]) -> list[_Raw]:
     out: list[_Raw] = []
     i = 0
     n = len(segs)
+    amp_hi, dur_hi = CYCLE_AMPLITUDE_RATIO, CYCLE_DURATION_RATIO
     while i < n:
         si = segs[i]
         if si[0] == "holds":
             out.append(si)
             i += 1
             continue
-        moves = [i]
+        n_moves = 1
+        pair_end = i
         amps = [abs(x[si[2]] - x[si[1]])]  # kept sorted
         durs = [float(max(si[2] - si[1], 1))]  # kept sorted
         j = i + 1
         while j < n:
             kind, a, b, _ = segs[j]
+            m = len(durs)
+            h = m >> 1
+            dur_med = durs[h] if m & 1 else (durs[h - 1] + durs[h]) / 2
             if kind == "holds":
                 # a pause inside a run (at most HOLD_IN_CYCLE_RATIO × the median move) is absorbed when a
                 # move follows it; the move itself is then tested for similarity
-                hold_ok = b - a <= HOLD_IN_CYCLE_RATIO * _median_sorted(durs)
-                if j + 1 < n and segs[j + 1][0] != "holds" and hold_ok:
+                if j + 1 < n and segs[j + 1][0] != "holds" and b - a <= HOLD_IN_CYCLE_RATIO * dur_med:
                     j += 1
                     continue
                 break
+            amp_med = amps[h] if m & 1 else (amps[h - 1] + amps[h]) / 2
             amp = abs(x[b] - x[a])
             dur = float(max(b - a, 1))
             if not (
-                _similar(amp, _median_sorted(amps), CYCLE_AMPLITUDE_RATIO)
-                and _similar(dur, _median_sorted(durs), CYCLE_DURATION_RATIO)
+                amp_med > 0
+                and amp_med / amp_hi <= amp <= amp_med * amp_hi
+                and dur_med / dur_hi <= dur <= dur_med * dur_hi
             ):
                 break
-            moves.append(j)
+            n_moves += 1
+            if n_moves & 1 == 0:
+                pair_end = j
             insort(amps, amp)
             insort(durs, dur)
             j += 1
-        pairs = len(moves) // 2
+        pairs = n_moves // 2
         if pairs >= MIN_CYCLES:
-            last_move = moves[2 * pairs - 1]
-            out.append(("oscillates", si[1], segs[last_move][2], pairs))
-            i = last_move + 1
+            out.append(("oscillates", si[1], segs[pair_end][2], pairs))
+            i = pair_end + 1
         else:
             out.append(si)
             i += 1
