@@ -58,6 +58,21 @@ class Segment(NamedTuple):
         return self._asdict()
 
 
+SEGMENT_ROW_FIELDS = (
+    "kind",
+    "start_frame",
+    "end_frame",
+    "start_value",
+    "end_value",
+    "mean_value",
+    "min_value",
+    "max_value",
+    "cycles",
+    "period_s",
+)
+"""Column names of the segment rows in `Channel.to_dict()` (times are frame / fps)."""
+
+
 @dataclass(frozen=True)
 class Channel:
     """One described time series: an angle or a trajectory channel.
@@ -90,16 +105,31 @@ class Channel:
         return float(self.values.mean())
 
     def to_dict(self, include_series: bool = False) -> dict[str, Any]:
-        """JSON-serialisable dict; `include_series` adds the (T,) values as a list."""
+        """JSON-serialisable dict; segments as compact rows in the order of `SEGMENT_ROW_FIELDS`, values
+        rounded to 1e-4 of the channel unit; `include_series` adds the (T,) values as a list."""
         d: dict[str, Any] = {
             "id": self.id,
             "group": self.group,
             "name": self.name,
             "unit": self.unit,
             "static": self.static,
-            "mean": self.mean_value,
-            "range": self.range_value,
-            "segments": [s.to_dict() for s in self.segments],
+            "mean": round(self.mean_value, 4),
+            "range": round(self.range_value, 4),
+            "segments": [
+                [
+                    s.kind,
+                    s.start_frame,
+                    s.end_frame,
+                    round(s.start_value, 4),
+                    round(s.end_value, 4),
+                    round(s.mean_value, 4),
+                    round(s.min_value, 4),
+                    round(s.max_value, 4),
+                    s.cycles,
+                    round(s.period_s, 4),
+                ]
+                for s in self.segments
+            ],
         }
         if include_series:
             d["values"] = [float(v) for v in self.values]
@@ -194,6 +224,7 @@ class Description:
             "fps": self.fps,
             "duration_s": self.duration_s,
             "options": self.options.to_dict(),
+            "segment_fields": list(SEGMENT_ROW_FIELDS),
             "summary": self.summary.to_dict(),
             "trajectory": [c.to_dict(include_series) for c in self.trajectory],
             "angles": [c.to_dict(include_series) for c in self.angles],

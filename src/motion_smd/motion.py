@@ -45,22 +45,42 @@ PLAUSIBLE_CHAIN_HEIGHT_M = (0.3, 3.0)
 """Accepted range of `chain_height_m` (leg + trunk + neck chain). An adult reads about 1.3–1.6 m."""
 
 
-def chain_height_m(joints: FloatArray) -> float:
-    """Size of the skeleton: median over frames of leg length plus pelvis-to-head chain length.
+_BONE_PARENTS = np.array([b[0] for b in SMPL22_BONES])
+_BONE_CHILDREN = np.array([b[1] for b in SMPL22_BONES])
+_BONE_COLUMN = {bone: i for i, bone in enumerate(SMPL22_BONES)}
+_LEG_BONES = [_BONE_COLUMN[b] for b in ((L_HIP, L_KNEE), (L_KNEE, L_ANKLE), (R_HIP, R_KNEE), (R_KNEE, R_ANKLE))]
+_TRUNK_BONES = [
+    _BONE_COLUMN[b] for b in ((PELVIS, SPINE1), (SPINE1, SPINE2), (SPINE2, SPINE3), (SPINE3, NECK), (NECK, HEAD))
+]
+
+
+def bone_lengths(joints: FloatArray) -> FloatArray:
+    """Length of each of the 21 SMPL-22 bones per frame.
 
     Args:
         joints: (T, 22, 3) float array, SMPL-22 order, any units.
 
     Returns:
+        (T, 21) float64 in the units of `joints`, columns in the order of `SMPL22_BONES`.
+    """
+    d = joints[:, _BONE_CHILDREN] - joints[:, _BONE_PARENTS]
+    return np.asarray(np.sqrt((d * d).sum(axis=-1)), dtype=np.float64)
+
+
+def chain_height_m(joints: FloatArray, lengths: FloatArray | None = None) -> float:
+    """Size of the skeleton: median over frames of leg length plus pelvis-to-head chain length.
+
+    Args:
+        joints: (T, 22, 3) float array, SMPL-22 order, any units.
+        lengths: `bone_lengths(joints)` if already computed.
+
+    Returns:
         A length in the units of `joints` (metres for canonical motion); about 1.3–1.6 m for an adult,
         since it omits the foot and the top of the head. Invariant to pose and orientation.
     """
-
-    def seg(a: int, b: int) -> FloatArray:
-        return np.asarray(np.linalg.norm(joints[:, b] - joints[:, a], axis=-1), dtype=np.float64)
-
-    leg = 0.5 * (seg(L_HIP, L_KNEE) + seg(L_KNEE, L_ANKLE) + seg(R_HIP, R_KNEE) + seg(R_KNEE, R_ANKLE))
-    trunk = seg(PELVIS, SPINE1) + seg(SPINE1, SPINE2) + seg(SPINE2, SPINE3) + seg(SPINE3, NECK) + seg(NECK, HEAD)
+    bl = bone_lengths(joints) if lengths is None else lengths
+    leg = 0.5 * bl[:, _LEG_BONES].sum(axis=1)
+    trunk = bl[:, _TRUNK_BONES].sum(axis=1)
     return float(np.median(leg + trunk))
 
 
@@ -118,10 +138,8 @@ def validate_joints(joints: np.ndarray, source: str | None = None) -> FloatArray
             f"{w}{bad_frames.size} of {out.shape[0]} frames contain NaN or inf (first: frame {bad_frames[0]}); "
             "fill or drop those frames before describing."
         )
-    parents = np.array([b[0] for b in SMPL22_BONES])
-    children = np.array([b[1] for b in SMPL22_BONES])
-    lengths = np.linalg.norm(out[:, children] - out[:, parents], axis=-1)  # (T, 21)
-    height = chain_height_m(out)
+    lengths = bone_lengths(out)  # (T, 21)
+    height = chain_height_m(out, lengths)
     lo, hi = PLAUSIBLE_CHAIN_HEIGHT_M
     if not lo <= height <= hi:
         unit = ""
@@ -174,6 +192,17 @@ class Motion:
         object.__setattr__(self, "joints", arr)
         object.__setattr__(self, "fps", float(self.fps))
 
+    def _rigidly_moved(self, joints: FloatArray) -> Motion:
+        """A copy with joints that are a rigid transform (or reflection) of this motion's: they are valid
+        by construction, so validation is not repeated."""
+        out = object.__new__(Motion)
+        joints.setflags(write=False)
+        for name, value in (("joints", joints), ("fps", self.fps), ("skeleton", self.skeleton)):
+            object.__setattr__(out, name, value)
+        for name in ("source", "meta"):
+            object.__setattr__(out, name, getattr(self, name))
+        return out
+
     @property
     def n_frames(self) -> int:
         """Number of frames T."""
@@ -212,7 +241,7 @@ class Motion:
         z = j[..., 2].copy()
         j[..., 0] = c * x - s * z
         j[..., 2] = s * x + c * z
-        return replace(self, joints=j)
+        return self._rigidly_moved(j)
 
     def resample(self, fps: float) -> Motion:
         """Linearly interpolate to a new frame rate.
@@ -239,7 +268,7 @@ class Motion:
         """Reflect across the sagittal plane (x → −x) and swap left/right joints."""
         j = np.array(self.joints[:, list(SMPL22_MIRROR)], dtype=np.float64)
         j[..., 0] *= -1.0
-        return replace(self, joints=j)
+        return self._rigidly_moved(j)
 
     def window(self, start_s: float, end_s: float) -> Motion:
         """The sub-motion between two times (seconds from the clip start, end inclusive of its frame).
