@@ -146,7 +146,8 @@ def mirror_angle_index() -> tuple[int, ...]:
 
 
 def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
-    return np.einsum("ti,ti->t", a, b)
+    """Row-wise dot product over the last axis: (..., 3) × (..., 3) → (...)."""
+    return np.einsum("...i,...i->...", a, b)
 
 
 def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -177,7 +178,7 @@ def _unit(v: FloatArray, what: str, source: str | None) -> FloatArray:
 
 
 def _orthogonalize(v: FloatArray, axis_unit: FloatArray) -> FloatArray:
-    return v - _dot(v, axis_unit)[:, None] * axis_unit
+    return v - _dot(v, axis_unit)[..., None] * axis_unit
 
 
 def _inclination_deg(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -200,8 +201,10 @@ class Frame:
     right: FloatArray
 
     def express(self, v: FloatArray) -> FloatArray:
-        """World vectors (T, 3) → (T, 3) components (forward, up, right)."""
-        return np.stack([_dot(v, self.forward), _dot(v, self.up), _dot(v, self.right)], axis=-1)
+        """World vectors (T, 3) or (T, K, 3) → components (forward, up, right), same shape."""
+        if v.ndim == 2:
+            return np.stack([_dot(v, self.forward), _dot(v, self.up), _dot(v, self.right)], axis=-1)
+        return np.stack([np.einsum("tki,ti->tk", v, axis) for axis in (self.forward, self.up, self.right)], axis=-1)
 
 
 def body_frame(joints: FloatArray, source: str | None = None) -> Frame:
@@ -235,21 +238,21 @@ def sagittal_angle_deg(v: FloatArray) -> FloatArray:
 
     Wrapped to (−90, 270] so that raising a limb overhead reads ~180 without flipping sign.
     """
-    a = np.degrees(np.arctan2(v[:, 0], -v[:, 1]))
+    a = np.degrees(np.arctan2(v[..., 0], -v[..., 1]))
     return np.where(a <= -90.0, a + 360.0, a)
 
 
 def frontal_angle_deg(v: FloatArray) -> FloatArray:
     """asin(v_right / |v|) of frame components (T, 3): + toward the subject's right."""
     n = np.maximum(_norm(v), _EPS)
-    return np.degrees(np.arcsin(np.clip(v[:, 2] / n, -1.0, 1.0)))
+    return np.degrees(np.arcsin(np.clip(v[..., 2] / n, -1.0, 1.0)))
 
 
 def _forward_fill(values: FloatArray, valid: NDArray[np.bool_]) -> FloatArray:
-    """Replace invalid entries by the last valid value (0 before the first valid one)."""
-    idx = np.where(valid, np.arange(values.shape[0]), -1)
-    np.maximum.accumulate(idx, out=idx)
-    return np.where(idx >= 0, values[np.maximum(idx, 0)], 0.0)
+    """Along axis 0, replace invalid entries by the last valid value (0 before the first valid one)."""
+    frames = np.arange(values.shape[0]).reshape((-1,) + (1,) * (values.ndim - 1))
+    idx = np.maximum.accumulate(np.where(valid, frames, -1), axis=0)
+    return np.where(idx >= 0, np.take_along_axis(values, np.maximum(idx, 0), axis=0), 0.0)
 
 
 def _axial_rotation_deg(
@@ -265,7 +268,7 @@ def _axial_rotation_deg(
     Returns:
         (T,) degrees: the signed angle from `reference` to n about the proximal axis.
     """
-    axis = proximal / np.maximum(_norm(proximal), _EPS)[:, None]
+    axis = proximal / np.maximum(_norm(proximal), _EPS)[..., None]
     n = _cross(proximal, distal)
     ref = _orthogonalize(reference, axis)
     raw = _signed_angle_deg(ref, n, axis)
@@ -285,6 +288,25 @@ def heading_deg(joints: FloatArray, source: str | None = None) -> FloatArray:
     yaw = np.arctan2(right[:, 2], -right[:, 0])  # 0 when right = −X (facing +Z); + when turned left
     yaw = np.unwrap(yaw)
     return np.degrees(yaw - yaw[0])
+
+
+_LIMBS: Final[tuple[tuple[int, int], ...]] = (
+    (R_HIP, R_KNEE),  # 0 thigh r
+    (L_HIP, L_KNEE),  # 1 thigh l
+    (R_KNEE, R_ANKLE),  # 2 shank r
+    (L_KNEE, L_ANKLE),  # 3 shank l
+    (R_ANKLE, R_FOOT),  # 4 foot r
+    (L_ANKLE, L_FOOT),  # 5 foot l
+    (R_SHOULDER, R_ELBOW),  # 6 upper arm r
+    (L_SHOULDER, L_ELBOW),  # 7 upper arm l
+    (R_ELBOW, R_WRIST),  # 8 forearm r
+    (L_ELBOW, L_WRIST),  # 9 forearm l
+    (PELVIS, NECK),  # 10 trunk
+    (NECK, HEAD),  # 11 head
+)
+"""(parent, child) joints of the limb vectors used by the angles (spec/angles.md, "Frames")."""
+_LIMB_PARENT = np.array([a for a, _ in _LIMBS])
+_LIMB_CHILD = np.array([b for _, b in _LIMBS])
 
 
 def compute_angles(joints: FloatArray, source: str | None = None) -> FloatArray:
@@ -321,26 +343,31 @@ def compute_angles(joints: FloatArray, source: str | None = None) -> FloatArray:
     out[:, col["pelvis_tilt"]] = np.degrees(np.arctan2(-_dot(u, fwd_h), u[:, 1]))
     out[:, col["pelvis_list"]] = np.degrees(np.arctan2(_dot(u, right_h), u[:, 1]))
 
-    # Legs, in the body frame.
-    for s, hip, knee, ankle, foot, sign in (
-        ("r", R_HIP, R_KNEE, R_ANKLE, R_FOOT, -1.0),
-        ("l", L_HIP, L_KNEE, L_ANKLE, L_FOOT, 1.0),
-    ):
-        thigh = j[:, knee] - j[:, hip]
-        shank = j[:, ankle] - j[:, knee]
-        foot_v = j[:, foot] - j[:, ankle]
-        tb = body.express(thigh)
-        knee_flex = _inclination_deg(thigh, shank)
-        out[:, col[f"hip_flexion_{s}"]] = sagittal_angle_deg(tb)
-        out[:, col[f"hip_adduction_{s}"]] = sign * frontal_angle_deg(tb)
-        out[:, col[f"knee_flexion_{s}"]] = knee_flex
-        out[:, col[f"ankle_dorsiflexion_{s}"]] = _inclination_deg(shank, foot_v) - 90.0
-        rot = _axial_rotation_deg(thigh, shank, -body.right, knee_flex)
-        out[:, col[f"hip_rotation_{s}"]] = sign * rot
+    # All limb vectors at once: (T, 12, 3) in the order of _LIMBS.
+    v = j[:, _LIMB_CHILD] - j[:, _LIMB_PARENT]
+    # Inclinations: knees, ankles, elbows (right, left each).
+    incl = _inclination_deg(v[:, [0, 1, 2, 3, 6, 7]], v[:, [2, 3, 4, 5, 8, 9]])
+    knee, elbow = incl[:, 0:2], incl[:, 4:6]
+    out[:, [col["knee_flexion_r"], col["knee_flexion_l"]]] = knee
+    out[:, [col["ankle_dorsiflexion_r"], col["ankle_dorsiflexion_l"]]] = incl[:, 2:4] - 90.0
+    out[:, [col["elbow_flexion_r"], col["elbow_flexion_l"]]] = elbow
+    # Thighs and trunk in the body frame; upper arms and head in the thorax frame.
+    tb = body.express(v[:, [0, 1, 10]])
+    ua = thorax.express(v[:, [6, 7, 11]])
+    sign = np.array([-1.0, 1.0])  # right, left: + = adduction / internal rotation on both sides
+    out[:, [col["hip_flexion_r"], col["hip_flexion_l"]]] = sagittal_angle_deg(tb[:, 0:2])
+    out[:, [col["hip_adduction_r"], col["hip_adduction_l"]]] = sign * frontal_angle_deg(tb[:, 0:2])
+    out[:, [col["shoulder_flexion_r"], col["shoulder_flexion_l"]]] = sagittal_angle_deg(ua[:, 0:2])
+    out[:, [col["shoulder_adduction_r"], col["shoulder_adduction_l"]]] = sign * frontal_angle_deg(ua[:, 0:2])
+    # Axial rotations of hips (reference: the flexion axis of a neutral knee, −right) and shoulders (+right).
+    reference = np.stack([-body.right, -body.right, thorax.right, thorax.right], axis=1)
+    rot = _axial_rotation_deg(v[:, [0, 1, 6, 7]], v[:, [2, 3, 8, 9]], reference, np.concatenate([knee, elbow], 1))
+    out[:, [col["hip_rotation_r"], col["hip_rotation_l"]]] = sign * rot[:, 0:2]
+    out[:, [col["shoulder_rotation_r"], col["shoulder_rotation_l"]]] = sign * rot[:, 2:4]
 
     # Trunk, in the body frame.
-    trunk = j[:, NECK] - j[:, PELVIS]
-    tr = body.express(trunk)
+    trunk = v[:, 10]
+    tr = tb[:, 2]
     out[:, col["lumbar_extension"]] = np.degrees(np.arctan2(-tr[:, 0], tr[:, 1]))
     out[:, col["lumbar_bending"]] = frontal_angle_deg(tr)
     trunk_u = trunk / np.maximum(_norm(trunk), _EPS)[:, None]
@@ -348,19 +375,8 @@ def compute_angles(joints: FloatArray, source: str | None = None) -> FloatArray:
         _orthogonalize(body.right, trunk_u), _orthogonalize(j[:, R_SHOULDER] - j[:, L_SHOULDER], trunk_u), trunk_u
     )
 
-    # Arms, in the thorax frame.
-    for s, sh, el, wr, sign in (("r", R_SHOULDER, R_ELBOW, R_WRIST, -1.0), ("l", L_SHOULDER, L_ELBOW, L_WRIST, 1.0)):
-        upper = j[:, el] - j[:, sh]
-        fore = j[:, wr] - j[:, el]
-        ua = thorax.express(upper)
-        elbow_flex = _inclination_deg(upper, fore)
-        out[:, col[f"shoulder_flexion_{s}"]] = sagittal_angle_deg(ua)
-        out[:, col[f"shoulder_adduction_{s}"]] = sign * frontal_angle_deg(ua)
-        out[:, col[f"elbow_flexion_{s}"]] = elbow_flex
-        out[:, col[f"shoulder_rotation_{s}"]] = sign * _axial_rotation_deg(upper, fore, thorax.right, elbow_flex)
-
     # Neck, in the thorax frame.
-    hv = thorax.express(j[:, HEAD] - j[:, NECK])
+    hv = ua[:, 2]
     out[:, col["neck_flexion"]] = np.degrees(np.arctan2(hv[:, 0], hv[:, 1]))
     out[:, col["neck_lateral_bending"]] = frontal_angle_deg(hv)
     return out
