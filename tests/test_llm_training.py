@@ -155,3 +155,14 @@ def test_train_without_validation_keeps_last(tiny: dict[str, Path], tmp_path: Pa
     res = train(cfg)
     assert res.best_metric is None and res.global_step == 2
     assert (res.adapter_dir / "adapter_config.json").is_file()
+
+
+def test_lora_on_last_layers_only(tiny: dict[str, Path], tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    cfg = _config(tiny, tmp_path / "top", max_steps=1)
+    cfg.val, cfg.lora_layers = None, 1
+    res = train(cfg)
+    keys = list(load_file(res.adapter_dir / "adapter_model.safetensors"))
+    assert keys and all(".layers.1." in k for k in keys)  # the tiny model has layers 0 and 1
+    assert {k.split(".layers.1.")[1].split(".")[1] for k in keys} >= {"q_proj", "down_proj"}

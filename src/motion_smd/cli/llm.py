@@ -51,6 +51,9 @@ def register(app: typer.Typer) -> None:
         lora_alpha: Annotated[int, typer.Option(help="LoRA alpha.")] = 32,
         lora_dropout: Annotated[float, typer.Option(help="LoRA dropout.")] = 0.05,
         target_modules: Annotated[str, typer.Option(help="all-linear or comma-separated module names.")] = "all-linear",
+        lora_layers: Annotated[
+            int | None, typer.Option(help="LoRA on the last N layers only (faster backward); default all.")
+        ] = None,
         eval_steps: Annotated[
             int | None, typer.Option(help="Validate/checkpoint every N steps (default: per epoch).")
         ] = None,
@@ -87,6 +90,7 @@ def register(app: typer.Typer) -> None:
                 lora_alpha=lora_alpha,
                 lora_dropout=lora_dropout,
                 target_modules=target_modules,
+                lora_layers=lora_layers,
                 eval_steps=eval_steps,
                 metric=metric,
                 train_limit=train_limit,

@@ -48,6 +48,8 @@ class TrainConfig:
         max_length: token budget of prompt + answer; the SMD text is cut at line boundaries to fit.
         lora_r, lora_alpha, lora_dropout: LoRA rank, scaling numerator and dropout.
         target_modules: "all-linear" or a comma-separated list of module names (e.g. "q_proj,v_proj").
+        lora_layers: put LoRA only on the last N transformer layers (None = all). Backpropagation then stops
+            at the first adapted layer, which cuts the backward cost (used for the CPU budget run).
         eval_steps: validate (and checkpoint) every N optimizer steps; None = once per epoch.
         metric: "answer_exact" or "loss"; None = answer_exact for QA, loss for captions.
         train_limit, val_limit: use only the first N records (None = all).
@@ -79,6 +81,7 @@ class TrainConfig:
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     target_modules: str = "all-linear"
+    lora_layers: int | None = None
     eval_steps: int | None = None
     metric: str | None = None
     train_limit: int | None = None
@@ -239,6 +242,16 @@ def _make_callbacks(log_path: Path) -> tuple[Any, Any]:
     return JsonlLogCallback(), LossProgressCallback()
 
 
+def _last_layers(model: Any, n: int | None) -> list[int] | None:
+    """Indices of the last `n` transformer layers (None when `n` is None or covers every layer)."""
+    total = int(getattr(model.config, "num_hidden_layers", 0))
+    if n is None or total == 0 or n >= total:
+        return None
+    if n < 1:
+        raise ConfigError(f"--lora-layers must be >= 1, got {n}.")
+    return list(range(total - n, total))
+
+
 def _features(builder: Any, records: list[Record]) -> list[dict[str, list[int]]]:
     return [builder.features(r) for r in records]
 
@@ -290,11 +303,17 @@ def train(config: TrainConfig) -> TrainResult:
     targets: str | list[str] = config.target_modules
     if config.target_modules != "all-linear":
         targets = [t.strip() for t in config.target_modules.split(",") if t.strip()]
+    layers = _last_layers(model, config.lora_layers)
+    if layers is not None and targets == "all-linear":  # peft needs explicit names with layers_to_transform
+        targets = sorted(
+            {n.rsplit(".", 1)[-1] for n, mod in model.named_modules() if isinstance(mod, torch.nn.Linear)} - {"lm_head"}
+        )
     lora = LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
         lora_dropout=config.lora_dropout,
         target_modules=targets,
+        layers_to_transform=layers,
         task_type="CAUSAL_LM",
         bias="none",
     )
