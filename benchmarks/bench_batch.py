@@ -21,7 +21,10 @@ What it does:
    Peak memory: the sum of the resident set sizes of the command and all its worker processes, sampled
    every 20 ms with psutil ("tree"), and the largest single process's peak from
    `resource.getrusage(RUSAGE_CHILDREN).ru_maxrss` ("largest process", exact).
-   The fixed cost (start-up, imports, pool) is measured with a 1-clip run of the same command.
+   CPU time: user + system seconds of the command and its workers (`RUSAGE_CHILDREN`, exact) and of the
+   command's own process (psutil samples); on a shared machine CPU s / jobs is the wall time an idle
+   machine would give. The fixed cost (start-up, imports, pool) is measured with a 1-clip run of the
+   same command.
 3. Checks that OUT has one JSON record per clip (the JSONL is large: the structured description of
    every channel is in each record), prints a Markdown table and removes the temporary folder
    (unless `--keep DIR`, which writes the corpus there and leaves it).
@@ -69,6 +72,7 @@ BATCH_COLUMNS = (
     "wall s",
     "clips/s",
     "ms/clip",
+    "CPU s (all / main process)",
     "fixed cost s",
     "peak RSS tree MiB",
     "peak RSS largest process MiB",
@@ -165,27 +169,46 @@ def smd_command() -> list[str]:
 
 @dataclass(frozen=True)
 class Measured:
-    """One timed subprocess run: wall seconds, peak summed tree RSS (MiB, sampled), return code, stderr."""
+    """One timed subprocess run.
+
+    Attributes:
+        wall_s: wall-clock seconds from start to exit.
+        cpu_s: CPU seconds (user + system) of the command and every worker it waited for (exact, getrusage).
+        main_cpu_s: CPU seconds of the command's own process (last psutil sample before it exited; 0 without
+            psutil), so cpu_s − main_cpu_s is the workers' share.
+        tree_rss_mib: peak of the summed RSS of the command and its descendants, MiB (sampled; 0 without psutil).
+        largest_rss_mib: peak RSS of the biggest single process among all children waited for so far, MiB.
+        returncode, stderr: the command's exit status and error output.
+    """
 
     wall_s: float
+    cpu_s: float
+    main_cpu_s: float
     tree_rss_mib: float
+    largest_rss_mib: float
     returncode: int
     stderr: str
 
 
 def measure(cmd: list[str], poll_s: float = 0.02) -> Measured:
-    """Run `cmd`, timing it and sampling the summed RSS of it and its descendants (psutil; 0 when absent)."""
+    """Run `cmd` (stdout discarded), timing it; CPU time from `getrusage(RUSAGE_CHILDREN)`, the summed RSS
+    of it and its descendants and its own CPU time sampled every `poll_s` seconds with psutil (when present).
+    """
     try:
         import psutil
-    except ImportError:  # the exact largest-process peak still comes from getrusage
+    except ImportError:  # the exact CPU time and largest-process peak still come from getrusage
         psutil = None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = 0
+    main_cpu = 0.0
     if psutil is not None:
         root = psutil.Process(proc.pid)
         while proc.poll() is None:
             try:
+                times = root.cpu_times()
+                main_cpu = times.user + times.system
                 procs = [root, *root.children(recursive=True)]
                 rss = 0
                 for p in procs:
@@ -196,7 +219,10 @@ def measure(cmd: list[str], poll_s: float = 0.02) -> Measured:
                 pass
             time.sleep(poll_s)
     _, err = proc.communicate()
-    return Measured(time.perf_counter() - t0, peak / 2**20, proc.returncode, err)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return Measured(wall, cpu, main_cpu, peak / 2**20, after.ru_maxrss / 1024.0, proc.returncode, err)
 
 
 @dataclass(frozen=True)
@@ -208,6 +234,8 @@ class BatchResult:
     n_frames: int
     jobs: int
     wall_s: float
+    cpu_s: float
+    main_cpu_s: float
     fixed_s: float
     tree_rss_mib: float
     largest_rss_mib: float
@@ -254,9 +282,7 @@ def run_batch(
         out = root / "out.jsonl"
         cmd = [*base, "describe", str(corpus), *opts, str(out)]
         _progress("running " + " ".join(cmd))
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         m = measure(cmd)
-        largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         if m.returncode != 0 or not out.is_file():
             raise ConfigError(f"{' '.join(cmd)} failed (exit {m.returncode}): {m.stderr.strip()[-2000:]}")
         described = 0
@@ -272,9 +298,11 @@ def run_batch(
             n_frames=n_frames,
             jobs=jobs,
             wall_s=m.wall_s,
+            cpu_s=m.cpu_s,
+            main_cpu_s=m.main_cpu_s,
             fixed_s=fixed.wall_s,
             tree_rss_mib=m.tree_rss_mib,
-            largest_rss_mib=max(before, largest) / 1024.0,
+            largest_rss_mib=m.largest_rss_mib,
             output_mib=out.stat().st_size / 2**20,
             described=described,
         )
@@ -300,6 +328,7 @@ def batch_table(results: Sequence[BatchResult]) -> str:
             f"{r.wall_s:.1f}",
             f"{r.n_clips / r.wall_s:,.0f}",
             f"{1000.0 * r.wall_s / r.n_clips:.2f}",
+            f"{r.cpu_s:.1f} / {r.main_cpu_s:.1f}",
             f"{r.fixed_s:.2f}",
             f"{r.tree_rss_mib:,.0f}" if r.tree_rss_mib else "–",
             f"{r.largest_rss_mib:,.0f}",

@@ -92,6 +92,7 @@ THROUGHPUT_COLUMNS = (
     "clips",
     "frames/clip",
     "ms/clip",
+    "CPU ms/clip",
     "clips/s",
     "µs/frame",
     "end-to-end ms/clip",
@@ -429,7 +430,9 @@ class SetResult:
         n_clips: number of clips.
         mean_frames: mean frames per clip (at 20 fps).
         stage_ms: per-stage time (STAGES), all-26 variant.
-        variant_ms: in-process describe + render time per variant.
+        variant_ms: in-process describe + render time per variant (wall clock, `time.perf_counter`).
+        variant_cpu_ms: the same in CPU time of this process (`time.process_time`): below variant_ms when
+            other processes took the CPU from it.
         peak_rss_mib: this process's peak resident set size while timing the set, MiB (the whole process:
             interpreter, NumPy/SciPy and motion_smd included; cumulative where `reset_peak_rss` fails).
         chars: mean characters of the SMD text per variant.
@@ -441,6 +444,7 @@ class SetResult:
     mean_frames: float
     stage_ms: dict[str, float]
     variant_ms: dict[str, float]
+    variant_cpu_ms: dict[str, float]
     peak_rss_mib: float
     chars: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -479,11 +483,15 @@ def reset_peak_rss() -> bool:
     return True
 
 
-def _one_pass(clips: ClipSet, variants: dict[str, SMDOptions]) -> tuple[dict[str, float], dict[str, float], int]:
-    """Run every stage and variant once over the clip set. Returns summed seconds per stage and per
-    variant, and the total number of frames."""
+def _one_pass(
+    clips: ClipSet, variants: dict[str, SMDOptions]
+) -> tuple[dict[str, float], dict[str, float], dict[str, float], int]:
+    """Run every stage and variant once over the clip set. Returns summed wall seconds per stage, wall and
+    CPU seconds (`time.process_time`) per variant, and the total number of frames."""
     stage = dict.fromkeys((*STAGES, "describe"), 0.0)
     var = dict.fromkeys(variants, 0.0)
+    var_cpu = dict.fromkeys(variants, 0.0)
+    cpu_clock = time.process_time
     frames = 0
     all26 = SMDOptions()
     clock = time.perf_counter
@@ -508,12 +516,14 @@ def _one_pass(clips: ClipSet, variants: dict[str, SMDOptions]) -> tuple[dict[str
         stage["describe"] += t5 - t4
         stage["render"] += t6 - t5
         for name, opts in variants.items():
+            c0 = cpu_clock()
             t0 = clock()
             smd_text(motion, opts)
             var[name] += clock() - t0
+            var_cpu[name] += cpu_clock() - c0
         frames += motion.n_frames
     stage["segmentation"] = max(0.0, stage.pop("describe") - stage["angles"] - stage["trajectory"])
-    return stage, var, frames
+    return stage, var, var_cpu, frames
 
 
 def time_clip_set(
@@ -545,16 +555,18 @@ def time_clip_set(
         _one_pass(clips, variants)
     stages: list[dict[str, float]] = []
     vars_: list[dict[str, float]] = []
+    cpus: list[dict[str, float]] = []
     frames = 0
     for _ in range(repeats):
         gc.collect()
         gc.disable()
         try:
-            st, va, frames = _one_pass(clips, variants)
+            st, va, vc, frames = _one_pass(clips, variants)
         finally:
             gc.enable()
         stages.append(st)
         vars_.append(va)
+        cpus.append(vc)
     n = len(clips.paths)
     return SetResult(
         name=clips.name,
@@ -562,6 +574,7 @@ def time_clip_set(
         mean_frames=frames / n,
         stage_ms={s: 1000.0 * statistics.median(r[s] for r in stages) / n for s in STAGES},
         variant_ms={v: 1000.0 * statistics.median(r[v] for r in vars_) / n for v in variants},
+        variant_cpu_ms={v: 1000.0 * statistics.median(r[v] for r in cpus) / n for v in variants},
         peak_rss_mib=peak_rss_mib(),
     )
 
@@ -619,6 +632,7 @@ def throughput_table(results: Sequence[SetResult], tokenizer_names: Sequence[str
                 str(r.n_clips),
                 f"{r.mean_frames:,.0f}",
                 _num(ms),
+                _num(r.variant_cpu_ms[v]),
                 f"{1000.0 / ms:,.0f}" if ms > 0 else "–",
                 _num(1000.0 * ms / r.mean_frames),
                 _num(r.end_to_end_ms(v)),

@@ -67,6 +67,7 @@ def test_describer_benchmark_prints_expected_columns(
     assert res.n_clips == 2 and res.mean_frames == 60
     assert set(res.stage_ms) == set(bd.STAGES) and all(v >= 0 for v in res.stage_ms.values())
     assert set(res.variant_ms) == set(bd.VARIANTS) and all(v > 0 for v in res.variant_ms.values())
+    assert set(res.variant_cpu_ms) == set(bd.VARIANTS) and all(v > 0 for v in res.variant_cpu_ms.values())
     assert res.chars["top-3"] < res.chars["all-26"] and res.tokens["words"]["all-26"] > 0
 
     tables = [block for block in report.split("\n\n") if block.startswith("|")]
@@ -114,6 +115,7 @@ def test_batch_benchmark_runs_smd_describe(bench: tuple[ModuleType, ModuleType],
     _, bb = bench
     result, table = bb.run_batch(n_clips=2, n_frames=40, jobs=1, source="synthetic", keep=tmp_path)
     assert result.described == 2 and result.source == "synthetic"
+    assert result.cpu_s > 0 and result.wall_s > 0 and result.largest_rss_mib > 0
     records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert sorted(r["id"] for r in records) == ["clip-000000", "clip-000001"]
     assert all(r["smd"].startswith("Motion: 2.0s (40 frames at 20 FPS)") for r in records)
