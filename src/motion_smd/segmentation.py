@@ -16,6 +16,7 @@ Algorithm:
 from __future__ import annotations
 
 from bisect import insort
+from itertools import chain
 from dataclasses import dataclass
 
 import numpy as np
@@ -217,9 +218,15 @@ def _plateau_extents(sub: FloatArray, pivots: list[list[int]], tols: list[float]
     T = sub.shape[0]
     counts = [len(p) for p in pivots]
     col = np.repeat(np.arange(len(pivots)), counts)
-    p = np.array([i for piv in pivots for i in piv], dtype=np.intp)
-    lo = np.array([i for piv in pivots for i in [0, *piv[:-1]]], dtype=np.intp)
-    hi = np.array([i for piv in pivots for i in [*piv[1:], T - 1]], dtype=np.intp)
+    p = np.fromiter(chain.from_iterable(pivots), dtype=np.intp, count=int(col.shape[0]))
+    ends = np.cumsum(counts)
+    lo = np.empty_like(p)
+    lo[1:] = p[:-1]
+    lo[ends[:-1]] = 0
+    lo[0] = 0
+    hi = np.empty_like(p)
+    hi[:-1] = p[1:]
+    hi[ends - 1] = T - 1
     ref = sub[p, col]
     tol = np.asarray(tols)[col]
 
