@@ -19,8 +19,8 @@ What it does:
 2. Times the real command in a subprocess (`smd describe DIR --jobs N --format jsonl -o OUT`), end to end:
    process start and imports, reading the files, describing, writing the JSONL.
    Peak memory: the sum of the resident set sizes of the command and all its worker processes, sampled
-   every 20 ms with psutil ("tree"), and the largest single process's peak from
-   `resource.getrusage(RUSAGE_CHILDREN).ru_maxrss` ("largest process", exact).
+   every 20 ms with psutil ("tree"), the command's own process alone ("main", sampled), and the largest
+   single process's peak from `resource.getrusage(RUSAGE_CHILDREN).ru_maxrss` ("largest process", exact).
    CPU time: user + system seconds of the command and its workers (`RUSAGE_CHILDREN`, exact) and of the
    command's own process (psutil samples); on a shared machine CPU s / jobs is the wall time an idle
    machine would give. The fixed cost (start-up, imports, pool) is measured with a 1-clip run of the
@@ -75,6 +75,7 @@ BATCH_COLUMNS = (
     "CPU s (all / main process)",
     "fixed cost s",
     "peak RSS tree MiB",
+    "peak RSS main process MiB",
     "peak RSS largest process MiB",
     "output MiB",
     "described",
@@ -177,6 +178,7 @@ class Measured:
         main_cpu_s: CPU seconds of the command's own process (last psutil sample before it exited; 0 without
             psutil), so cpu_s − main_cpu_s is the workers' share.
         tree_rss_mib: peak of the summed RSS of the command and its descendants, MiB (sampled; 0 without psutil).
+        main_rss_mib: peak RSS of the command's own process (the one that collects and writes), MiB (sampled).
         largest_rss_mib: peak RSS of the biggest single process among all children waited for so far, MiB.
         returncode, stderr: the command's exit status and error output.
     """
@@ -185,6 +187,7 @@ class Measured:
     cpu_s: float
     main_cpu_s: float
     tree_rss_mib: float
+    main_rss_mib: float
     largest_rss_mib: float
     returncode: int
     stderr: str
@@ -201,7 +204,7 @@ def measure(cmd: list[str], poll_s: float = 0.02) -> Measured:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = 0
+    peak = main_peak = 0
     main_cpu = 0.0
     if psutil is not None:
         root = psutil.Process(proc.pid)
@@ -209,9 +212,10 @@ def measure(cmd: list[str], poll_s: float = 0.02) -> Measured:
             try:
                 times = root.cpu_times()
                 main_cpu = times.user + times.system
-                procs = [root, *root.children(recursive=True)]
-                rss = 0
-                for p in procs:
+                main_rss = root.memory_info().rss
+                main_peak = max(main_peak, main_rss)
+                rss = main_rss
+                for p in root.children(recursive=True):
                     with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
                         rss += p.memory_info().rss
                 peak = max(peak, rss)
@@ -222,7 +226,9 @@ def measure(cmd: list[str], poll_s: float = 0.02) -> Measured:
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return Measured(wall, cpu, main_cpu, peak / 2**20, after.ru_maxrss / 1024.0, proc.returncode, err)
+    return Measured(
+        wall, cpu, main_cpu, peak / 2**20, main_peak / 2**20, after.ru_maxrss / 1024.0, proc.returncode, err
+    )
 
 
 @dataclass(frozen=True)
@@ -238,6 +244,7 @@ class BatchResult:
     main_cpu_s: float
     fixed_s: float
     tree_rss_mib: float
+    main_rss_mib: float
     largest_rss_mib: float
     output_mib: float
     described: int
@@ -302,6 +309,7 @@ def run_batch(
             main_cpu_s=m.main_cpu_s,
             fixed_s=fixed.wall_s,
             tree_rss_mib=m.tree_rss_mib,
+            main_rss_mib=m.main_rss_mib,
             largest_rss_mib=m.largest_rss_mib,
             output_mib=out.stat().st_size / 2**20,
             described=described,
@@ -331,6 +339,7 @@ def batch_table(results: Sequence[BatchResult]) -> str:
             f"{r.cpu_s:.1f} / {r.main_cpu_s:.1f}",
             f"{r.fixed_s:.2f}",
             f"{r.tree_rss_mib:,.0f}" if r.tree_rss_mib else "–",
+            f"{r.main_rss_mib:,.0f}" if r.main_rss_mib else "–",
             f"{r.largest_rss_mib:,.0f}",
             f"{r.output_mib:,.1f}",
             f"{r.described:,}",
