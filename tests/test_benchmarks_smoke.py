@@ -148,3 +148,34 @@ def test_real_stream_joins_real_clips(bench: tuple[ModuleType, ModuleType], smd_
     end_first = stream[lengths[0] - 1, 0, [0, 2]]
     start_second = stream[lengths[0], 0, [0, 2]]
     np.testing.assert_allclose(start_second, end_first, atol=1e-9)
+
+
+@pytest.mark.llm
+def test_smollm2_counter_matches_the_gguf_tokenizer(bench: tuple[ModuleType, ModuleType], tmp_path: Path) -> None:
+    """The cached tokenizer.json counts exactly like transformers' tokenizer read from the GGUF itself."""
+    bd, _ = bench
+    pytest.importorskip("transformers")
+    pytest.importorskip("tokenizers")
+    from transformers import AutoTokenizer
+
+    from motion_smd import smd_text, synthetic
+    from motion_smd.errors import MotionSMDError
+
+    try:
+        gguf = bd.smollm2_gguf()
+    except MotionSMDError as exc:
+        pytest.skip(str(exc))
+
+    text = smd_text(synthetic.squats(n_reps=2))
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SMD_CACHE_DIR", str(tmp_path))
+    try:
+        first = bd.smollm2_counter()  # converts the GGUF and writes the cache
+        assert (tmp_path / "tokenizers" / "SmolLM2-135M-Instruct" / "tokenizer.json").is_file()
+        cached = bd.smollm2_counter()  # reads the cache
+    finally:
+        mp.undo()
+    reference = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    expected = len(reference(text, add_special_tokens=False)["input_ids"])
+    assert first.count(text) == cached.count(text) == expected
+    assert expected > len(text) / 6  # SMD text is dense in digits and symbols
