@@ -403,7 +403,7 @@ def path_counter(path: str) -> TokenCounter:
     p = Path(path).expanduser()
     if not p.exists():
         raise ConfigError(f"{p}: no such tokenizer file or directory; pass --tokenizer with an existing path.")
-    name = p.stem if p.is_file() else p.name
+    name = (p.parent.name if p.name == "tokenizer.json" else p.stem) if p.is_file() else p.name
     if p.is_file() and p.suffix == ".json":
         from tokenizers import Tokenizer
 
