@@ -785,7 +785,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not set(sources) <= {"real", "synthetic"}:
             raise ConfigError(f"--sources {args.sources!r}: choose from real, synthetic (comma-separated).")
         if args.cpu != -1 and hasattr(os, "sched_setaffinity"):
-            cpu = args.cpu if args.cpu is not None else max(os.sched_getaffinity(0))
+            allowed = os.sched_getaffinity(0)
+            cpu = args.cpu if args.cpu is not None else max(allowed)
+            if cpu not in allowed:
+                raise ConfigError(f"--cpu {cpu}: this process may only use CPUs {sorted(allowed)}; or pass --cpu -1.")
             os.sched_setaffinity(0, {cpu})
             log(f"pinned to CPU {cpu}")
         tmp = Path(tempfile.mkdtemp(prefix="smd-bench-"))

@@ -92,6 +92,8 @@ def test_describer_benchmark_main_without_real_data(
 def test_describer_benchmark_rejects_bad_options(bench: tuple[ModuleType, ModuleType]) -> None:
     bd, _ = bench
     assert bd.main(["--no-real", "--lengths", "x", "--no-tokens", "--cpu", "-1"]) == 2
+    assert bd.main(["--no-real", "--sources", "video", "--no-tokens", "--cpu", "-1"]) == 2
+    assert bd.main(["--no-real", "--no-tokens", "--cpu", "100000"]) == 2
     with pytest.raises(bd.ConfigError, match="no such tokenizer"):
         bd.path_counter("/nonexistent/tokenizer.json")
 
