@@ -18,9 +18,11 @@ What it does:
    mirror for every other clip. The corpus takes about 53 KB a clip (1.5 GB for 29,228 clips).
 2. Times the real command in a subprocess (`smd describe DIR --jobs N --format jsonl -o OUT`), end to end:
    process start and imports, reading the files, describing, writing the JSONL.
-   Peak memory: the sum of the resident set sizes of the command and all its worker processes, sampled
-   every 20 ms with psutil ("tree"), the command's own process alone ("main", sampled), and the largest
-   single process's peak from `resource.getrusage(RUSAGE_CHILDREN).ru_maxrss` ("largest process", exact).
+   Peak memory: the sum of the resident set sizes of the command and all its worker processes ("RSS tree",
+   an upper bound: pages the forked workers share with the main process count in each) and the sum of their
+   proportional set sizes ("PSS tree": shared pages split), both sampled every 20 ms with psutil; the
+   command's own process alone ("main", sampled); and the largest single process's peak ("largest
+   process", exact: GNU time's %M, `/usr/bin/time` running the command).
    CPU time: user + system seconds of the command and its workers (`RUSAGE_CHILDREN`, exact) and of the
    command's own process (psutil samples); on a shared machine CPU s / jobs is the wall time an idle
    machine would give. The fixed cost (start-up, imports, pool) is measured with a 1-clip run of the
@@ -75,6 +77,7 @@ BATCH_COLUMNS = (
     "CPU s (all / main process)",
     "fixed cost s",
     "peak RSS tree MiB",
+    "peak PSS tree MiB",
     "peak RSS main process MiB",
     "peak RSS largest process MiB",
     "output MiB",
@@ -178,8 +181,12 @@ class Measured:
         main_cpu_s: CPU seconds of the command's own process (last psutil sample before it exited; 0 without
             psutil), so cpu_s − main_cpu_s is the workers' share.
         tree_rss_mib: peak of the summed RSS of the command and its descendants, MiB (sampled; 0 without psutil).
+            Pages shared by the forked workers and the main process count once per process: an upper bound.
+        tree_pss_mib: peak of their summed PSS (proportional set size: shared pages split among the processes
+            sharing them), MiB (sampled; 0 without psutil): the memory the run really holds.
         main_rss_mib: peak RSS of the command's own process (the one that collects and writes), MiB (sampled).
-        largest_rss_mib: peak RSS of the biggest single process among all children waited for so far, MiB.
+        largest_rss_mib: peak RSS of the biggest single process of the command, MiB (GNU time `%M`, exact;
+            without it, sampled).
         returncode, stderr: the command's exit status and error output.
     """
 
@@ -187,47 +194,77 @@ class Measured:
     cpu_s: float
     main_cpu_s: float
     tree_rss_mib: float
+    tree_pss_mib: float
     main_rss_mib: float
     largest_rss_mib: float
     returncode: int
     stderr: str
 
 
+GNU_TIME = Path("/usr/bin/time")
+"""GNU time, used (when present) for the exact peak RSS of the largest process of the command."""
+
+
 def measure(cmd: list[str], poll_s: float = 0.02) -> Measured:
-    """Run `cmd` (stdout discarded), timing it; CPU time from `getrusage(RUSAGE_CHILDREN)`, the summed RSS
-    of it and its descendants and its own CPU time sampled every `poll_s` seconds with psutil (when present).
+    """Run `cmd` (stdout discarded) and measure it.
+
+    Wall time from start to exit; CPU time of it and every worker it waited for from
+    `getrusage(RUSAGE_CHILDREN)` (exact); the summed RSS of it and its descendants, its own RSS and CPU
+    time sampled every `poll_s` seconds with psutil (when present). The largest single process's peak RSS
+    comes from GNU time's `%M` (`/usr/bin/time` runs the command): `ru_maxrss` read in this process would be
+    wrong, since a child created by fork/vfork inherits this (large) process's RSS until it execs, and Linux
+    keeps that high-water mark. Without GNU time it is the largest sampled RSS of any one process.
     """
     try:
         import psutil
-    except ImportError:  # the exact CPU time and largest-process peak still come from getrusage
+    except ImportError:  # the exact CPU time and (with GNU time) the largest-process peak need no psutil
         psutil = None
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = main_peak = 0
-    main_cpu = 0.0
-    if psutil is not None:
-        root = psutil.Process(proc.pid)
-        while proc.poll() is None:
-            try:
-                times = root.cpu_times()
-                main_cpu = times.user + times.system
-                main_rss = root.memory_info().rss
-                main_peak = max(main_peak, main_rss)
-                rss = main_rss
-                for p in root.children(recursive=True):
-                    with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                        rss += p.memory_info().rss
-                peak = max(peak, rss)
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                pass
-            time.sleep(poll_s)
-    _, err = proc.communicate()
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrapped = GNU_TIME.is_file()
+    with tempfile.TemporaryDirectory(prefix="smd-time-") as tdir:
+        maxrss_file = Path(tdir) / "maxrss"
+        run_cmd = [str(GNU_TIME), "-f", "%M", "-o", str(maxrss_file), *cmd] if wrapped else cmd
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(run_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        peak = main_peak = pss_peak = 0
+        per_pid: dict[int, int] = {}
+        main_cpu = 0.0
+        if psutil is not None:
+            outer = psutil.Process(proc.pid)
+            main = None if wrapped else outer
+            while proc.poll() is None:
+                try:
+                    if main is None:  # the command is GNU time's child; wait until it exists
+                        kids = outer.children()
+                        main = kids[0] if kids else None
+                    if main is not None:
+                        times = main.cpu_times()
+                        main_cpu = times.user + times.system
+                        mem = main.memory_full_info()
+                        main_peak = max(main_peak, mem.rss)
+                        rss, pss = mem.rss, mem.pss
+                        per_pid[main.pid] = max(per_pid.get(main.pid, 0), mem.rss)
+                        for child in main.children(recursive=True):
+                            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                                cm = child.memory_full_info()
+                                rss += cm.rss
+                                pss += cm.pss
+                                per_pid[child.pid] = max(per_pid.get(child.pid, 0), cm.rss)
+                        peak = max(peak, rss)
+                        pss_peak = max(pss_peak, pss)
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    pass
+                time.sleep(poll_s)
+        _, err = proc.communicate()
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        largest = max(per_pid.values(), default=0) / 2**20
+        if wrapped:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                largest = int(maxrss_file.read_text().split()[-1]) / 1024.0
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return Measured(
-        wall, cpu, main_cpu, peak / 2**20, main_peak / 2**20, after.ru_maxrss / 1024.0, proc.returncode, err
+        wall, cpu, main_cpu, peak / 2**20, pss_peak / 2**20, main_peak / 2**20, largest, proc.returncode, err
     )
 
 
@@ -244,6 +281,7 @@ class BatchResult:
     main_cpu_s: float
     fixed_s: float
     tree_rss_mib: float
+    tree_pss_mib: float
     main_rss_mib: float
     largest_rss_mib: float
     output_mib: float
@@ -309,6 +347,7 @@ def run_batch(
             main_cpu_s=m.main_cpu_s,
             fixed_s=fixed.wall_s,
             tree_rss_mib=m.tree_rss_mib,
+            tree_pss_mib=m.tree_pss_mib,
             main_rss_mib=m.main_rss_mib,
             largest_rss_mib=m.largest_rss_mib,
             output_mib=out.stat().st_size / 2**20,
@@ -339,6 +378,7 @@ def batch_table(results: Sequence[BatchResult]) -> str:
             f"{r.cpu_s:.1f} / {r.main_cpu_s:.1f}",
             f"{r.fixed_s:.2f}",
             f"{r.tree_rss_mib:,.0f}" if r.tree_rss_mib else "–",
+            f"{r.tree_pss_mib:,.0f}" if r.tree_pss_mib else "–",
             f"{r.main_rss_mib:,.0f}" if r.main_rss_mib else "–",
             f"{r.largest_rss_mib:,.0f}",
             f"{r.output_mib:,.1f}",
