@@ -88,3 +88,36 @@ def test_no_zero_size_moves_next_to_holds() -> None:
         if s.kind in ("increases", "decreases"):
             assert abs(s.end_value - s.start_value) >= P.hold_tol, segs
     assert segs[0].kind == "holds" and segs[0].start_frame == 0
+
+
+def assert_tiles(segs: tuple, n_frames: int) -> None:
+    """Segments start at 0, end at the last frame, and each starts where the previous one ended."""
+    assert segs[0].start_frame == 0 and segs[-1].end_frame == n_frames - 1
+    for a, b in itertools.pairwise(segs):
+        assert b.start_frame == a.end_frame, (a, b)
+        assert a.end_frame > a.start_frame
+
+
+def test_segments_tile_random_signals() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(20, 400))
+        x = smooth_series(np.cumsum(rng.normal(size=n)) * rng.uniform(0.5, 8), FPS, 0.1)
+        segs = segment_series(x, FPS, P)
+        if segs:
+            assert_tiles(segs, n)
+
+
+def test_segments_tile_real_clips(smd_data_dir: object) -> None:
+    from pathlib import Path
+
+    from motion_smd import describe
+    from motion_smd.io import load_motion
+
+    root = Path(str(smd_data_dir))
+    clips = sorted((root / "bandai_namco").rglob("*.bvh"))[::9] + sorted((root / "cmu").rglob("*.bvh"))
+    for clip in clips:
+        d = describe(load_motion(clip).resample(20))
+        for ch in (*d.angles, *d.trajectory):
+            if ch.segments:
+                assert_tiles(ch.segments, d.n_frames)

@@ -16,8 +16,8 @@ Algorithm:
 from __future__ import annotations
 
 from bisect import insort
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -273,11 +273,12 @@ def _raw_segments(x: list[float], piv: list[int], plateaus: list[tuple[int, int]
     for i in range(n):
         a, b = plateaus[i]
         if (b - a) >= min_hold:
-            if a > cursor:
-                if abs(x[a] - x[cursor]) < params.hold_tol:  # no real move before the hold: the hold starts earlier
-                    a = raw.pop()[1] if raw and raw[-1][0] == "holds" else cursor
-                else:
-                    raw.append(("increases" if x[a] > x[cursor] else "decreases", cursor, a, 0))
+            if a <= cursor or abs(x[a] - x[cursor]) < params.hold_tol:
+                # the plateau reaches back to (or past) the cursor, or nothing moves before it: it joins the
+                # previous hold, or starts at the cursor
+                a = raw.pop()[1] if raw and raw[-1][0] == "holds" else cursor
+            else:
+                raw.append(("increases" if x[a] > x[cursor] else "decreases", cursor, a, 0))
             raw.append(("holds", a, b, 0))
             cursor = b
         elif i > 0:
