@@ -8,15 +8,20 @@ from typing import Annotated, Any, Literal, cast
 
 import typer
 
+from motion_smd.cli.common import (
+    FpsOpt,
+    MappingOpt,
+    RigOpt,
+    SkipOpt,
+    TopKOpt,
+    UnitOpt,
+    UpOpt,
+    fail,
+    read_options,
+)
 from motion_smd.errors import ConfigError, MotionSMDError
 
 OUTPUT_FORMATS = ("text", "json", "jsonl")
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print one clear error line to stderr (no traceback) and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def _split_formats(values: list[str]) -> tuple[str, str | None]:
@@ -44,7 +49,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def describe(
         paths: Annotated[list[str], typer.Argument(help="Motion files, directories or glob patterns.")],
-        top_k: Annotated[int | None, typer.Option("--top-k", help="Keep the K angles with the largest range.")] = None,
+        top_k: TopKOpt = None,
         no_trajectory: Annotated[bool, typer.Option("--no-trajectory", help="Omit the trajectory sections.")] = False,
         delta: Annotated[float, typer.Option("--delta", help="Segmentation threshold δ, degrees.")] = 5.0,
         fmt: Annotated[
@@ -57,42 +62,24 @@ def register(app: typer.Typer) -> None:
         ] = [],  # noqa: B006 (typer needs a literal default)
         out: Annotated[Path | None, typer.Option("-o", "--out", help="Write to this file (atomic).")] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
-        fps: Annotated[
-            float | None,
-            typer.Option(help="Frame rate of files that store none (.npy: default 20); for BVH: resample to it."),
-        ] = None,
-        up: Annotated[str | None, typer.Option(help="Up axis of the stored joints: y (default) or z (BABEL).")] = None,
-        unit: Annotated[str | None, typer.Option(help="Length unit m|cm|mm (default: detect).")] = None,
+        fps: FpsOpt = None,
+        up: UpOpt = None,
+        unit: UnitOpt = None,
         resample: Annotated[float | None, typer.Option(help="Resample every motion to this fps.")] = None,
-        skip_frames: Annotated[
-            int | None, typer.Option("--skip-frames", min=0, help="Drop leading frames (default: rig default).")
-        ] = None,
-        rig: Annotated[str | None, typer.Option(help="Built-in rig mapping for BVH (default: detect).")] = None,
-        mapping: Annotated[str | None, typer.Option(help="Rig mapping file (JSON/YAML).")] = None,
+        skip_frames: SkipOpt = None,
+        rig: RigOpt = None,
+        mapping: MappingOpt = None,
         resume: Annotated[bool, typer.Option(help="Skip ids already in OUT's .partial file.")] = False,
     ) -> None:
         """Describe motion files as Structured Motion Description text."""
         from rich.progress import Progress
 
         from motion_smd.batch import Job, expand_paths, motion_ids, run_jobs, write_results
-        from motion_smd.io import ReadOptions
         from motion_smd.options import SMDOptions
 
         try:
             output_format, input_format = _split_formats(fmt)
-            if up not in (None, "y", "z"):
-                raise ConfigError(f"--up must be y or z, got {up!r}.")
-            if unit not in (None, "m", "cm", "mm"):
-                raise ConfigError(f"--unit must be m, cm or mm, got {unit!r}.")
-            read_opts = ReadOptions(
-                fps=fps,
-                up=cast(Literal["y", "z"] | None, up),
-                target_fps=resample,
-                unit=cast(Literal["m", "cm", "mm"] | None, unit),
-                skip_frames=skip_frames,
-                rig=rig,
-                mapping=mapping,
-            )
+            read_opts = read_options(fps, up, unit, skip_frames, rig, mapping, resample)
             smd_opts = SMDOptions(delta_deg=delta, top_k=top_k, trajectory=not no_trajectory)
             files = expand_paths(paths)
         except MotionSMDError as exc:

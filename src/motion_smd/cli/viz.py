@@ -1,0 +1,114 @@
+"""`smd plot`, `smd render` and `smd report`: pictures of a motion and of its SMD."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from motion_smd.cli.common import (
+    FpsOpt,
+    InputFormatOpt,
+    MappingOpt,
+    RigOpt,
+    SkipOpt,
+    TopKOpt,
+    UnitOpt,
+    UpOpt,
+    fail,
+    read_options,
+)
+from motion_smd.errors import MotionSMDError
+
+MotionArg = Annotated[Path, typer.Argument(help="Motion file (.npy, .bvh, …).")]
+OutOpt = Annotated[Path, typer.Option("-o", "--out", help="Output file.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add plot, render and report to the `smd` app."""
+
+    @app.command()
+    def plot(
+        motion: MotionArg,
+        out: OutOpt,
+        angles: Annotated[
+            str | None, typer.Option(help="Comma-separated angle ids, e.g. knee_flexion_r,hip_flexion_r.")
+        ] = None,
+        top_k: TopKOpt = None,
+        no_trajectory: Annotated[bool, typer.Option("--no-trajectory")] = False,
+        delta: Annotated[float, typer.Option("--delta", help="Segmentation threshold δ, degrees.")] = 5.0,
+        input_format: InputFormatOpt = None,
+        fps: FpsOpt = None,
+        up: UpOpt = None,
+        unit: UnitOpt = None,
+        skip_frames: SkipOpt = None,
+        rig: RigOpt = None,
+        mapping: MappingOpt = None,
+    ) -> None:
+        """Plot angles over time with their SMD segments (PNG, SVG or PDF by suffix)."""
+        from motion_smd import SMDOptions, describe, load_motion
+        from motion_smd.viz.plots import plot_description
+
+        try:
+            m = load_motion(motion, input_format, read_options(fps, up, unit, skip_frames, rig, mapping))
+            desc = describe(m, SMDOptions(delta_deg=delta, top_k=top_k, trajectory=not no_trajectory))
+            ids = [a.strip() for a in angles.split(",") if a.strip()] if angles else None
+            path = plot_description(desc, out, ids)
+        except MotionSMDError as exc:
+            raise fail(str(exc)) from None
+        typer.echo(f"wrote {path}", err=True)
+
+    @app.command()
+    def render(
+        motion: MotionArg,
+        out: OutOpt,
+        clip_fps: Annotated[float, typer.Option("--clip-fps", help="Frames per second of the clip.")] = 20.0,
+        width: Annotated[int, typer.Option(min=64, help="Width in pixels.")] = 640,
+        height: Annotated[int, typer.Option(min=64, help="Height in pixels.")] = 480,
+        input_format: InputFormatOpt = None,
+        fps: FpsOpt = None,
+        up: UpOpt = None,
+        unit: UnitOpt = None,
+        skip_frames: SkipOpt = None,
+        rig: RigOpt = None,
+        mapping: MappingOpt = None,
+    ) -> None:
+        """Skeleton animation with a floor grid and the root path: .gif, .mp4 (extra `mp4`) or .html."""
+        from motion_smd import load_motion
+        from motion_smd.viz.animation import render_animation
+
+        try:
+            m = load_motion(motion, input_format, read_options(fps, up, unit, skip_frames, rig, mapping))
+            res = render_animation(m, out, clip_fps, (width, height))
+        except MotionSMDError as exc:
+            raise fail(str(exc)) from None
+        typer.echo(f"wrote {res.path}: {res.n_frames} frames at {res.fps:g} fps, {res.size[0]}x{res.size[1]}", err=True)
+
+    @app.command()
+    def report(
+        motion: MotionArg,
+        out: OutOpt,
+        top_k: TopKOpt = None,
+        no_trajectory: Annotated[bool, typer.Option("--no-trajectory")] = False,
+        delta: Annotated[float, typer.Option("--delta", help="Segmentation threshold δ, degrees.")] = 5.0,
+        input_format: InputFormatOpt = None,
+        fps: FpsOpt = None,
+        up: UpOpt = None,
+        unit: UnitOpt = None,
+        skip_frames: SkipOpt = None,
+        rig: RigOpt = None,
+        mapping: MappingOpt = None,
+    ) -> None:
+        """One HTML page: skeleton player, angle/segment plot and SMD text side by side."""
+        from motion_smd import SMDOptions, load_motion
+        from motion_smd.viz.report import write_report
+
+        try:
+            m = load_motion(motion, input_format, read_options(fps, up, unit, skip_frames, rig, mapping))
+            path = write_report(m, out, SMDOptions(delta_deg=delta, top_k=top_k, trajectory=not no_trajectory))
+        except MotionSMDError as exc:
+            raise fail(str(exc)) from None
+        typer.echo(f"wrote {path}", err=True)
+
+    del plot, render, report
