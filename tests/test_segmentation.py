@@ -121,3 +121,16 @@ def test_segments_tile_real_clips(smd_data_dir: object) -> None:
         for ch in (*d.angles, *d.trajectory):
             if ch.segments:
                 assert_tiles(ch.segments, d.n_frames)
+
+
+@pytest.mark.parametrize("n", [2, 4, 7])
+def test_double_hump_cycles_are_counted(n: int) -> None:
+    """Knee flexion in gait: a small loading-response peak, then the large swing peak, per cycle."""
+    t = np.arange(int(n * 1.1 * FPS) + 1) / FPS
+    phase = 2 * np.pi * t / 1.1
+    x = 10 + 12 * np.clip(np.sin(phase), 0, None) ** 2 + 55 * np.clip(-np.sin(phase), 0, None) ** 1.5
+    segs = segment_series(x, FPS, P)
+    osc = [s for s in segs if s.kind == "oscillates"]
+    assert len(osc) == 1 and osc[0].cycles in (n - 1, n), segs
+    assert osc[0].period_s == pytest.approx(1.1, abs=0.1)
+    assert osc[0].max_value == pytest.approx(65, abs=1)

@@ -36,6 +36,10 @@ CYCLE_DURATION_RATIO = 2.5
 HOLD_IN_CYCLE_RATIO = 2.0
 """Holds up to this multiple of the run's median move duration are absorbed into an oscillation."""
 
+COMPOUND_CYCLE_MOVES = 4
+"""Moves per cycle of a compound oscillation (two peaks per cycle), tried when simple rise/fall cycles
+are not similar enough."""
+
 MIN_CYCLES = 2
 """A run is collapsed into "oscillates" only with at least this many rise/fall pairs."""
 
@@ -390,7 +394,69 @@ def _collapse_raw(segs: list[_Raw], x: list[float]) -> list[_Raw]:
         if pairs >= MIN_CYCLES:
             out.append(("oscillates", si[1], segs[pair_end][2], pairs))
             i = pair_end + 1
+            continue
+        cycles, end = _compound_cycles(segs, i, x)
+        if cycles >= MIN_CYCLES:
+            out.append(("oscillates", si[1], segs[end][2], cycles))
+            i = end + 1
         else:
             out.append(si)
             i += 1
     return out
+
+
+def _median(v: list[float]) -> float:
+    s = sorted(v)
+    h = len(s) // 2
+    return s[h] if len(s) % 2 else (s[h - 1] + s[h]) / 2
+
+
+def _compound_cycles(segs: list[_Raw], i: int, x: list[float]) -> tuple[int, int]:
+    """Cycles of `COMPOUND_CYCLE_MOVES` moves (two peaks per cycle, e.g. knee flexion in gait: loading
+    response, then swing) starting at segs[i].
+
+    The chain of moves from i (holds up to HOLD_IN_CYCLE_RATIO × the median move are skipped) is cut into
+    cycles of COMPOUND_CYCLE_MOVES moves; a cycle joins the run when each of its moves has an amplitude
+    within CYCLE_AMPLITUDE_RATIO of the median amplitude of the moves at the same position in the earlier
+    cycles, and its duration is within CYCLE_DURATION_RATIO of their median duration.
+
+    Returns:
+        (number of cycles, index in `segs` of the last move of the last cycle); (0, i) when fewer than two
+        cycles are found.
+    """
+    k = COMPOUND_CYCLE_MOVES
+    moves: list[int] = []
+    durs: list[float] = []
+    j = i
+    while j < len(segs):
+        kind, a, b, _ = segs[j]
+        if kind == "holds":
+            if not durs or j + 1 >= len(segs) or segs[j + 1][0] == "holds":
+                break
+            if b - a > HOLD_IN_CYCLE_RATIO * _median(durs):
+                break
+        else:
+            moves.append(j)
+            durs.append(float(max(b - a, 1)))
+        j += 1
+    amps = [abs(x[segs[m][2]] - x[segs[m][1]]) for m in moves]
+    n_cycles = 0
+    while (n_cycles + 1) * k <= len(moves):
+        c = n_cycles * k
+        if n_cycles >= 1:
+            span = segs[moves[c + k - 1]][2] - segs[moves[c]][1]
+            spans = [segs[moves[q * k + k - 1]][2] - segs[moves[q * k]][1] for q in range(n_cycles)]
+            med_span = _median([float(v) for v in spans])
+            if not med_span / CYCLE_DURATION_RATIO <= span <= med_span * CYCLE_DURATION_RATIO:
+                break
+            same_shape = all(
+                (ref := _median([amps[q * k + p] for q in range(n_cycles)])) > 0
+                and ref / CYCLE_AMPLITUDE_RATIO <= amps[c + p] <= ref * CYCLE_AMPLITUDE_RATIO
+                for p in range(k)
+            )
+            if not same_shape:
+                break
+        n_cycles += 1
+    if n_cycles < MIN_CYCLES:
+        return 0, i
+    return n_cycles, moves[n_cycles * k - 1]
