@@ -173,3 +173,23 @@ def test_fast_cross_is_bit_identical_to_numpy() -> None:
     for scale in (1e-3, 1.0, 1e3):
         a, b = rng.normal(size=(300, 3)) * scale, rng.normal(size=(300, 3))
         np.testing.assert_array_equal(_cross(a, b), np.cross(a, b))
+
+
+def test_no_wraparound_jumps_near_the_pole() -> None:
+    """An arm swept sideways up and overhead passes the left-right axis: flexion must not jump by ~360°."""
+    t = np.linspace(0, 1, 80)
+    pose = Pose(80)
+    pose.rotate("right_shoulder", 2, -170 * t)  # abduction through horizontal to overhead
+    pose.rotate("right_shoulder", 0, 6 * np.sin(2 * np.pi * 12 * t))  # wobble across the frontal plane
+    pose.rotate("right_elbow", 0, -60 * np.ones(80))
+    pose.rotate("right_shoulder", 1, 100 + 150 * t)  # axial rotation through ±180
+    j = Motion(forward_kinematics(pose), 20).canonicalize().joints
+    a = compute_angles(j)
+    assert np.abs(np.diff(a[:, ANGLE_INDEX["shoulder_adduction_r"]])).max() < 30
+    for name in ("shoulder_flexion_r", "shoulder_rotation_r"):
+        jumps = np.abs(np.diff(a[:, ANGLE_INDEX[name]]))
+        assert (jumps > 30).sum() <= 1, name  # one clean transition through the pole, no flicker
+    assert np.abs(np.diff(a[:, ANGLE_INDEX["shoulder_rotation_r"]])).max() < 180  # unwrapped: no ±360° jump
+    flexion = a[:, ANGLE_INDEX["shoulder_flexion_r"]]
+    assert ((flexion > -90) & (flexion <= 270)).all()
+    assert flexion[-1] == pytest.approx(180, abs=15)  # overhead reads ~180, not −180

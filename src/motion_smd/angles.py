@@ -41,6 +41,9 @@ from motion_smd.skeleton import (
 FloatArray = NDArray[np.float64]
 Side = Literal["r", "l"]
 
+POLE_HOLD_DEG: Final[float] = 30.0
+"""A limb within this angle of the left-right axis has no well-defined sagittal angle: the last one is held."""
+
 ROTATION_MIN_FLEXION_DEG: Final[float] = 15.0
 """Hip/shoulder rotation is reported only where the knee/elbow is flexed more than this (spec/angles.md #6, #19)."""
 
@@ -242,6 +245,38 @@ def sagittal_angle_deg(v: FloatArray) -> FloatArray:
     return np.where(a <= -90.0, a + 360.0, a)
 
 
+def continuous_deg(a: FloatArray, low: float) -> FloatArray:
+    """Remove ±360° jumps along time (axis 0) and place each series so that its first frame lies in
+    (low, low + 360]. A series without jumps inside that range is returned bit-identical.
+
+    Args:
+        a: (T,) or (T, K) degrees.
+        low: lower end of the canonical range, e.g. −180 for signed angles, −90 for sagittal angles.
+    """
+    u = np.unwrap(a, period=360.0, axis=0)
+    shift = 360.0 * np.floor((low + 360.0 - u[:1]) / 360.0)
+    return np.asarray(np.where(shift != 0.0, u + shift, u), dtype=np.float64)
+
+
+def limb_sagittal_deg(v: FloatArray) -> FloatArray:
+    """Sagittal angle of limb vectors over time, made well-conditioned and continuous.
+
+    Where a limb points within `POLE_HOLD_DEG` of the body's left-right axis (arm raised sideways, T-pose)
+    its sagittal projection is tiny and its direction arbitrary, so the last well-conditioned value is held
+    (0 before any, the limb hanging). Values stay in (−90, 270] (`sagittal_angle_deg`): a limb crossing the
+    pole (arm swept sideways from down to overhead) then shows one clean jump instead of flickering.
+
+    Args:
+        v: (T, K, 3) limb vectors in a body/thorax frame (forward, up, right).
+
+    Returns:
+        (T, K) degrees.
+    """
+    n = np.maximum(_norm(v), _EPS)
+    valid = np.abs(v[..., 2]) / n < np.cos(np.radians(POLE_HOLD_DEG))
+    return _forward_fill(sagittal_angle_deg(v), valid)
+
+
 def frontal_angle_deg(v: FloatArray) -> FloatArray:
     """asin(v_right / |v|) of frame components (T, 3): + toward the subject's right."""
     n = np.maximum(_norm(v), _EPS)
@@ -262,17 +297,20 @@ def _axial_rotation_deg(
 
     The normal n = proximal × distal of the plane of the two segments is compared, about the proximal
     axis, with `reference` (the normal in the neutral, unrotated pose). Where the distal joint is
-    nearly straight (flexion < ROTATION_MIN_FLEXION_DEG) the plane is undefined and the last
-    well-defined value is held (0 before any), as spec/angles.md #6/#19 allows.
+    nearly straight (flexion < ROTATION_MIN_FLEXION_DEG) the plane is undefined, and where the limb points
+    within POLE_HOLD_DEG of the reference axis the reference is; there the last well-defined value is held
+    (0 before any), as spec/angles.md #6/#19 allows.
 
     Returns:
-        (T,) degrees: the signed angle from `reference` to n about the proximal axis.
+        (T,) or (T, K) degrees: the signed angle from `reference` to n about the proximal axis.
     """
     axis = proximal / np.maximum(_norm(proximal), _EPS)[..., None]
     n = _cross(proximal, distal)
     ref = _orthogonalize(reference, axis)
     raw = _signed_angle_deg(ref, n, axis)
-    return _forward_fill(raw, flexion_deg > ROTATION_MIN_FLEXION_DEG)
+    # |ref| = |reference|·sin(angle between the limb and the reference axis)
+    away_from_pole = _norm(ref) > np.sin(np.radians(POLE_HOLD_DEG)) * _norm(reference)
+    return _forward_fill(raw, (flexion_deg > ROTATION_MIN_FLEXION_DEG) & away_from_pole)
 
 
 def heading_deg(joints: FloatArray, source: str | None = None) -> FloatArray:
@@ -340,8 +378,8 @@ def compute_angles(joints: FloatArray, source: str | None = None) -> FloatArray:
     right_h = _cross(fwd_h, world_up)
     u = body.up
     out[:, col["pelvis_rotation"]] = np.degrees(yaw)
-    out[:, col["pelvis_tilt"]] = np.degrees(np.arctan2(-_dot(u, fwd_h), u[:, 1]))
-    out[:, col["pelvis_list"]] = np.degrees(np.arctan2(_dot(u, right_h), u[:, 1]))
+    out[:, col["pelvis_tilt"]] = continuous_deg(np.degrees(np.arctan2(-_dot(u, fwd_h), u[:, 1])), -180.0)
+    out[:, col["pelvis_list"]] = continuous_deg(np.degrees(np.arctan2(_dot(u, right_h), u[:, 1])), -180.0)
 
     # All limb vectors at once: (T, 12, 3) in the order of _LIMBS.
     v = j[:, _LIMB_CHILD] - j[:, _LIMB_PARENT]
@@ -355,28 +393,32 @@ def compute_angles(joints: FloatArray, source: str | None = None) -> FloatArray:
     tb = body.express(v[:, [0, 1, 10]])
     ua = thorax.express(v[:, [6, 7, 11]])
     sign = np.array([-1.0, 1.0])  # right, left: + = adduction / internal rotation on both sides
-    out[:, [col["hip_flexion_r"], col["hip_flexion_l"]]] = sagittal_angle_deg(tb[:, 0:2])
+    out[:, [col["hip_flexion_r"], col["hip_flexion_l"]]] = limb_sagittal_deg(tb[:, 0:2])
     out[:, [col["hip_adduction_r"], col["hip_adduction_l"]]] = sign * frontal_angle_deg(tb[:, 0:2])
-    out[:, [col["shoulder_flexion_r"], col["shoulder_flexion_l"]]] = sagittal_angle_deg(ua[:, 0:2])
+    out[:, [col["shoulder_flexion_r"], col["shoulder_flexion_l"]]] = limb_sagittal_deg(ua[:, 0:2])
     out[:, [col["shoulder_adduction_r"], col["shoulder_adduction_l"]]] = sign * frontal_angle_deg(ua[:, 0:2])
     # Axial rotations of hips (reference: the flexion axis of a neutral knee, −right) and shoulders (+right).
     reference = np.stack([-body.right, -body.right, thorax.right, thorax.right], axis=1)
-    rot = _axial_rotation_deg(v[:, [0, 1, 6, 7]], v[:, [2, 3, 8, 9]], reference, np.concatenate([knee, elbow], 1))
+    rot = continuous_deg(
+        _axial_rotation_deg(v[:, [0, 1, 6, 7]], v[:, [2, 3, 8, 9]], reference, np.concatenate([knee, elbow], 1)),
+        -180.0,
+    )
     out[:, [col["hip_rotation_r"], col["hip_rotation_l"]]] = sign * rot[:, 0:2]
     out[:, [col["shoulder_rotation_r"], col["shoulder_rotation_l"]]] = sign * rot[:, 2:4]
 
     # Trunk, in the body frame.
     trunk = v[:, 10]
     tr = tb[:, 2]
-    out[:, col["lumbar_extension"]] = np.degrees(np.arctan2(-tr[:, 0], tr[:, 1]))
+    out[:, col["lumbar_extension"]] = continuous_deg(np.degrees(np.arctan2(-tr[:, 0], tr[:, 1])), -180.0)
     out[:, col["lumbar_bending"]] = frontal_angle_deg(tr)
     trunk_u = trunk / np.maximum(_norm(trunk), _EPS)[:, None]
-    out[:, col["lumbar_rotation"]] = _signed_angle_deg(
+    lumbar_rotation = _signed_angle_deg(
         _orthogonalize(body.right, trunk_u), _orthogonalize(j[:, R_SHOULDER] - j[:, L_SHOULDER], trunk_u), trunk_u
     )
+    out[:, col["lumbar_rotation"]] = continuous_deg(lumbar_rotation, -180.0)
 
     # Neck, in the thorax frame.
     hv = ua[:, 2]
-    out[:, col["neck_flexion"]] = np.degrees(np.arctan2(hv[:, 0], hv[:, 1]))
+    out[:, col["neck_flexion"]] = continuous_deg(np.degrees(np.arctan2(hv[:, 0], hv[:, 1])), -180.0)
     out[:, col["neck_lateral_bending"]] = frontal_angle_deg(hv)
     return out

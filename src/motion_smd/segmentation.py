@@ -425,38 +425,43 @@ def _compound_cycles(segs: list[_Raw], i: int, x: list[float]) -> tuple[int, int
         cycles are found.
     """
     k = COMPOUND_CYCLE_MOVES
-    moves: list[int] = []
+    moves: list[int] = []  # indices in segs of the moves gathered so far
+    amps: list[float] = []
     durs: list[float] = []
+    spans: list[float] = []  # duration of each accepted cycle, frames
     j = i
-    while j < len(segs):
-        kind, a, b, _ = segs[j]
-        if kind == "holds":
-            if not durs or j + 1 >= len(segs) or segs[j + 1][0] == "holds":
-                break
-            if b - a > HOLD_IN_CYCLE_RATIO * _median(durs):
-                break
-        else:
-            moves.append(j)
-            durs.append(float(max(b - a, 1)))
-        j += 1
-    amps = [abs(x[segs[m][2]] - x[segs[m][1]]) for m in moves]
-    n_cycles = 0
-    while (n_cycles + 1) * k <= len(moves):
-        c = n_cycles * k
-        if n_cycles >= 1:
-            span = segs[moves[c + k - 1]][2] - segs[moves[c]][1]
-            spans = [segs[moves[q * k + k - 1]][2] - segs[moves[q * k]][1] for q in range(n_cycles)]
-            med_span = _median([float(v) for v in spans])
+    n = len(segs)
+    while True:
+        # gather the next cycle's moves (work stops at the first cycle that does not fit: O(run length))
+        while len(moves) < (len(spans) + 1) * k and j < n:
+            kind, a, b, _ = segs[j]
+            if kind == "holds":
+                if not durs or j + 1 >= n or segs[j + 1][0] == "holds" or b - a > HOLD_IN_CYCLE_RATIO * _median(durs):
+                    j = n  # the chain ends here
+                    break
+            else:
+                moves.append(j)
+                amps.append(abs(x[b] - x[a]))
+                durs.append(float(max(b - a, 1)))
+            j += 1
+        c = len(spans) * k
+        if len(moves) < c + k:
+            break
+        span = float(segs[moves[c + k - 1]][2] - segs[moves[c]][1])
+        if spans:
+            med_span = _median(spans)
             if not med_span / CYCLE_DURATION_RATIO <= span <= med_span * CYCLE_DURATION_RATIO:
                 break
+            q_n = len(spans)
             same_shape = all(
-                (ref := _median([amps[q * k + p] for q in range(n_cycles)])) > 0
+                (ref := _median([amps[q * k + p] for q in range(q_n)])) > 0
                 and ref / CYCLE_AMPLITUDE_RATIO <= amps[c + p] <= ref * CYCLE_AMPLITUDE_RATIO
                 for p in range(k)
             )
             if not same_shape:
                 break
-        n_cycles += 1
+        spans.append(span)
+    n_cycles = len(spans)
     if n_cycles < MIN_CYCLES:
         return 0, i
     return n_cycles, moves[n_cycles * k - 1]
