@@ -10,9 +10,11 @@ from __future__ import annotations
 import glob as globmod
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,12 +41,13 @@ class Job:
 
 @dataclass(frozen=True)
 class Result:
-    """Outcome of one job: `text` (and `description` dict for JSONL) on success, `error` on failure."""
+    """Outcome of one job: on success the SMD `text` and `line`, the JSONL record already serialised in the
+    worker (so the collecting process only writes); on failure `error`."""
 
     motion_id: str
     path: str
     text: str | None = None
-    description: dict[str, Any] | None = None
+    line: str | None = None
     error: str | None = None
 
     @property
@@ -52,15 +55,12 @@ class Result:
         """True when the file was described."""
         return self.error is None
 
-    def record(self, variant: str) -> dict[str, Any]:
-        """The JSONL record: id, source path, SMD variant, SMD text, structured description."""
-        return {
-            "id": self.motion_id,
-            "source": self.path,
-            "variant": variant,
-            "smd": self.text,
-            "description": self.description,
-        }
+
+def record_line(motion_id: str, path: str, variant: str, text: str, description: dict[str, Any] | None) -> str:
+    """The JSONL record of one motion (keys sorted, UTF-8): id, source path, SMD variant, SMD text and the
+    structured description (or null)."""
+    rec = {"id": motion_id, "source": path, "variant": variant, "smd": text, "description": description}
+    return json.dumps(rec, ensure_ascii=False, sort_keys=True)
 
 
 def expand_paths(inputs: Iterable[str]) -> list[Path]:
@@ -106,22 +106,46 @@ def run_job(job: Job) -> Result:
         motion = load_motion(job.path, job.input_format, job.read_options)
         desc = describe(motion, job.smd_options)
         text = render_smd(desc)
-        return Result(job.motion_id, job.path, text, desc.to_dict() if job.with_description else None)
+        structured = desc.to_dict() if job.with_description else None
+        line = record_line(job.motion_id, job.path, job.smd_options.variant, text, structured)
+        return Result(job.motion_id, job.path, text, line)
     except MotionSMDError as exc:
         return Result(job.motion_id, job.path, error=str(exc))
     except (OSError, ValueError) as exc:  # e.g. a permission error or a corrupt file a library rejected
         return Result(job.motion_id, job.path, error=f"{job.path}: cannot be read ({type(exc).__name__}: {exc}).")
 
 
-def run_jobs(jobs: list[Job], n_jobs: int = 1, chunksize: int = 16) -> Iterator[Result]:
-    """Run jobs in order, in `n_jobs` worker processes (1 = in this process). Yields as they finish
-    (in input order), so callers can stream results to disk."""
-    if n_jobs <= 1 or len(jobs) <= 1:
+def _run_chunk(jobs: list[Job]) -> list[Result]:
+    return [run_job(job) for job in jobs]
+
+
+def run_jobs(jobs: Iterable[Job], n_jobs: int = 1, chunksize: int = 32) -> Iterator[Result]:
+    """Run jobs in input order, in `n_jobs` worker processes (1 = in this process), yielding each result as
+    soon as it and all before it are done, so callers can stream them to disk.
+
+    At most 2·n_jobs chunks of `chunksize` jobs are in flight at once, so memory stays bounded whatever the
+    number of jobs (the job iterable is consumed lazily).
+    """
+    if n_jobs <= 1:
         for job in jobs:
             yield run_job(job)
         return
+    it = iter(jobs)
     with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-        yield from pool.map(run_job, jobs, chunksize=max(1, min(chunksize, len(jobs) // (4 * n_jobs) or 1)))
+        pending: deque[Future[list[Result]]] = deque()
+
+        def submit() -> bool:
+            chunk = list(islice(it, chunksize))
+            if chunk:
+                pending.append(pool.submit(_run_chunk, chunk))
+            return bool(chunk)
+
+        while len(pending) < 2 * n_jobs and submit():
+            pass
+        while pending:
+            results = pending.popleft().result()
+            submit()
+            yield from results
 
 
 def partial_path(out: Path) -> Path:
@@ -154,7 +178,6 @@ def write_results(
     results: Iterable[Result],
     out: Path,
     output_format: OutputFormat,
-    variant: str,
     resume: bool = False,
     on_result: Callable[[Result], None] | None = None,
 ) -> list[Result]:
@@ -179,7 +202,7 @@ def write_results(
             if not res.ok:
                 failures.append(res)
                 continue
-            fh.write(json.dumps(res.record(variant), ensure_ascii=False, sort_keys=True) + "\n")
+            fh.write(f"{res.line}\n")
             fh.flush()
     finalize(out, output_format)
     return failures

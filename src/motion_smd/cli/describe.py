@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal, cast
 
 import typer
 
@@ -98,9 +98,10 @@ def register(app: typer.Typer) -> None:
                     continue
                 if output_format == "text":
                     typer.echo(res.text if len(files) == 1 else f"# {res.motion_id}\n{res.text}\n")
+                elif output_format == "jsonl":
+                    typer.echo(res.line)
                 else:
-                    rec: Any = res.record(smd_opts.variant) if output_format == "jsonl" else {res.motion_id: res.text}
-                    typer.echo(json.dumps(rec, ensure_ascii=False, sort_keys=True))
+                    typer.echo(json.dumps({res.motion_id: res.text}, ensure_ascii=False))
         else:
             from motion_smd.batch import done_ids
 
@@ -112,7 +113,6 @@ def register(app: typer.Typer) -> None:
                     run_jobs(todo, jobs),
                     out,
                     cast(Literal["text", "json", "jsonl"], output_format),
-                    smd_opts.variant,
                     resume=resume,
                     on_result=lambda _r: progress.advance(task),
                 )
