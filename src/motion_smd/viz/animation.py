@@ -467,8 +467,14 @@ def write_gif(
         images = [Image.fromarray(rgb) for rgb in frames.rgb_frames()]
     finally:
         frames.close()
-    # one shared adaptive palette (from the first frame plus the skeleton colours) keeps colours stable
-    palette_src = images[0].quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    # One shared adaptive palette keeps colours stable across frames. It is built from the first and the
+    # last frame side by side: the last one holds the whole travelled (green) path, which the first lacks,
+    # so a palette of the first frame alone would draw the path in grey.
+    first, last = images[0], images[-1]
+    sample = Image.new("RGB", (first.width * 2, first.height))
+    sample.paste(first, (0, 0))
+    sample.paste(last, (first.width, 0))
+    palette_src = sample.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
     paletted = [im.quantize(palette=palette_src, dither=Image.Dither.NONE) for im in images]
     duration_ms = round(1000.0 / clip.fps)
     paletted[0].save(
