@@ -12,15 +12,11 @@ from typing import Annotated, Any
 
 import typer
 
+from motion_smd.cli.common import fail
 from motion_smd.errors import ConfigError, MotionSMDError
 
 TASK_HELP = "qa (multiple-choice question answering) or caption."
 MODEL_HELP = "Model directory, .gguf file or Hugging Face hub name (local cache); default: offline SmolLM2-135M."
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def _task(task: str) -> Any:
@@ -104,7 +100,7 @@ def register(app: typer.Typer) -> None:
             )
             res = run_train(cfg)
         except MotionSMDError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         best = "n/a" if res.best_metric is None else f"{res.best_metric:.4f}"
         typer.echo(
             f"adapter: {res.adapter_dir}  best {res.metric}: {best}  steps: {res.global_step}  "
@@ -157,7 +153,7 @@ def register(app: typer.Typer) -> None:
             be = make_backend(backend, model, adapter, base_url, device, batch_size)
             res = evaluate(t, be, recs, out, max_new_tokens, max_length, train_recs, chunk=max(batch_size * 4, 8))
         except MotionSMDError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         _print_eval(res, out)
 
     @app.command()
@@ -203,7 +199,7 @@ def register(app: typer.Typer) -> None:
                 ext = extract_answer(answer, opts)
                 typer.echo(f"option: {ext.answer if ext.answer is not None else '(unparseable)'}")
         except MotionSMDError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
 
 
 def _print_eval(res: dict[str, Any], out: Path) -> None:
