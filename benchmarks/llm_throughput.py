@@ -53,11 +53,12 @@ def build_model(shape: str, dtype: Any, device: Any, seq_len: int) -> Any:
 
     spec = dict(SHAPES[shape])
     arch = spec.pop("arch")
-    cfg_cls, model_cls = (LlamaConfig, LlamaForCausalLM) if arch == "llama" else (Qwen2Config, Qwen2ForCausalLM)
-    config = cfg_cls(**spec, max_position_embeddings=max(seq_len, 2048), use_cache=False)
+    kwargs = {**spec, "max_position_embeddings": max(seq_len, 2048), "use_cache": False}
     torch.manual_seed(0)
     with torch.device(device):
-        return model_cls(config).to(dtype)
+        if arch == "llama":
+            return LlamaForCausalLM(LlamaConfig(**kwargs)).to(dtype)
+        return Qwen2ForCausalLM(Qwen2Config(**kwargs)).to(dtype)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
