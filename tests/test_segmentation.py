@@ -86,16 +86,21 @@ def test_no_zero_size_moves_next_to_holds() -> None:
     segs = segment_series(x, FPS, P)
     for s in segs:
         if s.kind in ("increases", "decreases"):
-            assert abs(s.end_value - s.start_value) >= P.hold_tol, segs
+            assert abs(s.end_value - s.start_value) >= P.delta, segs
     assert segs[0].kind == "holds" and segs[0].start_frame == 0
 
 
-def assert_tiles(segs: tuple, n_frames: int) -> None:
-    """Segments start at 0, end at the last frame, and each starts where the previous one ended."""
+def assert_tiles(segs: tuple, n_frames: int, delta: float | None = None) -> None:
+    """Segments start at 0, end at the last frame, and each starts where the previous one ended; with
+    `delta`, no move next to a hold changes by less than that."""
     assert segs[0].start_frame == 0 and segs[-1].end_frame == n_frames - 1
     for a, b in itertools.pairwise(segs):
         assert b.start_frame == a.end_frame, (a, b)
         assert a.end_frame > a.start_frame
+        if delta is not None:
+            for move, other in ((a, b), (b, a)):
+                if move.kind in ("increases", "decreases") and other.kind == "holds":
+                    assert abs(move.end_value - move.start_value) >= delta - 1e-9, (move, other)
 
 
 def test_segments_tile_random_signals() -> None:
@@ -105,7 +110,7 @@ def test_segments_tile_random_signals() -> None:
         x = smooth_series(np.cumsum(rng.normal(size=n)) * rng.uniform(0.5, 8), FPS, 0.1)
         segs = segment_series(x, FPS, P)
         if segs:
-            assert_tiles(segs, n)
+            assert_tiles(segs, n, P.delta - P.hold_tol)
 
 
 def test_segments_tile_real_clips(smd_data_dir: object) -> None:
@@ -134,3 +139,12 @@ def test_double_hump_cycles_are_counted(n: int) -> None:
     assert len(osc) == 1 and osc[0].cycles in (n - 1, n), segs
     assert osc[0].period_s == pytest.approx(1.1, abs=0.1)
     assert osc[0].max_value == pytest.approx(65, abs=1)
+
+
+def test_first_move_starts_at_the_clip_start() -> None:
+    """A wiggle smaller than δ before the first real move is not a turning point (was: '-9° → -8°' then
+    '-8° → -54°' on a real clip)."""
+    x = np.concatenate([np.linspace(-9, -8, 3), np.linspace(-8, -54, 8), np.full(10, -54.0)])
+    segs = segment_series(x, FPS, P)
+    assert segs[0].kind == "decreases" and segs[0].start_frame == 0
+    assert segs[0].start_value == pytest.approx(-9) and segs[0].end_value < -50

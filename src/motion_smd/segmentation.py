@@ -271,15 +271,20 @@ def _raw_segments(x: list[float], piv: list[int], plateaus: list[tuple[int, int]
         plateaus = [*plateaus[:-2], (plateaus[-2][0], T - 1)]
         piv = piv[:-1]
         n -= 1
+    if n >= 2 and abs(x[piv[1]] - x[piv[0]]) < params.delta:
+        # likewise merge the clip start into the first extreme when the stretch before it moved by < δ
+        plateaus = [(0, plateaus[1][1]), *plateaus[2:]]
+        piv = piv[1:]
+        n -= 1
     raw: list[_Raw] = []
     cursor = 0
     min_hold = params.min_hold_frames
     for i in range(n):
         a, b = plateaus[i]
         if (b - a) >= min_hold:
-            if a <= cursor or abs(x[a] - x[cursor]) < params.hold_tol:
-                # the plateau reaches back to (or past) the cursor, or nothing moves before it: it joins the
-                # previous hold, or starts at the cursor
+            if a <= cursor or abs(x[a] - x[cursor]) < params.delta:
+                # the plateau reaches back to (or past) the cursor, or what comes before it changes by less
+                # than δ (no move by definition): it joins the previous hold, or starts at the cursor
                 a = raw.pop()[1] if raw and raw[-1][0] == "holds" else cursor
             else:
                 raw.append(("increases" if x[a] > x[cursor] else "decreases", cursor, a, 0))
@@ -291,8 +296,8 @@ def _raw_segments(x: list[float], piv: list[int], plateaus: list[tuple[int, int]
                 raw.append(("increases" if x[p] > x[cursor] else "decreases", cursor, p, 0))
                 cursor = p
     if cursor < T - 1:
-        if raw and (raw[-1][0] != "holds" or abs(x[T - 1] - x[cursor]) < params.hold_tol):
-            kind, a0, _, _ = raw.pop()  # extend the last move, or the last hold over a tail that does not move
+        if raw and (raw[-1][0] != "holds" or abs(x[T - 1] - x[cursor]) < params.delta):
+            kind, a0, _, _ = raw.pop()  # extend the last move, or the last hold over a tail that moves < δ
             raw.append((kind, a0, T - 1, 0))
         else:
             raw.append(("increases" if x[T - 1] > x[cursor] else "decreases", cursor, T - 1, 0))
