@@ -63,11 +63,15 @@ def register(app: typer.Typer) -> None:
     def render(
         motion: MotionArg,
         out: OutOpt,
-        clip_fps: Annotated[float, typer.Option("--clip-fps", help="Frames per second of the clip.")] = 20.0,
+        clip_fps: Annotated[
+            float, typer.Option("--fps", "--clip-fps", help="Frames per second of the clip (never above the motion's).")
+        ] = 20.0,
         width: Annotated[int, typer.Option(min=64, help="Width in pixels.")] = 640,
         height: Annotated[int, typer.Option(min=64, help="Height in pixels.")] = 480,
         input_format: InputFormatOpt = None,
-        fps: FpsOpt = None,
+        fps: Annotated[
+            float | None, typer.Option("--input-fps", help="Frame rate of input files that store none (.npy).")
+        ] = None,
         up: UpOpt = None,
         unit: UnitOpt = None,
         skip_frames: SkipOpt = None,
