@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Literal, cast
 
@@ -88,10 +89,15 @@ def register(app: typer.Typer) -> None:
             raise fail("no motion files found in the given paths.")
         ids = motion_ids(files)
         with_desc = output_format == "jsonl"
-        jobs_list = [Job(str(p), i, input_format, read_opts, smd_opts, with_desc) for p, i in zip(files, ids)]
+
+        def make_jobs(skip: set[str]) -> Iterator[Job]:  # lazily: memory stays flat whatever the corpus size
+            for p, i in zip(files, ids):
+                if i not in skip:
+                    yield Job(str(p), i, input_format, read_opts, smd_opts, with_desc)
+
         failures = []
         if out is None:
-            for res in run_jobs(jobs_list, jobs):
+            for res in run_jobs(make_jobs(set()), jobs):
                 if not res.ok:
                     failures.append(res)
                     typer.echo(f"error: {res.error}", err=True)
@@ -106,11 +112,11 @@ def register(app: typer.Typer) -> None:
             from motion_smd.batch import done_ids
 
             skip = done_ids(out) if resume else set()
-            todo = [j for j in jobs_list if j.motion_id not in skip]
-            with Progress(transient=True, disable=len(todo) < 2) as progress:
-                task = progress.add_task("describing", total=len(todo))
+            n_todo = sum(1 for i in ids if i not in skip)
+            with Progress(transient=True, disable=n_todo < 2) as progress:
+                task = progress.add_task("describing", total=n_todo)
                 failures = write_results(
-                    run_jobs(todo, jobs),
+                    run_jobs(make_jobs(skip), jobs),
                     out,
                     cast(Literal["text", "json", "jsonl"], output_format),
                     resume=resume,
@@ -118,9 +124,9 @@ def register(app: typer.Typer) -> None:
                 )
             for res in failures:
                 typer.echo(f"error: {res.error}", err=True)
-            typer.echo(f"described {len(todo) - len(failures)} of {len(todo)} motions → {out}", err=True)
+            typer.echo(f"described {n_todo - len(failures)} of {n_todo} motions → {out}", err=True)
         if failures:
-            typer.echo(f"{len(failures)} of {len(jobs_list)} files failed (listed above).", err=True)
+            typer.echo(f"{len(failures)} of {len(files)} files failed (listed above).", err=True)
             raise typer.Exit(1)
 
     @app.command()
