@@ -153,3 +153,16 @@ def test_report_opens_in_chromium_and_shows_skeleton(name: str, real_clips: dict
     blue = (np.abs(canvas - np.array([0x1F, 0x5F, 0xBF])).sum(axis=-1) < 60).sum()
     red = (np.abs(canvas - np.array([0xD6, 0x27, 0x28])).sum(axis=-1) < 60).sum()
     assert blue > 50 and red > 50, (blue, red)  # left (blue) and right (red) limbs are drawn (blank: 0)
+
+
+def test_missing_output_folder_is_a_clear_error(tmp_path: Path) -> None:
+    m = synthetic.standing(1.0)
+    missing = tmp_path / "nope"
+    for call in (
+        lambda: render_animation(m, missing / "a.gif"),
+        lambda: render_animation(m, missing / "a.html"),
+        lambda: plot_description(describe(m), missing / "a.png"),
+        lambda: write_report(m, missing / "a.html"),
+    ):
+        with pytest.raises(ConfigError, match="does not exist; create it"):
+            call()

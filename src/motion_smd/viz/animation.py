@@ -426,7 +426,8 @@ def animation_format(path: str | Path, format: str | None = None) -> str:
     return name
 
 
-def _ensure_parent(path: Path) -> None:
+def ensure_output_folder(path: Path) -> None:
+    """Raise ConfigError (naming the folder and the fix) when the output file's folder does not exist."""
     if not path.parent.exists():
         raise ConfigError(f"{path}: the folder {path.parent} does not exist; create it or choose another -o.")
 
@@ -460,7 +461,7 @@ def write_gif(
     from PIL import Image
 
     out = Path(path)
-    _ensure_parent(out)
+    ensure_output_folder(out)
     clip = frames_at(motion, fps)
     frames = SkeletonFrames(clip, size, camera, title)
     try:
@@ -511,7 +512,7 @@ def write_mp4(
             "run `pip install motion-smd[mp4]` or write a .gif or .html instead."
         ) from exc
     out = Path(path)
-    _ensure_parent(out)
+    ensure_output_folder(out)
     clip = frames_at(motion, fps)
     frames = SkeletonFrames(clip, size, camera, title)
     writer: Any = imageio.get_writer(

@@ -23,6 +23,7 @@ from motion_smd.viz.animation import (
     RenderResult,
     bone_sides,
     choose_camera,
+    ensure_output_folder,
     floor_grid,
     frames_at,
 )
@@ -188,6 +189,7 @@ def write_player_html(
         `RenderResult` (format "html", the embedded frame count and rate, canvas size, initial camera).
     """
     out = Path(path)
+    ensure_output_folder(out)
     fragment, clip, cam = player_fragment(motion, "smd-player", fps, size, camera, title)
     out.write_text(page(f"motion-smd: {Path(motion.source or 'motion').name}", fragment), encoding="utf-8")
     return RenderResult(out, "html", clip.n_frames, clip.fps, size, cam)

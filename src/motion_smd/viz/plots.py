@@ -17,6 +17,7 @@ import numpy as np
 from motion_smd.angles import BODY_PARTS
 from motion_smd.description import Channel, Description
 from motion_smd.errors import ConfigError
+from motion_smd.viz.animation import ensure_output_folder
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -135,8 +136,7 @@ def plot_description(desc: Description, path: str | Path, angle_ids: list[str] |
     fmt = out.suffix.lstrip(".").lower()
     if fmt not in PLOT_FORMATS:
         raise ConfigError(f"{out}: plots are written as .png, .svg or .pdf, not '{out.suffix or 'no suffix'}'.")
-    if not out.parent.exists():
-        raise ConfigError(f"{out}: the folder {out.parent} does not exist; create it or choose another -o.")
+    ensure_output_folder(out)
     fig = plot_figure(desc, angle_ids)
     # fixed metadata keeps SVG/PDF output byte-stable from run to run
     metadata = {"Date": None} if fmt in ("svg", "pdf") else {"Software": None}

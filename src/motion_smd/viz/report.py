@@ -9,11 +9,10 @@ import io
 from pathlib import Path
 
 from motion_smd.describer import describe
-from motion_smd.errors import ConfigError
 from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
 from motion_smd.render import render_smd
-from motion_smd.viz.animation import DEFAULT_FPS
+from motion_smd.viz.animation import DEFAULT_FPS, ensure_output_folder
 from motion_smd.viz.html import page, player_fragment
 from motion_smd.viz.plots import plot_figure
 
@@ -69,7 +68,6 @@ def write_report(
         ConfigError: a missing output folder or an unknown angle id.
     """
     out = Path(path)
-    if not out.parent.exists():
-        raise ConfigError(f"{out}: the folder {out.parent} does not exist; create it or choose another -o.")
+    ensure_output_folder(out)
     out.write_text(report_html(motion, options, angle_ids, fps), encoding="utf-8")
     return out
