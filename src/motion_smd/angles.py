@@ -204,9 +204,7 @@ class Frame:
     right: FloatArray
 
     def express(self, v: FloatArray) -> FloatArray:
-        """World vectors (T, 3) or (T, K, 3) → components (forward, up, right), same shape."""
-        if v.ndim == 2:
-            return np.stack([_dot(v, self.forward), _dot(v, self.up), _dot(v, self.right)], axis=-1)
+        """World vectors (T, K, 3) → (T, K, 3) components (forward, up, right)."""
         return np.stack([np.einsum("tki,ti->tk", v, axis) for axis in (self.forward, self.up, self.right)], axis=-1)
 
 
@@ -371,13 +369,14 @@ def compute_angles(joints: FloatArray, source: str | None = None) -> FloatArray:
     world_up = np.broadcast_to(np.array([0.0, 1.0, 0.0]), (T, 3))
 
     # Pelvis: heading, then tilt/list of the pelvis up axis in the heading-aligned frame.
-    yaw = np.radians(heading_deg(j, source))
+    heading = heading_deg(j, source)
+    yaw = np.radians(heading)
     right0 = j[0, R_HIP] - j[0, L_HIP]
     yaw_abs = yaw + np.arctan2(right0[2], -right0[0])
     fwd_h = np.stack([np.sin(yaw_abs), np.zeros(T), np.cos(yaw_abs)], axis=-1)
     right_h = _cross(fwd_h, world_up)
     u = body.up
-    out[:, col["pelvis_rotation"]] = np.degrees(yaw)
+    out[:, col["pelvis_rotation"]] = heading
     out[:, col["pelvis_tilt"]] = continuous_deg(np.degrees(np.arctan2(-_dot(u, fwd_h), u[:, 1])), -180.0)
     out[:, col["pelvis_list"]] = continuous_deg(np.degrees(np.arctan2(_dot(u, right_h), u[:, 1])), -180.0)
 

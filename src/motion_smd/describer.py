@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from motion_smd.angles import ANGLES, compute_angles
+from motion_smd.angles import ANGLE_INDEX, ANGLES, compute_angles
 from motion_smd.description import Channel, Description, TrajectorySummary
 from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
@@ -67,7 +67,7 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
     opts = options or SMDOptions()
     fps = motion.fps
     angles = compute_angles(motion.joints, motion.source)  # (T, 26)
-    traj = trajectory_series(motion.joints, motion.source)  # (T, 4)
+    traj = trajectory_series(motion.joints, motion.source, angles[:, ANGLE_INDEX["pelvis_rotation"]])  # (T, 4)
     smoothed = smooth_series(np.concatenate([angles, traj], axis=1), fps, opts.smooth_s)
     n_ang = len(ANGLES)
     ang_params = _params(opts.delta_deg, opts, fps)

@@ -103,20 +103,19 @@ def local_extrema_columns(X: FloatArray) -> list[list[int]]:
     return [[0, *ext_list[bounds[c] : bounds[c + 1]], T - 1] for c in range(C)]
 
 
-def turning_points(x: FloatArray, delta: float, candidates: list[int] | None = None) -> list[int]:
+def turning_points(x: FloatArray, delta: float) -> list[int]:
     """Frames of confirmed peaks and valleys (hysteresis δ), plus 0 and the last extreme/frame.
 
     Args:
         x: (T,) series.
         delta: hysteresis threshold δ.
-        candidates: `local_extrema(x)` if already known.
 
     Returns:
         Increasing frame indices starting at 0 and ending at T − 1. Consecutive entries differ by at
         least δ in value, except possibly the last pair (the tail after the final extreme, < δ).
         A series whose range is below δ gives [0, T − 1].
     """
-    idx = candidates if candidates is not None else local_extrema(x).tolist()
+    idx = local_extrema(x).tolist()
     return _turning_points(x[idx].tolist(), idx, delta, x.shape[0])
 
 

@@ -40,17 +40,20 @@ TRAJECTORY_CHANNELS = (
 """The four Global Trajectory channels in text order."""
 
 
-def trajectory_series(joints: FloatArray, source: str | None = None) -> FloatArray:
+def trajectory_series(joints: FloatArray, source: str | None = None, heading: FloatArray | None = None) -> FloatArray:
     """The four trajectory channels per frame.
 
     Args:
         joints: (T, 22, 3) float64 canonical joints (metres, Y up, facing +Z in frame 0).
+        heading: `heading_deg(joints)` if already computed (the pelvis_rotation angle), else computed here.
 
     Returns:
         (T, 4) float64: height (m), forward (m), lateral (m, + = left), heading (deg, + = left).
     """
     pelvis = joints[:, PELVIS]
-    return np.stack([pelvis[:, 1], pelvis[:, 2], pelvis[:, 0], heading_deg(joints, source)], axis=-1)
+    return np.stack(
+        [pelvis[:, 1], pelvis[:, 2], pelvis[:, 0], heading_deg(joints, source) if heading is None else heading], axis=-1
+    )
 
 
 def path_length_m(xz: FloatArray) -> float:
