@@ -113,3 +113,47 @@ def test_read_records_fills_and_validates(tmp_path: Path) -> None:
         read_records(bad)
     with pytest.raises(LLMError, match="no such records file"):
         read_records(tmp_path / "nope.jsonl")
+
+
+def _same_motion(n: int) -> list[dict[str, Any]]:
+    recs = synthetic_records(n, "x")
+    for r in recs:
+        r["smd"] = recs[0]["smd"]
+    return recs
+
+
+def test_conversation_packs_questions_of_one_motion(tok: Any) -> None:
+    recs = _same_motion(3)
+    b = PromptBuilder(tok, max_length=1024)
+    (conv,) = b.conversation_features(recs)
+    text = tok.decode(conv["input_ids"])
+    assert text.count("Motion description (SMD):") == 1 and text.count("Question: ") == 3
+    assert text.count("<|im_start|>assistant\n") == 3
+    ids, labels = conv["input_ids"], conv["labels"]
+    spans: list[list[int]] = []  # runs of labelled tokens = the three answers
+    for j, lab in enumerate(labels):
+        if lab != -100:
+            if not spans or labels[j - 1] == -100:
+                spans.append([])
+            spans[-1].append(ids[j])
+            assert lab == ids[j]
+    assert [tok.decode(s) for s in spans] == [r["answer"] + "<|im_end|>\n" for r in recs]
+    single = b.features(recs[0])  # the first turn is exactly the single-question features
+    assert ids[: len(single["input_ids"])] == single["input_ids"]
+    assert len(ids) < sum(len(b.features(r)["input_ids"]) for r in recs)
+
+
+def test_conversation_splits_at_the_budget_and_rejects_mixed_motions(tok: Any) -> None:
+    recs = _same_motion(4)
+    b = PromptBuilder(tok, max_length=1024)
+    one = b.features(recs[0])["input_ids"]
+    (whole,) = b.conversation_features(recs)
+    tight = PromptBuilder(tok, max_length=len(one) + (len(whole["input_ids"]) - len(one)) // 2)
+    parts = tight.conversation_features(recs)
+    assert len(parts) >= 2 and all(len(p["input_ids"]) <= tight.max_length for p in parts)
+    answers = sum(tok.decode(p["input_ids"]).count("<|im_start|>assistant\n") for p in parts)
+    assert answers == 4  # every question kept exactly once
+    assert all(tok.decode(p["input_ids"]).count("Motion description (SMD):") == 1 for p in parts)
+    with pytest.raises(ValueError, match="same SMD"):
+        b.conversation_features(synthetic_records(2, "x"))
+    assert b.conversation_features([]) == []

@@ -166,3 +166,18 @@ def test_lora_on_last_layers_only(tiny: dict[str, Path], tmp_path: Path) -> None
     keys = list(load_file(res.adapter_dir / "adapter_model.safetensors"))
     assert keys and all(".layers.1." in k for k in keys)  # the tiny model has layers 0 and 1
     assert {k.split(".layers.1.")[1].split(".")[1] for k in keys} >= {"q_proj", "down_proj"}
+
+
+def test_pack_questions_trains_on_conversations(tiny: dict[str, Path], tmp_path: Path) -> None:
+    recs = [json.loads(line) for line in tiny["train"].read_text().splitlines()]
+    for r in recs:  # drop the per-record "clip i" line: records with one answer now share one SMD text
+        r["smd"] = r["smd"].rsplit("\nclip", 1)[0]
+    packed = tmp_path / "packed.jsonl"
+    packed.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    cfg = _config(tiny, tmp_path / "pack", max_steps=1)
+    cfg.train, cfg.val, cfg.pack_questions, cfg.max_length = str(packed), None, True, 4096
+    res = train(cfg)
+    summary = json.loads(res.summary_path.read_text())
+    n_motions = len({r["smd"] for r in recs})
+    assert summary["n_train_records"] == len(recs) and summary["n_train"] == n_motions < len(recs)
+    assert (res.adapter_dir / "adapter_config.json").is_file()

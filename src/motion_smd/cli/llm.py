@@ -50,6 +50,13 @@ def register(app: typer.Typer) -> None:
         lora_layers: Annotated[
             int | None, typer.Option(help="LoRA on the last N layers only (faster backward); default all.")
         ] = None,
+        pack_questions: Annotated[
+            bool,
+            typer.Option(
+                "--pack-questions",
+                help="QA: questions about the same motion share one multi-turn chat (SMD encoded once).",
+            ),
+        ] = False,
         eval_steps: Annotated[
             int | None, typer.Option(help="Validate/checkpoint every N steps (default: per epoch).")
         ] = None,
@@ -87,6 +94,7 @@ def register(app: typer.Typer) -> None:
                 lora_dropout=lora_dropout,
                 target_modules=target_modules,
                 lora_layers=lora_layers,
+                pack_questions=pack_questions,
                 eval_steps=eval_steps,
                 metric=metric,
                 train_limit=train_limit,

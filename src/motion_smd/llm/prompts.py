@@ -42,12 +42,14 @@ def option_lines(options: list[str]) -> str:
     return "\n".join(f"{LETTERS[i]}. {opt}" for i, opt in enumerate(options))
 
 
-def user_message(record: Record, smd: str | None = None) -> str:
+def user_message(record: Record, smd: str | None = None, with_smd: bool = True) -> str:
     """Text of the user turn for a record.
 
     Args:
         record: a QA record (keys smd, question, options) or a caption record (key smd).
         smd: SMD text to use instead of `record["smd"]` (e.g. a truncated one).
+        with_smd: False for a follow-up question about a motion already given earlier in the conversation
+            (QA only; see `PromptBuilder.conversation_features`).
 
     Returns:
         The user message (str).
@@ -56,7 +58,8 @@ def user_message(record: Record, smd: str | None = None) -> str:
     if record.get("task", "qa") == "caption":
         return f"Motion description (SMD):\n{text}\n\n{CAPTION_INSTRUCTION}"
     opts = record.get("options") or []
-    parts = [f"Motion description (SMD):\n{text}", f"Question: {record['question']}"]
+    parts = [f"Motion description (SMD):\n{text}"] if with_smd else []
+    parts.append(f"Question: {record['question']}")
     if opts:
         parts.append(f"Options:\n{option_lines(list(opts))}")
         parts.append(QA_INSTRUCTION)
@@ -214,3 +217,54 @@ class PromptBuilder:
         if self.max_length is not None and len(ids) > self.max_length:
             ids, labels = ids[: self.max_length], labels[: self.max_length]
         return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}
+
+    def conversation_features(self, records: list[Record]) -> list[dict[str, list[int]]]:
+        """Training features that pack several QA records about the same motion into multi-turn chats.
+
+        The first user turn holds the SMD text and the first question; each later question follows as a
+        user turn without the SMD (`user_message(with_smd=False)`), each answer as an assistant turn. The
+        loss covers every answer (+ end-of-turn) token and nothing else. The SMD prefix, most of a record's
+        tokens, is then processed once per conversation instead of once per question, which is what lets a
+        CPU budget afford several epochs (docs/performance-llm.md). A conversation is closed when the next
+        turn would exceed `max_length`; the following questions start a new one (with the SMD again).
+
+        Args:
+            records: QA records that share one SMD text (`record["smd"]`), in the order to ask them.
+
+        Returns:
+            Features as in `features`, one dict per conversation (labels -100 outside the answers).
+
+        Raises:
+            ValueError: records with different SMD texts, or a caption record.
+        """
+        if not records:
+            return []
+        if any(r.get("task", "qa") != "qa" or r["smd"] != records[0]["smd"] for r in records):
+            raise ValueError("conversation_features packs QA records of one motion (same SMD text) only")
+        out: list[dict[str, list[int]]] = []
+        first = self.features(records[0])
+        ids, labels = list(first["input_ids"]), list(first["labels"])
+        reserve = len(self.tokenizer(target_text(records[0]), add_special_tokens=False)["input_ids"]) + 8
+        msgs = build_messages(records[0], self.fit_smd(records[0], reserve), self.system)  # as in `features`
+        msgs = [*msgs, {"role": "assistant", "content": target_text(records[0])}]
+        for i, rec in enumerate(records[1:], start=1):
+            done = render_chat(self.tokenizer, msgs, add_generation_prompt=False)
+            turn = [*msgs, {"role": "user", "content": user_message(rec, with_smd=False)}]
+            prompt_text = render_chat(self.tokenizer, turn, add_generation_prompt=True)
+            target = target_text(rec)
+            completion = self.completion_text(prompt_text, turn, target)
+            if not prompt_text.startswith(done) or target not in completion:
+                step = [self.features(r) for r in records[i:]]  # template does not extend: no packing
+                out.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
+                return out + step
+            p_ids = list(self.tokenizer(prompt_text[len(done) :], add_special_tokens=False)["input_ids"])
+            c_ids = list(self.tokenizer(completion, add_special_tokens=False)["input_ids"])
+            if self.max_length is not None and len(ids) + len(p_ids) + len(c_ids) > self.max_length:
+                out.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
+                out.extend(self.conversation_features(records[i:]))
+                return out
+            ids += p_ids + c_ids
+            labels += [-100] * len(p_ids) + c_ids
+            msgs = [*turn, {"role": "assistant", "content": target}]
+        out.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
+        return out

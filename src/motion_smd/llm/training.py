@@ -50,6 +50,9 @@ class TrainConfig:
         target_modules: "all-linear" or a comma-separated list of module names (e.g. "q_proj,v_proj").
         lora_layers: put LoRA only on the last N transformer layers (None = all). Backpropagation then stops
             at the first adapted layer, which cuts the backward cost (used for the CPU budget run).
+        pack_questions: QA only: training records that share an SMD text become one multi-turn
+            conversation (`PromptBuilder.conversation_features`), so the SMD prefix is encoded once per
+            motion; an "epoch" then counts conversations. Validation records stay one per question.
         eval_steps: validate (and checkpoint) every N optimizer steps; None = once per epoch.
         metric: "answer_exact" or "loss"; None = answer_exact for QA, loss for captions.
         train_limit, val_limit: use only the first N records (None = all).
@@ -82,6 +85,7 @@ class TrainConfig:
     lora_dropout: float = 0.05
     target_modules: str = "all-linear"
     lora_layers: int | None = None
+    pack_questions: bool = False
     eval_steps: int | None = None
     metric: str | None = None
     train_limit: int | None = None
@@ -252,8 +256,15 @@ def _last_layers(model: Any, n: int | None) -> list[int] | None:
     return list(range(total - n, total))
 
 
-def _features(builder: Any, records: list[Record]) -> list[dict[str, list[int]]]:
-    return [builder.features(r) for r in records]
+def _features(builder: Any, records: list[Record], pack: bool = False) -> list[dict[str, list[int]]]:
+    """One feature dict per record, or with `pack` one per conversation of the records sharing an SMD text
+    (groups in order of first appearance, questions in record order)."""
+    if not pack:
+        return [builder.features(r) for r in records]
+    groups: dict[str, list[Record]] = {}
+    for r in records:
+        groups.setdefault(str(r["smd"]), []).append(r)
+    return [f for group in groups.values() for f in builder.conversation_features(group)]
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -296,7 +307,7 @@ def train(config: TrainConfig) -> TrainResult:
     dtype = default_dtype(device)
     model, tok = load_model(config.model, device="cpu", dtype=dtype)  # the Trainer places it (DDP-safe)
     builder = PromptBuilder(tok, max_length=config.max_length)
-    train_ds = _features(builder, train_recs)
+    train_ds = _features(builder, train_recs, pack=config.pack_questions and config.task == "qa")
     val_ds = _features(builder, val_recs)
     lengths = np.array([len(f["input_ids"]) for f in train_ds])
 
@@ -395,6 +406,7 @@ def train(config: TrainConfig) -> TrainResult:
                     "time": round(time.time(), 3),
                     "resume_from": last,
                     "n_train": len(train_ds),
+                    "n_train_records": len(train_recs),
                     "n_val": len(val_ds),
                 }
             )
@@ -422,6 +434,7 @@ def train(config: TrainConfig) -> TrainResult:
         "keep_logits": keep_logits,
         "dtype": str(dtype).replace("torch.", ""),
         "n_train": len(train_ds),
+        "n_train_records": len(train_recs),
         "n_val": len(val_ds),
         "tokens_per_example": {
             "mean": float(lengths.mean()),
