@@ -123,3 +123,18 @@ def test_real_clips_as_humanml3d_npy(smd_data_dir: Path, tmp_path: Path) -> None
         top3 = runner.invoke(app, ["describe", str(tmp_path / f"{stem}.npy"), "--top-k", "3"]).output
         assert len(re.findall(r"^[A-Z][A-Za-z ]+ \(.*\):$", top3, flags=re.M)) == 3
         assert len(text) >= 3 * len(top3)
+
+
+def test_trajectory_thresholds_reach_the_describer(batch_dir: Path) -> None:
+    from motion_smd import load_motion, smd_text
+    from motion_smd.options import SMDOptions
+
+    walk = batch_dir / "walk.npy"
+    coarse = ["--delta", "20", "--delta-m", "0.5", "--delta-heading", "45"]
+    res = runner.invoke(app, ["describe", str(walk), *coarse])
+    assert res.exit_code == 0, res.output
+    expected = smd_text(load_motion(walk), SMDOptions(delta_deg=20, delta_m=0.5, delta_heading_deg=45))
+    assert res.output == expected + "\n"
+    assert res.output != runner.invoke(app, ["describe", str(walk), "--delta", "20"]).output
+    bad = smd("describe", str(walk), "--delta-m", "0")
+    assert bad.returncode == 2 and "must be positive" in bad.stderr

@@ -8,6 +8,7 @@ import typer
 
 from motion_smd.errors import ConfigError
 from motion_smd.io import ReadOptions
+from motion_smd.options import SMDOptions
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -30,7 +31,30 @@ MappingOpt = Annotated[str | None, typer.Option(help="Rig mapping file (JSON/YAM
 InputFormatOpt = Annotated[
     str | None, typer.Option("--input-format", help="Input format, overriding suffix detection (see `smd formats`).")
 ]
-TopKOpt = Annotated[int | None, typer.Option("--top-k", help="Keep the K angles with the largest range.")]
+TopKOpt = Annotated[int | None, typer.Option("--top-k", help="SMD variant: keep the K angles with the largest range.")]
+NoTrajectoryOpt = Annotated[bool, typer.Option("--no-trajectory", help="SMD variant: omit the trajectory sections.")]
+DeltaOpt = Annotated[float, typer.Option("--delta", help="SMD variant: segmentation threshold δ of angles, degrees.")]
+DeltaMOpt = Annotated[float, typer.Option("--delta-m", help="Segmentation threshold of positions, metres.")]
+DeltaHeadingOpt = Annotated[
+    float, typer.Option("--delta-heading", help="Segmentation threshold of the heading, degrees.")
+]
+
+
+def smd_options(
+    top_k: int | None, no_trajectory: bool, delta: float, delta_m: float = 0.05, delta_heading: float = 10.0
+) -> SMDOptions:
+    """`motion_smd.options.SMDOptions` from the shared SMD-variant options (validated there).
+
+    Raises:
+        ConfigError: a value out of range.
+    """
+    return SMDOptions(
+        top_k=top_k,
+        trajectory=not no_trajectory,
+        delta_deg=delta,
+        delta_m=delta_m,
+        delta_heading_deg=delta_heading,
+    )
 
 
 def read_options(

@@ -14,6 +14,14 @@ from typing import Annotated, Any
 
 import typer
 
+from motion_smd.cli.common import (
+    DeltaHeadingOpt,
+    DeltaMOpt,
+    DeltaOpt,
+    NoTrajectoryOpt,
+    TopKOpt,
+    smd_options,
+)
 from motion_smd.errors import ConfigError, MotionSMDError
 
 QA_DATASETS = ("babel-qa", "humman-qa")
@@ -42,12 +50,6 @@ def _load_qa(dataset: str, root: Path | None) -> Any:
 
 def _splits(split: str) -> list[str] | None:
     return None if split == "all" else [s.strip() for s in split.split(",") if s.strip()]
-
-
-def _smd_options(top_k: int | None, no_trajectory: bool, delta: float) -> Any:
-    from motion_smd.options import SMDOptions
-
-    return SMDOptions(top_k=top_k, trajectory=not no_trajectory, delta_deg=delta)
 
 
 def _write_json(path: Path, obj: Any) -> None:
@@ -98,11 +100,11 @@ def register(app: typer.Typer) -> None:
         split: Annotated[str, typer.Option(help="train, val, test, a comma list, or all.")] = "test",
         max_options: Annotated[int, typer.Option(help="QA: options per question.")] = 10,
         seed: Annotated[int, typer.Option(help="QA: seed of the options.")] = 0,
-        top_k: Annotated[
-            int | None, typer.Option("--top-k", help="SMD variant: keep the K most active angles.")
-        ] = None,
-        no_trajectory: Annotated[bool, typer.Option("--no-trajectory", help="SMD variant: drop trajectory.")] = False,
-        delta: Annotated[float, typer.Option("--delta", help="SMD variant: segmentation threshold δ, degrees.")] = 5.0,
+        top_k: TopKOpt = None,
+        no_trajectory: NoTrajectoryOpt = False,
+        delta: DeltaOpt = 5.0,
+        delta_m: DeltaMOpt = 0.05,
+        delta_heading: DeltaHeadingOpt = 10.0,
         fps: Annotated[float | None, typer.Option(help="Frame rate of the joints (default per dataset).")] = None,
         up: Annotated[str | None, typer.Option(help="Up axis of the joints, y or z (default per dataset).")] = None,
         segments: Annotated[bool, typer.Option(help="humanml3d: also sub-segment captions.")] = False,
@@ -112,7 +114,7 @@ def register(app: typer.Typer) -> None:
             from motion_smd.datasets import humanml3d
             from motion_smd.datasets.records import write_records
 
-            opts = _smd_options(top_k, no_trajectory, delta)
+            opts = smd_options(top_k, no_trajectory, delta, delta_m, delta_heading)
             if up not in (None, "y", "z"):
                 raise ConfigError(f"--up must be y or z, got {up!r}.")
             if dataset == "humanml3d":
@@ -154,9 +156,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
         seed: Annotated[int, typer.Option(help="Seed of sequence composition and options.")] = 0,
         max_options: Annotated[int, typer.Option(help="Options per question.")] = 10,
-        top_k: Annotated[int | None, typer.Option("--top-k", help="SMD variant of the records.")] = None,
-        no_trajectory: Annotated[bool, typer.Option("--no-trajectory", help="SMD variant.")] = False,
-        delta: Annotated[float, typer.Option("--delta", help="SMD variant: δ in degrees.")] = 5.0,
+        top_k: TopKOpt = None,
+        no_trajectory: NoTrajectoryOpt = False,
+        delta: DeltaOpt = 5.0,
+        delta_m: DeltaMOpt = 0.05,
+        delta_heading: DeltaHeadingOpt = 10.0,
     ) -> None:
         """Build the real-motion QA set from the Bandai-Namco clips (joints, questions, records per split)."""
         with _errors():
@@ -167,7 +171,7 @@ def register(app: typer.Typer) -> None:
                 data_dir=data_dir,
                 seed=seed,
                 max_options=max_options,
-                smd_options=_smd_options(top_k, no_trajectory, delta),
+                smd_options=smd_options(top_k, no_trajectory, delta, delta_m, delta_heading),
             )
             for line in summary.lines():
                 typer.echo(line)

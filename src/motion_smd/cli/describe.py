@@ -10,8 +10,12 @@ from typing import Annotated, Literal, cast
 import typer
 
 from motion_smd.cli.common import (
+    DeltaHeadingOpt,
+    DeltaMOpt,
+    DeltaOpt,
     FpsOpt,
     MappingOpt,
+    NoTrajectoryOpt,
     RigOpt,
     SkipOpt,
     TopKOpt,
@@ -19,6 +23,7 @@ from motion_smd.cli.common import (
     UpOpt,
     fail,
     read_options,
+    smd_options,
 )
 from motion_smd.errors import ConfigError, MotionSMDError
 
@@ -51,8 +56,10 @@ def register(app: typer.Typer) -> None:
     def describe(
         paths: Annotated[list[str], typer.Argument(help="Motion files, directories or glob patterns.")],
         top_k: TopKOpt = None,
-        no_trajectory: Annotated[bool, typer.Option("--no-trajectory", help="Omit the trajectory sections.")] = False,
-        delta: Annotated[float, typer.Option("--delta", help="Segmentation threshold δ, degrees.")] = 5.0,
+        no_trajectory: NoTrajectoryOpt = False,
+        delta: DeltaOpt = 5.0,
+        delta_m: DeltaMOpt = 0.05,
+        delta_heading: DeltaHeadingOpt = 10.0,
         fmt: Annotated[
             list[str],
             typer.Option(
@@ -76,12 +83,11 @@ def register(app: typer.Typer) -> None:
         from rich.progress import Progress
 
         from motion_smd.batch import Job, expand_paths, motion_ids, run_jobs, write_results
-        from motion_smd.options import SMDOptions
 
         try:
             output_format, input_format = _split_formats(fmt)
             read_opts = read_options(fps, up, unit, skip_frames, rig, mapping, resample)
-            smd_opts = SMDOptions(delta_deg=delta, top_k=top_k, trajectory=not no_trajectory)
+            smd_opts = smd_options(top_k, no_trajectory, delta, delta_m, delta_heading)
             files = expand_paths(paths)
         except MotionSMDError as exc:
             raise fail(str(exc)) from None

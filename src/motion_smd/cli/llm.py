@@ -12,7 +12,15 @@ from typing import Annotated, Any
 
 import typer
 
-from motion_smd.cli.common import fail
+from motion_smd.cli.common import (
+    DeltaHeadingOpt,
+    DeltaMOpt,
+    DeltaOpt,
+    NoTrajectoryOpt,
+    TopKOpt,
+    fail,
+    smd_options,
+)
 from motion_smd.errors import ConfigError, MotionSMDError
 
 TASK_HELP = "qa (multiple-choice question answering) or caption."
@@ -173,11 +181,11 @@ def register(app: typer.Typer) -> None:
         adapter: Annotated[Path | None, typer.Option(help="LoRA adapter directory.")] = None,
         backend: Annotated[str, typer.Option(help="transformers, openai or vllm.")] = "transformers",
         base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")] = None,
-        top_k: Annotated[
-            int | None, typer.Option("--top-k", help="SMD variant: keep the K most active angles.")
-        ] = None,
-        no_trajectory: Annotated[bool, typer.Option("--no-trajectory", help="SMD variant: omit trajectory.")] = False,
-        delta: Annotated[float, typer.Option("--delta", help="SMD segmentation threshold, degrees.")] = 5.0,
+        top_k: TopKOpt = None,
+        no_trajectory: NoTrajectoryOpt = False,
+        delta: DeltaOpt = 5.0,
+        delta_m: DeltaMOpt = 0.05,
+        delta_heading: DeltaHeadingOpt = 10.0,
         fps: Annotated[float | None, typer.Option(help="Resample the motion to this fps first.")] = None,
         max_new_tokens: Annotated[int, typer.Option(help="Generation budget.")] = 64,
         max_length: Annotated[int | None, typer.Option(help="Prompt token budget (SMD cut to fit).")] = None,
@@ -190,10 +198,9 @@ def register(app: typer.Typer) -> None:
             from motion_smd.io import ReadOptions, load_motion
             from motion_smd.llm.backends import make_backend
             from motion_smd.llm.evaluate import predict
-            from motion_smd.options import SMDOptions
 
             m = load_motion(motion, options=ReadOptions(target_fps=fps))
-            smd = smd_text(m, SMDOptions(top_k=top_k, trajectory=not no_trajectory, delta_deg=delta))
+            smd = smd_text(m, smd_options(top_k, no_trajectory, delta, delta_m, delta_heading))
             opts = [o.strip() for o in options.replace("|", ",").split(",") if o.strip()] if options else None
             rec = {"id": str(motion), "task": "qa", "smd": smd, "question": question, "options": opts}
             be = make_backend(backend, model, adapter, base_url, device, 1)

@@ -8,9 +8,13 @@ from typing import Annotated
 import typer
 
 from motion_smd.cli.common import (
+    DeltaHeadingOpt,
+    DeltaMOpt,
+    DeltaOpt,
     FpsOpt,
     InputFormatOpt,
     MappingOpt,
+    NoTrajectoryOpt,
     RigOpt,
     SkipOpt,
     TopKOpt,
@@ -18,6 +22,7 @@ from motion_smd.cli.common import (
     UpOpt,
     fail,
     read_options,
+    smd_options,
 )
 from motion_smd.errors import MotionSMDError
 
@@ -36,8 +41,10 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Comma-separated angle ids, e.g. knee_flexion_r,hip_flexion_r.")
         ] = None,
         top_k: TopKOpt = None,
-        no_trajectory: Annotated[bool, typer.Option("--no-trajectory")] = False,
-        delta: Annotated[float, typer.Option("--delta", help="Segmentation threshold δ, degrees.")] = 5.0,
+        no_trajectory: NoTrajectoryOpt = False,
+        delta: DeltaOpt = 5.0,
+        delta_m: DeltaMOpt = 0.05,
+        delta_heading: DeltaHeadingOpt = 10.0,
         input_format: InputFormatOpt = None,
         fps: FpsOpt = None,
         up: UpOpt = None,
@@ -47,12 +54,12 @@ def register(app: typer.Typer) -> None:
         mapping: MappingOpt = None,
     ) -> None:
         """Plot angles over time with their SMD segments (PNG, SVG or PDF by suffix)."""
-        from motion_smd import SMDOptions, describe, load_motion
+        from motion_smd import describe, load_motion
         from motion_smd.viz.plots import plot_description
 
         try:
             m = load_motion(motion, input_format, read_options(fps, up, unit, skip_frames, rig, mapping))
-            desc = describe(m, SMDOptions(delta_deg=delta, top_k=top_k, trajectory=not no_trajectory))
+            desc = describe(m, smd_options(top_k, no_trajectory, delta, delta_m, delta_heading))
             ids = [a.strip() for a in angles.split(",") if a.strip()] if angles else None
             path = plot_description(desc, out, ids)
         except MotionSMDError as exc:
@@ -94,8 +101,10 @@ def register(app: typer.Typer) -> None:
         motion: MotionArg,
         out: OutOpt,
         top_k: TopKOpt = None,
-        no_trajectory: Annotated[bool, typer.Option("--no-trajectory")] = False,
-        delta: Annotated[float, typer.Option("--delta", help="Segmentation threshold δ, degrees.")] = 5.0,
+        no_trajectory: NoTrajectoryOpt = False,
+        delta: DeltaOpt = 5.0,
+        delta_m: DeltaMOpt = 0.05,
+        delta_heading: DeltaHeadingOpt = 10.0,
         input_format: InputFormatOpt = None,
         fps: FpsOpt = None,
         up: UpOpt = None,
@@ -105,12 +114,12 @@ def register(app: typer.Typer) -> None:
         mapping: MappingOpt = None,
     ) -> None:
         """One HTML page: skeleton player, angle/segment plot and SMD text side by side."""
-        from motion_smd import SMDOptions, load_motion
+        from motion_smd import load_motion
         from motion_smd.viz.report import write_report
 
         try:
             m = load_motion(motion, input_format, read_options(fps, up, unit, skip_frames, rig, mapping))
-            path = write_report(m, out, SMDOptions(delta_deg=delta, top_k=top_k, trajectory=not no_trajectory))
+            path = write_report(m, out, smd_options(top_k, no_trajectory, delta, delta_m, delta_heading))
         except MotionSMDError as exc:
             raise fail(str(exc)) from None
         typer.echo(f"wrote {path}", err=True)
