@@ -23,3 +23,16 @@ def smd_data_dir() -> Path:
     if not d.is_dir():
         pytest.skip(f"real motion data not found at {d} (set SMD_DATA_DIR to the shared/data folder)")
     return d
+
+
+@pytest.fixture(scope="session")
+def bandai_qa_built(smd_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, float]:
+    """bandai-qa built once per session (default all-26 records, seed 0): (folder, BuildSummary, seconds)."""
+    import time
+
+    from motion_smd.datasets.bandai_qa import build_bandai_qa
+
+    out = tmp_path_factory.mktemp("bandai_qa")
+    t0 = time.perf_counter()
+    summary = build_bandai_qa(out, data_dir=smd_data_dir, seed=0)
+    return out, summary, time.perf_counter() - t0

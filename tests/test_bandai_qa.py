@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -78,16 +77,8 @@ def test_split_by_style() -> None:
     assert split_of("dataset-1", "normal") == "train"
 
 
-@pytest.fixture(scope="module")
-def built(smd_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, float]:
-    out = tmp_path_factory.mktemp("bandai_qa")
-    t0 = time.perf_counter()
-    summary = build_bandai_qa(out, data_dir=smd_data_dir, seed=0)
-    return out, summary, time.perf_counter() - t0
-
-
-def test_build_size_time_and_files(built: tuple[Path, object, float]) -> None:
-    out, summary, seconds = built
+def test_build_size_time_and_files(bandai_qa_built: tuple[Path, object, float]) -> None:
+    out, summary, seconds = bandai_qa_built
     assert seconds < 60
     assert summary.questions["train"] >= 500 and summary.questions["test"] >= 150  # type: ignore[attr-defined]
     for split in ("train", "val", "test"):
@@ -111,8 +102,8 @@ def test_build_size_time_and_files(built: tuple[Path, object, float]) -> None:
     assert abs(b["random"] - b["random_expected"]) < 0.1 and b["majority"] > b["random_expected"]
 
 
-def test_build_deterministic(smd_data_dir: Path, tmp_path: Path, built: tuple[Path, object, float]) -> None:
-    out, _, _ = built
+def test_build_deterministic(smd_data_dir: Path, tmp_path: Path, bandai_qa_built: tuple[Path, object, float]) -> None:
+    out, _, _ = bandai_qa_built
     small = {"train": 0, "val": 0, "test": 70}
     a = build_bandai_qa(tmp_path / "a", data_dir=smd_data_dir, seed=0, sequences_per_split=small)
     assert (tmp_path / "a" / "questions_test.json").read_bytes() == (out / "questions_test.json").read_bytes()

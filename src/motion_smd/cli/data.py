@@ -201,6 +201,28 @@ def register(app: typer.Typer) -> None:
             if json_out is not None:
                 _write_json(json_out, report.to_dict())
 
+    @metrics_app.command("probe")
+    def metrics_probe(
+        train_records: Annotated[Path, typer.Option("--train", help="Training QA records JSONL.")],
+        test_records: Annotated[Path, typer.Option("--test", help="Test QA records JSONL.")],
+        ngram_max: Annotated[int, typer.Option(min=1, help="Longest n-gram, tokens.")] = 3,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
+    ) -> None:
+        """Text-probe baseline: a bag-of-n-grams classifier on question + SMD text, beside the majority answer."""
+        with _errors():
+            from motion_smd.llm.records import read_records
+            from motion_smd.metrics.text_probe import text_probe
+
+            report = text_probe(read_records(train_records, "qa"), read_records(test_records, "qa"), ngram_max)
+            rows = [*report.per_type.items(), ("overall", report.overall)]
+            for name, sc in rows:
+                typer.echo(
+                    f"{name:18s} {sc.correct:5d}/{sc.total:<5d} probe {100 * sc.accuracy:6.2f}%   "
+                    f"majority {100 * sc.majority_accuracy:6.2f}%"
+                )
+            if json_out is not None:
+                _write_json(json_out, report.to_dict())
+
     @metrics_app.command("caption")
     def metrics_caption(
         predictions: Annotated[Path, typer.Argument(help="JSONL with id and prediction (generated caption).")],
