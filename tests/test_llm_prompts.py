@@ -122,38 +122,31 @@ def _same_motion(n: int) -> list[dict[str, Any]]:
     return recs
 
 
-def test_conversation_packs_questions_of_one_motion(tok: Any) -> None:
+def test_shared_prefix_pack_holds_each_record_once(tok: Any) -> None:
     recs = _same_motion(3)
     b = PromptBuilder(tok, max_length=1024)
-    (conv,) = b.conversation_features(recs)
-    text = tok.decode(conv["input_ids"])
-    assert text.count("Motion description (SMD):") == 1 and text.count("Question: ") == 3
-    assert text.count("<|im_start|>assistant\n") == 3
-    ids, labels = conv["input_ids"], conv["labels"]
-    spans: list[list[int]] = []  # runs of labelled tokens = the three answers
-    for j, lab in enumerate(labels):
-        if lab != -100:
-            if not spans or labels[j - 1] == -100:
-                spans.append([])
-            spans[-1].append(ids[j])
-            assert lab == ids[j]
-    assert [tok.decode(s) for s in spans] == [r["answer"] + "<|im_end|>\n" for r in recs]
-    single = b.features(recs[0])  # the first turn is exactly the single-question features
-    assert ids[: len(single["input_ids"])] == single["input_ids"]
-    assert len(ids) < sum(len(b.features(r)["input_ids"]) for r in recs)
+    (pack,) = b.shared_prefix_features(recs)
+    singles = [b.features(r) for r in recs]
+    seg, pos, ids = pack["segment_ids"], pack["position_ids"], pack["input_ids"]
+    assert len(ids) == len(pack["labels"]) == len(seg) == len(pos) == len(pack["attention_mask"])
+    n0 = seg.count(0)
+    assert tok.decode(ids[:n0]).count("Motion description (SMD):") == 1  # (same questions: the prefix runs on)
+    for k, single in enumerate(singles, start=1):
+        branch = [j for j, g in enumerate(seg) if g == k]
+        # prefix + branch k is exactly record k's own example, at the same positions
+        assert ids[:n0] + [ids[j] for j in branch] == single["input_ids"]
+        assert [-100] * n0 + [pack["labels"][j] for j in branch] == single["labels"]
+        assert list(range(n0)) + [pos[j] for j in branch] == list(range(len(single["input_ids"])))
+    assert len(ids) < sum(len(f["input_ids"]) for f in singles)
 
 
-def test_conversation_splits_at_the_budget_and_rejects_mixed_motions(tok: Any) -> None:
+def test_shared_prefix_splits_at_the_budget_and_rejects_mixed_motions(tok: Any) -> None:
     recs = _same_motion(4)
-    b = PromptBuilder(tok, max_length=1024)
-    one = b.features(recs[0])["input_ids"]
-    (whole,) = b.conversation_features(recs)
-    tight = PromptBuilder(tok, max_length=len(one) + (len(whole["input_ids"]) - len(one)) // 2)
-    parts = tight.conversation_features(recs)
+    (whole,) = PromptBuilder(tok, max_length=4096).shared_prefix_features(recs)
+    tight = PromptBuilder(tok, max_length=len(whole["input_ids"]) // 2 + 40)
+    parts = tight.shared_prefix_features(recs)
     assert len(parts) >= 2 and all(len(p["input_ids"]) <= tight.max_length for p in parts)
-    answers = sum(tok.decode(p["input_ids"]).count("<|im_start|>assistant\n") for p in parts)
-    assert answers == 4  # every question kept exactly once
-    assert all(tok.decode(p["input_ids"]).count("Motion description (SMD):") == 1 for p in parts)
+    assert sum(max(p["segment_ids"]) for p in parts) == 4  # every record kept exactly once
     with pytest.raises(ValueError, match="same SMD"):
-        b.conversation_features(synthetic_records(2, "x"))
-    assert b.conversation_features([]) == []
+        tight.shared_prefix_features(synthetic_records(2, "x"))
+    assert tight.shared_prefix_features([]) == []

@@ -168,10 +168,49 @@ def test_lora_on_last_layers_only(tiny: dict[str, Path], tmp_path: Path) -> None
     assert {k.split(".layers.1.")[1].split(".")[1] for k in keys} >= {"q_proj", "down_proj"}
 
 
-def test_pack_questions_trains_on_conversations(tiny: dict[str, Path], tmp_path: Path) -> None:
+def _one_motion_records(tiny: dict[str, Path]) -> list[dict]:
     recs = [json.loads(line) for line in tiny["train"].read_text().splitlines()]
     for r in recs:  # drop the per-record "clip i" line: records with one answer now share one SMD text
         r["smd"] = r["smd"].rsplit("\nclip", 1)[0]
+    return recs
+
+
+@pytest.mark.parametrize("keep_logits", [False, True])
+def test_shared_prefix_pack_gives_the_separate_examples_logits(tiny: dict[str, Path], keep_logits: bool) -> None:
+    import torch
+
+    from motion_smd.llm.models import load_model
+    from motion_smd.llm.prompts import PromptBuilder
+
+    model, tok = load_model(str(tiny["model"]), device="cpu", dtype=torch.float32)
+    model.eval()
+    recs = [r for r in _one_motion_records(tiny) if r["smd"] == _one_motion_records(tiny)[0]["smd"]][:3]
+    b = PromptBuilder(tok, max_length=4096)
+    (pack,) = b.shared_prefix_features(recs)
+    other = b.features(synthetic_records(1, "z", seed=2)[0])  # an unpacked row in the same batch
+    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+
+    def answer_logprobs(batch: dict, row: int) -> list[float]:
+        kw = {k: v for k, v in batch.items() if k != "labels"}
+        with torch.no_grad():
+            logits = model(**kw).logits[row]
+        lab = batch["labels"][row]
+        lp = torch.log_softmax(logits[:-1], -1)
+        tgt = lab[1:]
+        keep = tgt != -100
+        return lp[keep].gather(-1, tgt[keep][:, None]).squeeze(-1).tolist()
+
+    packed = answer_logprobs(pad_collate([pack, other], pad, keep_logits), 0)
+    separate = [x for r in recs for x in answer_logprobs(pad_collate([b.features(r)], pad, keep_logits), 0)]
+    assert len(packed) == len(separate) > 3
+    assert max(abs(x - y) for x, y in zip(packed, separate, strict=True)) < 1e-4
+    alone = answer_logprobs(pad_collate([other], pad, keep_logits), 0)
+    mixed = answer_logprobs(pad_collate([pack, other], pad, keep_logits), 1)
+    assert max(abs(x - y) for x, y in zip(alone, mixed, strict=True)) < 1e-4
+
+
+def test_pack_questions_trains_on_packs(tiny: dict[str, Path], tmp_path: Path) -> None:
+    recs = _one_motion_records(tiny)
     packed = tmp_path / "packed.jsonl"
     packed.write_text("".join(json.dumps(r) + "\n" for r in recs))
     cfg = _config(tiny, tmp_path / "pack", max_steps=1)

@@ -48,8 +48,7 @@ def user_message(record: Record, smd: str | None = None, with_smd: bool = True) 
     Args:
         record: a QA record (keys smd, question, options) or a caption record (key smd).
         smd: SMD text to use instead of `record["smd"]` (e.g. a truncated one).
-        with_smd: False for a follow-up question about a motion already given earlier in the conversation
-            (QA only; see `PromptBuilder.conversation_features`).
+        with_smd: False for a question about a motion already given earlier in a conversation (QA only).
 
     Returns:
         The user message (str).
@@ -218,53 +217,69 @@ class PromptBuilder:
             ids, labels = ids[: self.max_length], labels[: self.max_length]
         return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}
 
-    def conversation_features(self, records: list[Record]) -> list[dict[str, list[int]]]:
-        """Training features that pack several QA records about the same motion into multi-turn chats.
+    def shared_prefix_features(self, records: list[Record]) -> list[dict[str, list[int]]]:
+        """Training features of several QA records about one motion, packed so the common prompt prefix (system
+        turn + SMD text) is encoded once: exactly equivalent to the records' own `features`.
 
-        The first user turn holds the SMD text and the first question; each later question follows as a
-        user turn without the SMD (`user_message(with_smd=False)`), each answer as an assistant turn. The
-        loss covers every answer (+ end-of-turn) token and nothing else. The SMD prefix, most of a record's
-        tokens, is then processed once per conversation instead of once per question, which is what lets a
-        CPU budget afford several epochs (docs/performance-llm.md). A conversation is closed when the next
-        turn would exceed `max_length`; the following questions start a new one (with the SMD again).
+        Each record's features are built as usual; their longest common token prefix P is kept once and each
+        record's remainder (question, options, answer) follows it as a branch. `segment_ids` (0 on P, i on
+        branch i) and `position_ids` (branch i continues from len(P) as in its own example) let
+        `motion_smd.llm.training.pad_collate` build a 4-D attention mask in which a branch attends to P and to
+        itself only. Every answer token then sees exactly the tokens and positions it sees in its own
+        single-question example, so logits and loss are those of the separate examples (up to floating-point
+        summation order; checked in tests), at a fraction of the tokens: the SMD, most of a record, is
+        processed once per motion. A pack is closed when the next branch would exceed `max_length`.
 
         Args:
-            records: QA records that share one SMD text (`record["smd"]`), in the order to ask them.
+            records: QA records that share one SMD text (`record["smd"]`).
 
         Returns:
-            Features as in `features`, one dict per conversation (labels -100 outside the answers).
+            One dict per pack with "input_ids", "attention_mask" (all 1), "labels" (-100 outside the answers),
+            "segment_ids" and "position_ids", all of one length L ≤ max_length (or the record's own length when a
+            single record is longer).
 
         Raises:
-            ValueError: records with different SMD texts, or a caption record.
+            ValueError: records with different SMD texts.
         """
         if not records:
             return []
-        if any(r.get("task", "qa") != "qa" or r["smd"] != records[0]["smd"] for r in records):
-            raise ValueError("conversation_features packs QA records of one motion (same SMD text) only")
-        out: list[dict[str, list[int]]] = []
-        first = self.features(records[0])
-        ids, labels = list(first["input_ids"]), list(first["labels"])
-        reserve = len(self.tokenizer(target_text(records[0]), add_special_tokens=False)["input_ids"]) + 8
-        msgs = build_messages(records[0], self.fit_smd(records[0], reserve), self.system)  # as in `features`
-        msgs = [*msgs, {"role": "assistant", "content": target_text(records[0])}]
-        for i, rec in enumerate(records[1:], start=1):
-            done = render_chat(self.tokenizer, msgs, add_generation_prompt=False)
-            turn = [*msgs, {"role": "user", "content": user_message(rec, with_smd=False)}]
-            prompt_text = render_chat(self.tokenizer, turn, add_generation_prompt=True)
-            target = target_text(rec)
-            completion = self.completion_text(prompt_text, turn, target)
-            if not prompt_text.startswith(done) or target not in completion:
-                step = [self.features(r) for r in records[i:]]  # template does not extend: no packing
-                out.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
-                return out + step
-            p_ids = list(self.tokenizer(prompt_text[len(done) :], add_special_tokens=False)["input_ids"])
-            c_ids = list(self.tokenizer(completion, add_special_tokens=False)["input_ids"])
-            if self.max_length is not None and len(ids) + len(p_ids) + len(c_ids) > self.max_length:
-                out.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
-                out.extend(self.conversation_features(records[i:]))
-                return out
-            ids += p_ids + c_ids
-            labels += [-100] * len(p_ids) + c_ids
-            msgs = [*turn, {"role": "assistant", "content": target}]
-        out.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
-        return out
+        if any(r["smd"] != records[0]["smd"] for r in records):
+            raise ValueError("shared_prefix_features packs records of one motion (same SMD text) only")
+        feats = [self.features(r) for r in records]
+        first = feats[0]["input_ids"]
+        n_common = min(len(f["input_ids"]) for f in feats) - 1
+        for f in feats[1:]:
+            ids = f["input_ids"]
+            k = 0
+            while k < n_common and ids[k] == first[k]:
+                k += 1
+            n_common = k
+        first_answer = (next((j for j, x in enumerate(f["labels"]) if x != -100), len(f["labels"])) for f in feats)
+        # each branch starts with at least one prompt token: a causal LM's loss predicts token j from position
+        # j - 1 of the row, which for a branch's first token is the end of the previous branch
+        n_common = min(n_common, *(a - 1 for a in first_answer))
+        budget = self.max_length
+        packs: list[dict[str, list[int]]] = []
+        cur: dict[str, list[int]] | None = None
+        for f in feats:
+            ids, labels = f["input_ids"][n_common:], f["labels"][n_common:]
+            if cur is not None and budget is not None and len(cur["input_ids"]) + len(ids) > budget:
+                packs.append(cur)
+                cur = None
+            if cur is None:
+                cur = {
+                    "input_ids": list(first[:n_common]),
+                    "labels": [-100] * n_common,
+                    "segment_ids": [0] * n_common,
+                    "position_ids": list(range(n_common)),
+                }
+            branch = max(cur["segment_ids"]) + 1
+            cur["input_ids"] += ids
+            cur["labels"] += labels
+            cur["segment_ids"] += [branch] * len(ids)
+            cur["position_ids"] += list(range(n_common, n_common + len(ids)))
+        assert cur is not None
+        packs.append(cur)
+        for pk in packs:
+            pk["attention_mask"] = [1] * len(pk["input_ids"])
+        return packs

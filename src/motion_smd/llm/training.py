@@ -50,9 +50,10 @@ class TrainConfig:
         target_modules: "all-linear" or a comma-separated list of module names (e.g. "q_proj,v_proj").
         lora_layers: put LoRA only on the last N transformer layers (None = all). Backpropagation then stops
             at the first adapted layer, which cuts the backward cost (used for the CPU budget run).
-        pack_questions: QA only: training records that share an SMD text become one multi-turn
-            conversation (`PromptBuilder.conversation_features`), so the SMD prefix is encoded once per
-            motion; an "epoch" then counts conversations. Validation records stay one per question.
+        pack_questions: training records that share an SMD text are packed behind one copy of their common
+            prompt prefix (`PromptBuilder.shared_prefix_features`): the same loss as separate examples, the SMD
+            encoded once per motion. An "epoch" still covers every record once; a training row is then one
+            motion's pack (up to `max_length` tokens). Validation records stay one per question.
         eval_steps: validate (and checkpoint) every N optimizer steps; None = once per epoch.
         metric: "answer_exact" or "loss"; None = answer_exact for QA, loss for captions.
         train_limit, val_limit: use only the first N records (None = all).
@@ -144,7 +145,9 @@ class TrainResult:
     summary_path: Path
 
 
-def pad_collate(features: list[dict[str, list[int]]], pad_id: int, keep_logits: bool = False) -> dict[str, Any]:
+def pad_collate(
+    features: list[dict[str, list[int]]], pad_id: int, keep_logits: bool = False, mask_dtype: Any = None
+) -> dict[str, Any]:
     """Pad a batch of token features into tensors.
 
     Args:
@@ -155,10 +158,20 @@ def pad_collate(features: list[dict[str, list[int]]], pad_id: int, keep_logits: 
             to those K positions, so the LM head (vocabulary × hidden per position, the largest single matrix
             of small models) runs on K positions instead of the whole prompt. Explicit ``position_ids``
             (0 at each row's first real token) make left padding equivalent to right padding.
+        mask_dtype: floating dtype of the model's activations; used for the additive 4-D mask of shared-prefix
+            packs (default float32).
+
+    Shared-prefix packs (features with "segment_ids" and "position_ids", see
+    `motion_smd.llm.prompts.PromptBuilder.shared_prefix_features`): the batch gets an additive 4-D
+    "attention_mask" (B, 1, L_max, L_max) in `mask_dtype`, 0 where token j may attend to token k (k ≤ j, both
+    real, and k in the shared prefix or in j's own branch) and the dtype's minimum elsewhere (padding attends
+    to itself only, so no softmax row is empty), and the features' own position ids. Rows without segment ids
+    in such a batch are plain causal rows.
 
     Returns:
         {"input_ids", "attention_mask", "labels"} (B, L_max) int64 tensors with -100 on padded labels;
-        with `keep_logits` also "position_ids" (B, L_max) and "logits_to_keep" (int), labels (B, K).
+        with `keep_logits` also "position_ids" (B, L_max) and "logits_to_keep" (int), labels (B, K); with packs
+        "position_ids" and the 4-D mask described above.
     """
     import torch
 
@@ -173,13 +186,32 @@ def pad_collate(features: list[dict[str, list[int]]], pad_id: int, keep_logits: 
         mask[i, sl] = 1
         labels[i, sl] = torch.tensor(f["labels"])
     batch: dict[str, Any] = {"input_ids": ids, "attention_mask": mask, "labels": labels}
+    packed = any("segment_ids" in f for f in features)
+    if keep_logits or packed:
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        if packed:
+            seg = torch.full((len(features), width), -1, dtype=torch.long)
+            for i, f in enumerate(features):
+                n = len(f["input_ids"])
+                sl = slice(width - n, width) if keep_logits else slice(0, n)
+                seg[i, sl] = torch.tensor(f.get("segment_ids", [0] * n))
+                if "position_ids" in f:
+                    positions[i, sl] = torch.tensor(f["position_ids"])
+            real = seg >= 0
+            causal = torch.ones(width, width, dtype=torch.bool).tril()
+            same = (seg[:, :, None] == seg[:, None, :]) | (seg[:, None, :] == 0)
+            allowed = causal & same & real[:, :, None] & real[:, None, :]
+            allowed |= torch.eye(width, dtype=torch.bool) & ~real[:, :, None]  # padding: itself only
+            dtype = mask_dtype if mask_dtype is not None else torch.float32
+            add = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)
+            batch["attention_mask"] = add[:, None]
+        batch["position_ids"] = positions
     if keep_logits:
         answer_start = [
             next((j for j, lab in enumerate(f["labels"]) if lab != IGNORE_INDEX), len(f["labels"])) for f in features
         ]
         keep = min(width, max(len(f["labels"]) - a + 1 for f, a in zip(features, answer_start, strict=True)))
         batch["labels"] = labels[:, width - keep :]
-        batch["position_ids"] = (mask.cumsum(-1) - 1).clamp(min=0)
         batch["logits_to_keep"] = keep
     return batch
 
@@ -257,14 +289,14 @@ def _last_layers(model: Any, n: int | None) -> list[int] | None:
 
 
 def _features(builder: Any, records: list[Record], pack: bool = False) -> list[dict[str, list[int]]]:
-    """One feature dict per record, or with `pack` one per conversation of the records sharing an SMD text
-    (groups in order of first appearance, questions in record order)."""
+    """One feature dict per record, or with `pack` one per shared-prefix pack of the records sharing an SMD
+    text (groups in order of first appearance, records in their order)."""
     if not pack:
         return [builder.features(r) for r in records]
     groups: dict[str, list[Record]] = {}
     for r in records:
         groups.setdefault(str(r["smd"]), []).append(r)
-    return [f for group in groups.values() for f in builder.conversation_features(group)]
+    return [f for group in groups.values() for f in builder.shared_prefix_features(group)]
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -307,7 +339,7 @@ def train(config: TrainConfig) -> TrainResult:
     dtype = default_dtype(device)
     model, tok = load_model(config.model, device="cpu", dtype=dtype)  # the Trainer places it (DDP-safe)
     builder = PromptBuilder(tok, max_length=config.max_length)
-    train_ds = _features(builder, train_recs, pack=config.pack_questions and config.task == "qa")
+    train_ds = _features(builder, train_recs, pack=config.pack_questions)
     val_ds = _features(builder, val_recs)
     lengths = np.array([len(f["input_ids"]) for f in train_ds])
 
@@ -390,7 +422,7 @@ def train(config: TrainConfig) -> TrainResult:
         args=args,
         train_dataset=train_ds,
         eval_dataset=val_ds or None,
-        data_collator=lambda feats: pad_collate(feats, pad_id, keep_logits),
+        data_collator=lambda feats: pad_collate(feats, pad_id, keep_logits, dtype),
         compute_metrics=compute if val_ds else None,
         preprocess_logits_for_metrics=preprocess if val_ds else None,
         callbacks=[jsonl_cb],
