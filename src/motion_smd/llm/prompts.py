@@ -42,13 +42,12 @@ def option_lines(options: list[str]) -> str:
     return "\n".join(f"{LETTERS[i]}. {opt}" for i, opt in enumerate(options))
 
 
-def user_message(record: Record, smd: str | None = None, with_smd: bool = True) -> str:
+def user_message(record: Record, smd: str | None = None) -> str:
     """Text of the user turn for a record.
 
     Args:
         record: a QA record (keys smd, question, options) or a caption record (key smd).
         smd: SMD text to use instead of `record["smd"]` (e.g. a truncated one).
-        with_smd: False for a question about a motion already given earlier in a conversation (QA only).
 
     Returns:
         The user message (str).
@@ -57,8 +56,7 @@ def user_message(record: Record, smd: str | None = None, with_smd: bool = True) 
     if record.get("task", "qa") == "caption":
         return f"Motion description (SMD):\n{text}\n\n{CAPTION_INSTRUCTION}"
     opts = record.get("options") or []
-    parts = [f"Motion description (SMD):\n{text}"] if with_smd else []
-    parts.append(f"Question: {record['question']}")
+    parts = [f"Motion description (SMD):\n{text}", f"Question: {record['question']}"]
     if opts:
         parts.append(f"Options:\n{option_lines(list(opts))}")
         parts.append(QA_INSTRUCTION)

@@ -179,24 +179,24 @@ def pad_collate(
     ids = torch.full((len(features), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(features), width), dtype=torch.long)
     labels = torch.full((len(features), width), IGNORE_INDEX, dtype=torch.long)
+    seg = torch.full((len(features), width), -1, dtype=torch.long)  # -1 padding, 0 shared prefix, k branch k
+    given_positions: list[tuple[int, slice, list[int]]] = []  # packs carry their own position ids
     for i, f in enumerate(features):
         n = len(f["input_ids"])
         sl = slice(width - n, width) if keep_logits else slice(0, n)
         ids[i, sl] = torch.tensor(f["input_ids"])
         mask[i, sl] = 1
         labels[i, sl] = torch.tensor(f["labels"])
+        seg[i, sl] = torch.tensor(f.get("segment_ids", [0] * n))
+        if "position_ids" in f:
+            given_positions.append((i, sl, f["position_ids"]))
     batch: dict[str, Any] = {"input_ids": ids, "attention_mask": mask, "labels": labels}
     packed = any("segment_ids" in f for f in features)
     if keep_logits or packed:
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        for i, sl, pos in given_positions:
+            positions[i, sl] = torch.tensor(pos)
         if packed:
-            seg = torch.full((len(features), width), -1, dtype=torch.long)
-            for i, f in enumerate(features):
-                n = len(f["input_ids"])
-                sl = slice(width - n, width) if keep_logits else slice(0, n)
-                seg[i, sl] = torch.tensor(f.get("segment_ids", [0] * n))
-                if "position_ids" in f:
-                    positions[i, sl] = torch.tensor(f["position_ids"])
             real = seg >= 0
             causal = torch.ones(width, width, dtype=torch.bool).tril()
             same = (seg[:, :, None] == seg[:, None, :]) | (seg[:, None, :] == 0)
