@@ -166,15 +166,6 @@ def test_degenerate_frame_is_reported() -> None:
         compute_angles(j)
 
 
-def test_fast_cross_is_bit_identical_to_numpy() -> None:
-    from motion_smd.angles import _cross
-
-    rng = np.random.default_rng(0)
-    for scale in (1e-3, 1.0, 1e3):
-        a, b = rng.normal(size=(300, 3)) * scale, rng.normal(size=(300, 3))
-        np.testing.assert_array_equal(_cross(a, b), np.cross(a, b))
-
-
 def test_no_wraparound_jumps_near_the_pole() -> None:
     """An arm swept sideways up and overhead passes the left-right axis: flexion must not jump by ~360°."""
     t = np.linspace(0, 1, 80)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -150,44 +149,3 @@ def test_first_move_starts_at_the_clip_start() -> None:
     assert segs[0].kind == "decreases" and segs[0].start_frame == 0
     assert segs[0].start_value == pytest.approx(-9) and segs[0].end_value < -50
 
-
-_INTERPRETED_SCRIPT = """
-import hashlib, sys
-from motion_smd import smd_text, SMDOptions
-from motion_smd.io import load_motion
-from motion_smd.segment_kernel import segment_rows
-assert not hasattr(segment_rows, "py_func"), "numba is still compiling"
-for path in sys.argv[1:]:
-    m = load_motion(path)
-    for o in (SMDOptions(), SMDOptions(cycles=False)):
-        print(hashlib.sha256(smd_text(m, o).encode()).hexdigest())
-"""
-
-
-def test_compiled_kernel_matches_interpreted_python_on_real_clips(smd_data_dir: Path) -> None:
-    """The numba-compiled segmentation kernel and the same code run by the interpreter (numba's
-    NUMBA_DISABLE_JIT, which is also what runs where numba is not installed) give the same SMD text."""
-    import hashlib
-    import os
-    import subprocess
-    import sys
-
-    from motion_smd import SMDOptions, smd_text
-    from motion_smd.io import load_motion
-
-    paths = sorted((smd_data_dir / "bandai_namco").rglob("*walk*.bvh"))[:2] + sorted(
-        (smd_data_dir / "cmu").rglob("*.bvh")
-    )[:1]
-    if len(paths) < 3:
-        pytest.skip(f"real BVH clips (bandai_namco walks, cmu) not found under {smd_data_dir}")
-    compiled = [
-        hashlib.sha256(smd_text(load_motion(p), o).encode()).hexdigest()
-        for p in paths
-        for o in (SMDOptions(), SMDOptions(cycles=False))
-    ]
-    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
-    run = subprocess.run(
-        [sys.executable, "-c", _INTERPRETED_SCRIPT, *map(str, paths)], env=env, capture_output=True, text=True
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == compiled

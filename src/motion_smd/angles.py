@@ -2,7 +2,9 @@
 
 Source: `shared/spec/angles.md` (OpenSim gait-model names, Delp et al. 2007 / Rajagopal et al. 2016),
 computed from canonical SMPL-22 joints (metres, Y up) in the pelvis (body) frame and, for the arms and
-neck, in the thorax frame. All functions are pure; all angles are float64 degrees.
+neck, in the thorax frame. All functions are pure; all angles are float64 degrees. The per-frame maths is
+the compiled kernel `motion_smd.angle_kernel` (imported on first use); this module holds the angle
+metadata and the public entry point `compute_angles`.
 
 Frame conventions (spec/angles.md, "Frames"): body frame axes per frame are `forward`, `up`, `right`
 with `right = normalize(right_hip − left_hip)`, `up = pelvis − mid_hips` made orthogonal to `right`,
@@ -19,23 +21,8 @@ from numpy.typing import NDArray
 
 from motion_smd.errors import DegenerateSkeletonError, where
 from motion_smd.skeleton import (
-    HEAD,
-    L_ANKLE,
-    L_ELBOW,
-    L_FOOT,
     L_HIP,
-    L_KNEE,
-    L_SHOULDER,
-    L_WRIST,
-    NECK,
-    PELVIS,
-    R_ANKLE,
-    R_ELBOW,
-    R_FOOT,
     R_HIP,
-    R_KNEE,
-    R_SHOULDER,
-    R_WRIST,
 )
 
 FloatArray = NDArray[np.float64]
@@ -47,7 +34,8 @@ POLE_HOLD_DEG: Final[float] = 30.0
 ROTATION_MIN_FLEXION_DEG: Final[float] = 15.0
 """Hip/shoulder rotation is reported only where the knee/elbow is flexed more than this (spec/angles.md #6, #19)."""
 
-_EPS = 1e-9
+EPS: Final[float] = 1e-9
+"""Shortest vector (metres) treated as having a direction."""
 
 
 @dataclass(frozen=True)
@@ -144,173 +132,6 @@ def mirror_angle_index() -> tuple[int, ...]:
     return tuple(out)
 
 
-# ----------------------------------------------------------------------------------------------
-# Vector helpers (all (T, 3) → (T,) or (T, 3), float64)
-
-
-def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Row-wise dot product over the last axis: (..., 3) × (..., 3) → (...)."""
-    return np.einsum("...i,...i->...", a, b)
-
-
-def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Row-wise cross product of (T, 3) arrays: the same products and differences as `np.cross`
-    (bit-identical results) without its axis-handling overhead."""
-    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
-    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
-    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
-    out[..., 0] = a1 * b2 - a2 * b1
-    out[..., 1] = a2 * b0 - a0 * b2
-    out[..., 2] = a0 * b1 - a1 * b0
-    return out
-
-
-def _norm(v: FloatArray) -> FloatArray:
-    return np.sqrt(_dot(v, v))
-
-
-def _unit(v: FloatArray, what: str, source: str | None) -> FloatArray:
-    n = _norm(v)
-    bad = n < _EPS
-    if bad.any():
-        raise DegenerateSkeletonError(
-            f"{where(source)}{what} has zero length in {int(bad.sum())} frame(s) (first: frame "
-            f"{int(np.argmax(bad))}); the joints are collapsed, so the body frame is undefined."
-        )
-    return v / n[:, None]
-
-
-def _orthogonalize(v: FloatArray, axis_unit: FloatArray) -> FloatArray:
-    return v - _dot(v, axis_unit)[..., None] * axis_unit
-
-
-def _inclination_deg(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Angle between two vector series, degrees in [0, 180] (atan2 form: accurate near 0 and 180)."""
-    cross = np.linalg.norm(_cross(a, b), axis=-1)
-    return np.degrees(np.arctan2(cross, _dot(a, b)))
-
-
-def _signed_angle_deg(a: FloatArray, b: FloatArray, axis: FloatArray) -> FloatArray:
-    """Signed angle from a to b about `axis` (right-hand rule), degrees in (−180, 180]."""
-    return np.degrees(np.arctan2(_dot(_cross(a, b), axis), _dot(a, b)))
-
-
-@dataclass(frozen=True)
-class Frame:
-    """An orthonormal frame per time step: (T, 3) unit axes in world coordinates."""
-
-    forward: FloatArray
-    up: FloatArray
-    right: FloatArray
-
-    def express(self, v: FloatArray) -> FloatArray:
-        """World vectors (T, K, 3) → (T, K, 3) components (forward, up, right)."""
-        return np.stack([np.einsum("tki,ti->tk", v, axis) for axis in (self.forward, self.up, self.right)], axis=-1)
-
-
-def body_frame(joints: FloatArray, source: str | None = None) -> Frame:
-    """Pelvis (body) frame per frame (spec/angles.md, "Frames").
-
-    Args:
-        joints: (T, 22, 3) float64, canonical SMPL-22, metres, Y up.
-
-    Raises:
-        DegenerateSkeletonError: coincident hips, or pelvis on the hip line.
-    """
-    right = _unit(joints[:, R_HIP] - joints[:, L_HIP], "the hip line (left_hip→right_hip)", source)
-    mid_hips = 0.5 * (joints[:, R_HIP] + joints[:, L_HIP])
-    up = _unit(_orthogonalize(joints[:, PELVIS] - mid_hips, right), "the pelvis up axis", source)
-    return Frame(_cross(up, right), up, right)
-
-
-def thorax_frame(joints: FloatArray, source: str | None = None) -> Frame:
-    """Thorax frame per frame: up along the trunk (pelvis→neck), right along the shoulder line.
-
-    This is the body frame carried through the lumbar extension, bending and rotation
-    (spec/angles.md, "Frames"), built directly from the trunk axis and the shoulder line.
-    """
-    up = _unit(joints[:, NECK] - joints[:, PELVIS], "the trunk (pelvis→neck)", source)
-    right = _unit(_orthogonalize(joints[:, R_SHOULDER] - joints[:, L_SHOULDER], up), "the shoulder line", source)
-    return Frame(_cross(up, right), up, right)
-
-
-def sagittal_angle_deg(v: FloatArray) -> FloatArray:
-    """atan2(v_forward, −v_up) of frame components (T, 3): 0 = pointing down, +90 = forward.
-
-    Wrapped to (−90, 270] so that raising a limb overhead reads ~180 without flipping sign.
-    """
-    a = np.degrees(np.arctan2(v[..., 0], -v[..., 1]))
-    return np.where(a <= -90.0, a + 360.0, a)
-
-
-def continuous_deg(a: FloatArray, low: float) -> FloatArray:
-    """Remove ±360° jumps along time (axis 0) and place each series so that its first frame lies in
-    (low, low + 360]. A series without jumps inside that range is returned bit-identical.
-
-    Args:
-        a: (T,) or (T, K) degrees.
-        low: lower end of the canonical range, e.g. −180 for signed angles, −90 for sagittal angles.
-    """
-    u = np.unwrap(a, period=360.0, axis=0)
-    shift = 360.0 * np.floor((low + 360.0 - u[:1]) / 360.0)
-    return np.asarray(np.where(shift != 0.0, u + shift, u), dtype=np.float64)
-
-
-def limb_sagittal_deg(v: FloatArray) -> FloatArray:
-    """Sagittal angle of limb vectors over time, made well-conditioned and continuous.
-
-    Where a limb points within `POLE_HOLD_DEG` of the body's left-right axis (arm raised sideways, T-pose)
-    its sagittal projection is tiny and its direction arbitrary, so the last well-conditioned value is held
-    (0 before any, the limb hanging). Values stay in (−90, 270] (`sagittal_angle_deg`): a limb crossing the
-    pole (arm swept sideways from down to overhead) then shows one clean jump instead of flickering.
-
-    Args:
-        v: (T, K, 3) limb vectors in a body/thorax frame (forward, up, right).
-
-    Returns:
-        (T, K) degrees.
-    """
-    n = np.maximum(_norm(v), _EPS)
-    valid = np.abs(v[..., 2]) / n < np.cos(np.radians(POLE_HOLD_DEG))
-    return _forward_fill(sagittal_angle_deg(v), valid)
-
-
-def frontal_angle_deg(v: FloatArray) -> FloatArray:
-    """asin(v_right / |v|) of frame components (T, 3): + toward the subject's right."""
-    n = np.maximum(_norm(v), _EPS)
-    return np.degrees(np.arcsin(np.clip(v[..., 2] / n, -1.0, 1.0)))
-
-
-def _forward_fill(values: FloatArray, valid: NDArray[np.bool_]) -> FloatArray:
-    """Along axis 0, replace invalid entries by the last valid value (0 before the first valid one)."""
-    frames = np.arange(values.shape[0]).reshape((-1,) + (1,) * (values.ndim - 1))
-    idx = np.maximum.accumulate(np.where(valid, frames, -1), axis=0)
-    return np.where(idx >= 0, np.take_along_axis(values, np.maximum(idx, 0), axis=0), 0.0)
-
-
-def _axial_rotation_deg(
-    proximal: FloatArray, distal: FloatArray, reference: FloatArray, flexion_deg: FloatArray
-) -> FloatArray:
-    """Rotation of a limb about its own axis, from the plane of its two segments.
-
-    The normal n = proximal × distal of the plane of the two segments is compared, about the proximal
-    axis, with `reference` (the normal in the neutral, unrotated pose). Where the distal joint is
-    nearly straight (flexion < ROTATION_MIN_FLEXION_DEG) the plane is undefined, and where the limb points
-    within POLE_HOLD_DEG of the reference axis the reference is; there the last well-defined value is held
-    (0 before any), as spec/angles.md #6/#19 allows.
-
-    Returns:
-        (T,) or (T, K) degrees: the signed angle from `reference` to n about the proximal axis.
-    """
-    axis = proximal / np.maximum(_norm(proximal), _EPS)[..., None]
-    n = _cross(proximal, distal)
-    ref = _orthogonalize(reference, axis)
-    raw = _signed_angle_deg(ref, n, axis)
-    # |ref| = |reference|·sin(angle between the limb and the reference axis)
-    away_from_pole = _norm(ref) > np.sin(np.radians(POLE_HOLD_DEG)) * _norm(reference)
-    return _forward_fill(raw, (flexion_deg > ROTATION_MIN_FLEXION_DEG) & away_from_pole)
-
-
 def heading_deg(joints: FloatArray, source: str | None = None) -> FloatArray:
     """Yaw of the body (hip line) about world up relative to frame 0, unwrapped; + = turned left.
 
@@ -326,98 +147,42 @@ def heading_deg(joints: FloatArray, source: str | None = None) -> FloatArray:
     return np.degrees(yaw - yaw[0])
 
 
-_LIMBS: Final[tuple[tuple[int, int], ...]] = (
-    (R_HIP, R_KNEE),  # 0 thigh r
-    (L_HIP, L_KNEE),  # 1 thigh l
-    (R_KNEE, R_ANKLE),  # 2 shank r
-    (L_KNEE, L_ANKLE),  # 3 shank l
-    (R_ANKLE, R_FOOT),  # 4 foot r
-    (L_ANKLE, L_FOOT),  # 5 foot l
-    (R_SHOULDER, R_ELBOW),  # 6 upper arm r
-    (L_SHOULDER, L_ELBOW),  # 7 upper arm l
-    (R_ELBOW, R_WRIST),  # 8 forearm r
-    (L_ELBOW, L_WRIST),  # 9 forearm l
-    (PELVIS, NECK),  # 10 trunk
-    (NECK, HEAD),  # 11 head
-)
-"""(parent, child) joints of the limb vectors used by the angles (spec/angles.md, "Frames")."""
-_LIMB_PARENT = np.array([a for a, _ in _LIMBS])
-_LIMB_CHILD = np.array([b for _, b in _LIMBS])
-
-
 def compute_angles(joints: FloatArray, source: str | None = None) -> FloatArray:
     """All 26 SMD angles per frame.
 
+    Definitions (spec/angles.md): pelvis tilt/list = the pelvis up axis in the heading-aligned frame,
+    pelvis rotation = `heading_deg`; hip/shoulder flexion = sagittal angle of the thigh/upper arm in the
+    body/thorax frame (0 = hanging, + = forward, wrapped to (−90, 270], held within POLE_HOLD_DEG of the
+    left-right axis); hip/shoulder adduction = asin of the lateral component (+ = toward the midline on both
+    sides); hip/shoulder rotation = rotation of the plane of the two limb segments about the proximal segment
+    against its neutral reference (−right for hips, +right for shoulders; + = internal on both sides), held
+    where the knee/elbow is flexed ≤ ROTATION_MIN_FLEXION_DEG; knee/elbow flexion = angle between the
+    segments; ankle dorsiflexion = shank–foot angle − 90; lumbar extension/bending and neck flexion/lateral
+    bending = trunk/head vector in the body/thorax frame; lumbar rotation = shoulder line against the hip
+    line about the trunk. Signed angles are unwrapped along time (no ±360° jumps) and start in (−180, 180].
+
     Args:
-        joints: (T, 22, 3) float64, canonical SMPL-22 (metres, Y up, facing +Z in frame 0).
+        joints: (T, 22, 3) float, canonical SMPL-22 (metres, Y up, facing +Z in frame 0).
         source: name used in error messages.
 
     Returns:
         (T, 26) float64 degrees, columns in the order of `ANGLES` (spec/angles.md numbering).
 
     Raises:
-        DegenerateSkeletonError: a frame in which a body/thorax axis or limb has zero length.
+        DegenerateSkeletonError: a frame in which the hip line, the pelvis up axis, the trunk or the
+            shoulder line has zero length (the body or thorax frame is undefined).
 
     Source: spec/angles.md, table and "Frames".
     """
-    j = np.asarray(joints, dtype=np.float64)
-    T = j.shape[0]
-    out = np.empty((T, len(ANGLES)), dtype=np.float64)
-    col = ANGLE_INDEX
-    body = body_frame(j, source)
-    thorax = thorax_frame(j, source)
-    world_up = np.broadcast_to(np.array([0.0, 1.0, 0.0]), (T, 3))
+    from motion_smd import angle_kernel
 
-    # Pelvis: heading, then tilt/list of the pelvis up axis in the heading-aligned frame.
-    heading = heading_deg(j, source)
-    yaw = np.radians(heading)
-    right0 = j[0, R_HIP] - j[0, L_HIP]
-    yaw_abs = yaw + np.arctan2(right0[2], -right0[0])
-    fwd_h = np.stack([np.sin(yaw_abs), np.zeros(T), np.cos(yaw_abs)], axis=-1)
-    right_h = _cross(fwd_h, world_up)
-    u = body.up
-    out[:, col["pelvis_rotation"]] = heading
-    out[:, col["pelvis_tilt"]] = continuous_deg(np.degrees(np.arctan2(-_dot(u, fwd_h), u[:, 1])), -180.0)
-    out[:, col["pelvis_list"]] = continuous_deg(np.degrees(np.arctan2(_dot(u, right_h), u[:, 1])), -180.0)
-
-    # All limb vectors at once: (T, 12, 3) in the order of _LIMBS.
-    v = j[:, _LIMB_CHILD] - j[:, _LIMB_PARENT]
-    # Inclinations: knees, ankles, elbows (right, left each).
-    incl = _inclination_deg(v[:, [0, 1, 2, 3, 6, 7]], v[:, [2, 3, 4, 5, 8, 9]])
-    knee, elbow = incl[:, 0:2], incl[:, 4:6]
-    out[:, [col["knee_flexion_r"], col["knee_flexion_l"]]] = knee
-    out[:, [col["ankle_dorsiflexion_r"], col["ankle_dorsiflexion_l"]]] = incl[:, 2:4] - 90.0
-    out[:, [col["elbow_flexion_r"], col["elbow_flexion_l"]]] = elbow
-    # Thighs and trunk in the body frame; upper arms and head in the thorax frame.
-    tb = body.express(v[:, [0, 1, 10]])
-    ua = thorax.express(v[:, [6, 7, 11]])
-    sign = np.array([-1.0, 1.0])  # right, left: + = adduction / internal rotation on both sides
-    out[:, [col["hip_flexion_r"], col["hip_flexion_l"]]] = limb_sagittal_deg(tb[:, 0:2])
-    out[:, [col["hip_adduction_r"], col["hip_adduction_l"]]] = sign * frontal_angle_deg(tb[:, 0:2])
-    out[:, [col["shoulder_flexion_r"], col["shoulder_flexion_l"]]] = limb_sagittal_deg(ua[:, 0:2])
-    out[:, [col["shoulder_adduction_r"], col["shoulder_adduction_l"]]] = sign * frontal_angle_deg(ua[:, 0:2])
-    # Axial rotations of hips (reference: the flexion axis of a neutral knee, −right) and shoulders (+right).
-    reference = np.stack([-body.right, -body.right, thorax.right, thorax.right], axis=1)
-    rot = continuous_deg(
-        _axial_rotation_deg(v[:, [0, 1, 6, 7]], v[:, [2, 3, 8, 9]], reference, np.concatenate([knee, elbow], 1)),
-        -180.0,
-    )
-    out[:, [col["hip_rotation_r"], col["hip_rotation_l"]]] = sign * rot[:, 0:2]
-    out[:, [col["shoulder_rotation_r"], col["shoulder_rotation_l"]]] = sign * rot[:, 2:4]
-
-    # Trunk, in the body frame.
-    trunk = v[:, 10]
-    tr = tb[:, 2]
-    out[:, col["lumbar_extension"]] = continuous_deg(np.degrees(np.arctan2(-tr[:, 0], tr[:, 1])), -180.0)
-    out[:, col["lumbar_bending"]] = frontal_angle_deg(tr)
-    trunk_u = trunk / np.maximum(_norm(trunk), _EPS)[:, None]
-    lumbar_rotation = _signed_angle_deg(
-        _orthogonalize(body.right, trunk_u), _orthogonalize(j[:, R_SHOULDER] - j[:, L_SHOULDER], trunk_u), trunk_u
-    )
-    out[:, col["lumbar_rotation"]] = continuous_deg(lumbar_rotation, -180.0)
-
-    # Neck, in the thorax frame.
-    hv = ua[:, 2]
-    out[:, col["neck_flexion"]] = continuous_deg(np.degrees(np.arctan2(hv[:, 0], hv[:, 1])), -180.0)
-    out[:, col["neck_lateral_bending"]] = frontal_angle_deg(hv)
+    j = np.ascontiguousarray(joints, dtype=np.float64)
+    out = np.empty((j.shape[0], len(ANGLES)), dtype=np.float64)
+    status, n_bad, first_bad = angle_kernel.angles_into(j, out)
+    if status:
+        what = angle_kernel.DEGENERATE_AXES[status - 1]
+        raise DegenerateSkeletonError(
+            f"{where(source)}{what} has zero length in {n_bad} frame(s) (first: frame {first_bad}); the joints "
+            "are collapsed, so the body frame is undefined."
+        )
     return out

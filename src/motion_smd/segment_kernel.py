@@ -1,12 +1,9 @@
 """Compiled kernel of the temporal segmentation (spec/smd_format.md, "Segments"): turning points with
 hysteresis, holds, rises/falls, cycle collapse and segment statistics of every channel of a clip in one call.
 
-The functions are plain Python over NumPy arrays, compiled with numba (`njit(cache=True)`: machine code is
-cached beside this file, or in numba's user-wide cache when that is not writable). Without numba they run
-as the same Python code, with identical results, only slower. Everything here is integer logic, comparisons
-and IEEE additions/divisions in a fixed order, so the compiled and the Python code give bit-identical
-results (tests compare them on real motion). `motion_smd.segmentation` imports this module lazily, so
-`import motion_smd` does not pay numba's import.
+Compiled with numba (see `motion_smd.compiled`). Everything here is integer logic, comparisons and IEEE
+additions/divisions in a fixed order, so the compiled and the interpreted code give bit-identical results
+(a test compares them on real motion). `motion_smd.segmentation` imports this module lazily.
 
 Kinds are small integers: INCREASES, DECREASES, HOLDS, OSCILLATES (index into `KIND_NAMES`).
 The algorithm (turning points, plateaus, raw segments, cycles) is documented in `motion_smd.segmentation`.
@@ -14,28 +11,10 @@ The algorithm (turning points, plateaus, raw segments, cycles) is documented in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
-
 import numpy as np
 from numpy.typing import NDArray
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-try:  # pragma: no cover - exercised by whichever environment runs the tests
-    from numba import njit as _numba_njit
-
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    HAVE_NUMBA = False
-
-
-def _jit(fn: F) -> F:
-    """`numba.njit(cache=True, nogil=True)` when numba is installed, else the function itself."""
-    if not HAVE_NUMBA:
-        return fn
-    return cast(F, _numba_njit(cache=True, nogil=True)(fn))
-
+from motion_smd.compiled import jit
 
 INCREASES, DECREASES, HOLDS, OSCILLATES = 0, 1, 2, 3
 KIND_NAMES = ("increases", "decreases", "holds", "oscillates")
@@ -61,7 +40,7 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 
-@_jit
+@jit
 def local_extrema_into(x: FloatArray, out: IntArray) -> int:
     """Write 0, every strict local extremum of x (plateaus: their first frame) and T − 1 into `out`.
 
@@ -90,7 +69,7 @@ def local_extrema_into(x: FloatArray, out: IntArray) -> int:
     return n + 1
 
 
-@_jit
+@jit
 def turning_points_into(x: FloatArray, cand: IntArray, n_cand: int, delta: float, out: IntArray) -> int:
     """Peak–valley detection with hysteresis δ over the candidate frames `cand[:n_cand]` (local extrema).
 
@@ -153,7 +132,7 @@ def turning_points_into(x: FloatArray, cand: IntArray, n_cand: int, delta: float
     return n
 
 
-@_jit
+@jit
 def _plateaus(x: FloatArray, piv: IntArray, n: int, tol: float, pa: IntArray, pb: IntArray) -> None:
     """For each turning point p = piv[i]: the frames [pa[i], pb[i]] around p, bounded by the neighbouring
     turning points (0 and T − 1 at the ends), where |x − x[p]| stays ≤ tol (contiguous)."""
@@ -181,7 +160,7 @@ def _plateaus(x: FloatArray, piv: IntArray, n: int, tol: float, pa: IntArray, pb
         pb[i] = b
 
 
-@_jit
+@jit
 def _raw_segments(
     x: FloatArray,
     piv: IntArray,
@@ -252,7 +231,7 @@ def _raw_segments(
     return m
 
 
-@_jit
+@jit
 def _insort(arr: FloatArray, n: int, v: float) -> None:
     """Insert v into the sorted arr[:n] (arr has room for n + 1), right of equal values."""
     i = n
@@ -262,14 +241,14 @@ def _insort(arr: FloatArray, n: int, v: float) -> None:
     arr[i] = v
 
 
-@_jit
+@jit
 def _sorted_median(arr: FloatArray, n: int) -> float:
     """Median of the sorted arr[:n] (n ≥ 1): the middle value, or the mean of the two middle values."""
     h = n >> 1
     return arr[h] if n & 1 else (arr[h - 1] + arr[h]) / 2
 
 
-@_jit
+@jit
 def _median_of(values: FloatArray, n: int, work: FloatArray) -> float:
     """Median of values[:n] (n ≥ 1), sorting a copy in `work`."""
     for i in range(n):
@@ -277,7 +256,7 @@ def _median_of(values: FloatArray, n: int, work: FloatArray) -> float:
     return _sorted_median(work, n)
 
 
-@_jit
+@jit
 def _compound_cycles(
     x: FloatArray,
     rk: IntArray,
@@ -352,7 +331,7 @@ def _compound_cycles(
     return n_spans, moves[n_spans * k - 1]
 
 
-@_jit
+@jit
 def _collapse_cycles(
     x: FloatArray,
     rk: IntArray,
@@ -435,7 +414,7 @@ def _collapse_cycles(
     return m
 
 
-@_jit
+@jit
 def segment_rows(
     rows: FloatArray, delta: FloatArray, hold_tol: FloatArray, min_hold: IntArray, cycles: NDArray[np.bool_]
 ) -> tuple[IntArray, IntArray, FloatArray]:

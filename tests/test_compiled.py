@@ -1,0 +1,78 @@
+"""The numba-compiled kernels (angles, segmentation) against the same code run by the interpreter.
+
+`NUMBA_DISABLE_JIT=1` makes numba leave the kernels as Python functions: that is also the code path where
+numba is not installed (`motion_smd.compiled`). Both must give the same angles (bit for bit) and SMD text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from motion_smd import SMDOptions, smd_text
+from motion_smd.angles import compute_angles
+from motion_smd.io import load_motion
+
+_SCRIPT = """
+import hashlib, sys
+import numpy as np
+from motion_smd import smd_text, SMDOptions
+from motion_smd.angles import compute_angles
+from motion_smd.io import load_motion
+from motion_smd.angle_kernel import angles_into
+from motion_smd.segment_kernel import segment_rows
+assert not hasattr(angles_into, "py_func") and not hasattr(segment_rows, "py_func"), "numba still compiles"
+for path in sys.argv[1:]:
+    m = load_motion(path)
+    print(hashlib.sha256(compute_angles(m.joints).tobytes()).hexdigest())
+    for o in (SMDOptions(), SMDOptions(cycles=False)):
+        print(hashlib.sha256(smd_text(m, o).encode()).hexdigest())
+"""
+
+
+def _digests(paths: list[Path]) -> list[str]:
+    out = []
+    for p in paths:
+        m = load_motion(p)
+        out.append(hashlib.sha256(compute_angles(m.joints).tobytes()).hexdigest())
+        for o in (SMDOptions(), SMDOptions(cycles=False)):
+            out.append(hashlib.sha256(smd_text(m, o).encode()).hexdigest())
+    return out
+
+
+def test_compiled_kernels_match_the_interpreter_on_real_clips(smd_data_dir: Path) -> None:
+    paths = (
+        sorted((smd_data_dir / "bandai_namco").rglob("*walk*.bvh"))[:2]
+        + sorted((smd_data_dir / "cmu").rglob("*.bvh"))[:1]
+    )
+    if len(paths) < 3:
+        pytest.skip(f"real BVH clips (bandai_namco walks, cmu) not found under {smd_data_dir}")
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    run = subprocess.run([sys.executable, "-c", _SCRIPT, *map(str, paths)], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == _digests(paths)
+
+
+def test_kernel_is_compiled_when_numba_is_installed() -> None:
+    pytest.importorskip("numba")
+    from motion_smd.angle_kernel import angles_into
+    from motion_smd.segment_kernel import segment_rows
+
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("NUMBA_DISABLE_JIT=1 in this environment")
+    assert hasattr(angles_into, "py_func") and hasattr(segment_rows, "py_func")
+
+
+def test_angles_do_not_depend_on_the_input_memory_layout() -> None:
+    from motion_smd import synthetic
+
+    j = synthetic.walk_forward(n_steps=4).joints
+    ref = compute_angles(j)
+    np.testing.assert_array_equal(compute_angles(np.asfortranarray(j)), ref)
+    np.testing.assert_array_equal(compute_angles(np.concatenate([j, j], axis=2)[:, :, :3]), ref)
