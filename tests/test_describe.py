@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from motion_smd import SMDOptions, describe, render_smd, smd_text, synthetic
@@ -146,3 +147,13 @@ def test_byte_identical_across_runs_and_processes() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out == a
+
+
+def test_whole_degree_formatting_rounds_half_away_from_zero() -> None:
+    from motion_smd.render import _round_half_up, fmt_deg
+
+    edge = [0.0, -0.0, 0.5, -0.5, -0.4, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, 179.5, -179.5, 1e9 + 0.5]
+    assert [fmt_deg(v) for v in edge[:9]] == ["0°", "0°", "1°", "-1°", "0°", "2°", "-2°", "3°", "-3°"]
+    rng = np.random.default_rng(0)
+    values = [*edge, *rng.normal(0, 90, 20_000).tolist(), *(rng.integers(-400, 400, 2_000) + 0.5).tolist()]
+    assert [fmt_deg(v) for v in values] == [f"{int(_round_half_up(v))}°" for v in values]

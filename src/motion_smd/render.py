@@ -22,8 +22,10 @@ def _round_half_up(v: float, digits: int = 0) -> float:
 
 
 def fmt_deg(v: float) -> str:
-    """Whole degrees, e.g. "-12°"."""
-    return f"{int(_round_half_up(v))}°"
+    """Whole degrees rounded half away from zero, e.g. "-12°" (never "-0°"); `int(_round_half_up(v))`
+    written out, as this is the renderer's most frequent call."""
+    r = math.floor(abs(v) + 0.5)
+    return f"-{r}°" if v < 0 and r else f"{r}°"
 
 
 def fmt_m(v: float, digits: int = 2) -> str:
@@ -54,19 +56,20 @@ def _span_s(start_s: float, end_s: float) -> str:
 
 def segment_line(ch: Channel, seg: Segment) -> str:
     """One segment as a text line (spec/smd_format.md, "Segments")."""
-    f = _fmt_value
-    if seg.kind == "holds":
-        return f"holds at {f(ch, seg.mean_value)} {_span(seg)}"
-    if seg.kind == "oscillates":
+    f = fmt_deg if ch.unit == "deg" else fmt_m
+    kind = seg.kind
+    if kind == "holds":
+        return f"holds at {f(seg.mean_value)} {_span_s(seg.start_s, seg.end_s)}"
+    if kind == "oscillates":
         return (
-            f"oscillates {seg.cycles} cycles between {f(ch, seg.min_value)} and {f(ch, seg.max_value)} "
+            f"oscillates {seg.cycles} cycles between {f(seg.min_value)} and {f(seg.max_value)} "
             f"[{fmt_s(seg.start_s)}–{fmt_s(seg.end_s)}] (period {fmt_s(seg.period_s)})"
         )
     if ch.id == "heading":
         turn = _round_half_up(seg.end_value) - _round_half_up(seg.start_value)  # consistent with the shown ends
         way = "left" if seg.end_value > seg.start_value else "right"
-        return f"turns {way} {fmt_deg(abs(turn))}: {f(ch, seg.start_value)} → {f(ch, seg.end_value)} {_span(seg)}"
-    return f"{seg.kind}: {f(ch, seg.start_value)} → {f(ch, seg.end_value)} {_span(seg)}"
+        return f"turns {way} {fmt_deg(abs(turn))}: {f(seg.start_value)} → {f(seg.end_value)} {_span(seg)}"
+    return f"{kind}: {f(seg.start_value)} → {f(seg.end_value)} {_span_s(seg.start_s, seg.end_s)}"
 
 
 def channel_lines(ch: Channel) -> list[str]:
