@@ -157,3 +157,24 @@ def test_whole_degree_formatting_rounds_half_away_from_zero() -> None:
     rng = np.random.default_rng(0)
     values = [*edge, *rng.normal(0, 90, 20_000).tolist(), *(rng.integers(-400, 400, 2_000) + 0.5).tolist()]
     assert [fmt_deg(v) for v in values] == [f"{int(_round_half_up(v))}°" for v in values]
+
+
+def test_vectorised_rounding_equals_python_round() -> None:
+    from motion_smd.description import round_like_python
+
+    rng = np.random.default_rng(1)
+    halves = (rng.integers(-(10**6), 10**6, 50_000) + 0.5) / 10**4  # decimal ties, mostly inexact in binary
+    values = np.concatenate(
+        [
+            rng.normal(0, 100, 50_000),
+            rng.normal(0, 1e-3, 10_000),
+            halves,
+            np.nextafter(halves, np.inf),
+            np.nextafter(halves, -np.inf),
+            [0.0, -0.0, 0.03125, -0.03125, 1e-5, -1e-5, 2.0**53, 1e300, np.inf, -np.inf],
+        ]
+    )
+    got = round_like_python(values, 4)
+    want = [round(v, 4) for v in values.tolist()]
+    assert [repr(v) for v in got] == [repr(v) for v in want]  # repr: also tells -0.0 from 0.0
+    assert [repr(v) for v in round_like_python(halves * 10, 2)] == [repr(round(v, 2)) for v in (halves * 10).tolist()]

@@ -77,8 +77,20 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
     segments = segment_columns(smoothed, fps, params)
     ranges = (smoothed.max(axis=0) - smoothed.min(axis=0)).tolist()
     columns = np.ascontiguousarray(smoothed.T)  # (C, T): each channel's series is a contiguous row
+    means = columns.mean(axis=1).tolist()  # row by row: the same sums as each row's own mean()
     angle_channels = tuple(
-        Channel(spec.id, spec.group, spec.name, spec.gloss, "deg", columns[c], segments[c], not segments[c], ranges[c])
+        Channel(
+            spec.id,
+            spec.group,
+            spec.name,
+            spec.gloss,
+            "deg",
+            columns[c],
+            segments[c],
+            not segments[c],
+            ranges[c],
+            means[c],
+        )
         for c, spec in enumerate(ANGLES)
     )
     traj_channels = tuple(
@@ -92,6 +104,7 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
             segments[n_ang + k],
             not segments[n_ang + k],
             ranges[n_ang + k],
+            means[n_ang + k],
         )
         for k, t in enumerate(TRAJECTORY_CHANNELS)
     )

@@ -87,6 +87,7 @@ class Channel:
         segments: the segments in time order; empty when `static`.
         static: True when the whole range is below the channel's threshold.
         range_value: max − min of `values` (range of motion), channel unit.
+        mean_value: mean of `values`, channel unit.
     """
 
     id: str
@@ -98,42 +99,87 @@ class Channel:
     segments: tuple[Segment, ...]
     static: bool
     range_value: float
-
-    @property
-    def mean_value(self) -> float:
-        """Mean of the series."""
-        return float(self.values.mean())
+    mean_value: float
 
     def to_dict(self, include_series: bool = False) -> dict[str, Any]:
         """JSON-serialisable dict; segments as compact rows in the order of `SEGMENT_ROW_FIELDS`, values
         rounded to 1e-4 of the channel unit; `include_series` adds the (T,) values as a list."""
+        return _channel_dicts((self,), include_series)[0]
+
+
+def round_like_python(values: NDArray[np.float64], digits: int) -> list[float]:
+    """`[round(v, digits) for v in values]` (Python's correctly rounded, half-to-even decimal rounding),
+    vectorised.
+
+    `rint(v · 10^digits) / 10^digits` gives the same double unless the product v · 10^digits, rounded to a
+    double, lies so close to a half-integer that the rounding of the product may have crossed it (or is too
+    large to hold a fractional part); those few values, and any non-finite ones, go through `round`. The
+    division of an integer by 10^digits is correctly rounded, like Python's conversion of the decimal back
+    to a double.
+
+    Args:
+        values: (N,) float64.
+        digits: decimals, 0 ≤ digits ≤ 15.
+
+    Returns:
+        N Python floats, identical to Python's `round(v, digits)`.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    scale = 10.0**digits
+    y = v * scale
+    with np.errstate(invalid="ignore"):
+        out = (np.rint(y) / scale).tolist()
+        near_half = np.abs(np.abs(y - np.floor(y)) - 0.5) <= np.abs(y) * 2.0**-50
+        risky = np.flatnonzero(near_half | ~(np.abs(y) < 2.0**52))
+    for i in risky.tolist():
+        out[i] = round(float(v[i]), digits)
+    return out
+
+
+def _channel_dicts(channels: tuple[Channel, ...], include_series: bool) -> list[dict[str, Any]]:
+    """`Channel.to_dict` of several channels, with the rounding of all their numbers done in one pass."""
+    segs = [s for ch in channels for s in ch.segments]
+    n, m = len(segs), len(channels)
+    # every number to round, one column after the other: 5 segment values, the period, channel means, ranges
+    numbers = np.empty((6 * n + 2 * m,), dtype=np.float64)
+    numbers[: 6 * n].reshape(6, n).T[...] = np.array([(*s[5:10], s.period_s) for s in segs]).reshape(n, 6)
+    numbers[6 * n :].reshape(2, m).T[...] = np.array([(ch.mean_value, ch.range_value) for ch in channels])
+    flat = round_like_python(numbers, 4)
+    cols = [flat[k * n : (k + 1) * n] for k in range(6)]
+    rows = list(
+        map(
+            list,
+            zip(
+                [s.kind for s in segs],
+                [s.start_frame for s in segs],
+                [s.end_frame for s in segs],
+                *cols[:5],
+                [s.cycles for s in segs],
+                cols[5],
+                strict=True,
+            ),
+        )
+    )
+    means, ranges = flat[6 * n : 6 * n + m], flat[6 * n + m :]
+    out = []
+    start = 0
+    for k, ch in enumerate(channels):
+        end = start + len(ch.segments)
         d: dict[str, Any] = {
-            "id": self.id,
-            "group": self.group,
-            "name": self.name,
-            "unit": self.unit,
-            "static": self.static,
-            "mean": round(self.mean_value, 4),
-            "range": round(self.range_value, 4),
-            "segments": [
-                [
-                    s.kind,
-                    s.start_frame,
-                    s.end_frame,
-                    round(s.start_value, 4),
-                    round(s.end_value, 4),
-                    round(s.mean_value, 4),
-                    round(s.min_value, 4),
-                    round(s.max_value, 4),
-                    s.cycles,
-                    round(s.period_s, 4),
-                ]
-                for s in self.segments
-            ],
+            "id": ch.id,
+            "group": ch.group,
+            "name": ch.name,
+            "unit": ch.unit,
+            "static": ch.static,
+            "mean": means[k],
+            "range": ranges[k],
+            "segments": rows[start:end],
         }
         if include_series:
-            d["values"] = [float(v) for v in self.values]
-        return d
+            d["values"] = ch.values.tolist()
+        out.append(d)
+        start = end
+    return out
 
 
 @dataclass(frozen=True)
@@ -217,7 +263,8 @@ class Description:
         return tuple(self.angles[i] for i in keep)
 
     def to_dict(self, include_series: bool = False) -> dict[str, Any]:
-        """JSON-serialisable dict of the whole description."""
+        """JSON-serialisable dict of the whole description (numbers rounded as in `Channel.to_dict`)."""
+        channels = _channel_dicts((*self.trajectory, *self.angles), include_series)
         return {
             "source": self.source,
             "n_frames": self.n_frames,
@@ -226,6 +273,6 @@ class Description:
             "options": self.options.to_dict(),
             "segment_fields": list(SEGMENT_ROW_FIELDS),
             "summary": self.summary.to_dict(),
-            "trajectory": [c.to_dict(include_series) for c in self.trajectory],
-            "angles": [c.to_dict(include_series) for c in self.angles],
+            "trajectory": channels[: len(self.trajectory)],
+            "angles": channels[len(self.trajectory) :],
         }
