@@ -138,3 +138,24 @@ def test_trajectory_thresholds_reach_the_describer(batch_dir: Path) -> None:
     assert res.output != runner.invoke(app, ["describe", str(walk), "--delta", "20"]).output
     bad = smd("describe", str(walk), "--delta-m", "0")
     assert bad.returncode == 2 and "must be positive" in bad.stderr
+
+
+def test_jsonl_record_round_trips_the_description(smd_data_dir: Path) -> None:
+    """A JSONL record (orjson) parses back to exactly the description and text it was written from."""
+    from motion_smd import describe, load_motion, render_smd
+    from motion_smd.batch import record_line
+
+    clips = (
+        sorted((smd_data_dir / "bandai_namco").rglob("*walk*.bvh"))[:2]
+        + sorted((smd_data_dir / "cmu").rglob("*.bvh"))[:1]
+    )
+    if not clips:
+        pytest.skip("no real BVH clips in the data folder")
+    for c in clips:
+        d = describe(load_motion(c))
+        desc, text, source = d.to_dict(include_series=True), render_smd(d), f"{c} — “ü” \u2028 \x7f"
+        line = record_line(c.stem, source, "all-26", text, desc)
+        assert "\n" not in line and '"id":' in line and '": ' not in line  # one line, compact separators
+        rec = json.loads(line)
+        assert rec == {"id": c.stem, "source": source, "variant": "all-26", "smd": text, "description": desc}
+        assert list(rec) == sorted(rec)
