@@ -178,3 +178,18 @@ def test_vectorised_rounding_equals_python_round() -> None:
     want = [round(v, 4) for v in values.tolist()]
     assert [repr(v) for v in got] == [repr(v) for v in want]  # repr: also tells -0.0 from 0.0
     assert [repr(v) for v in round_like_python(halves * 10, 2)] == [repr(round(v, 2)) for v in (halves * 10).tolist()]
+
+
+def test_vectorised_segment_numbers_are_written_like_the_scalar_formatters() -> None:
+    """The renderer rounds a description's numbers in one vectorised pass; each must read exactly as the
+    scalar formatters (fmt_deg, fmt_m, fmt_s) write it."""
+    from motion_smd.render import _cm_text, _half_away, _tenths_text, fmt_deg, fmt_m, fmt_s
+
+    rng = np.random.default_rng(2)
+    v = np.concatenate([rng.normal(0, 3, 20_000), (rng.integers(-999, 999, 2_000) + 0.5) / 100, [0.0, -0.0, -0.004]])
+    assert [f"{k}°" for k in _half_away(v, 1.0)] == [fmt_deg(x) for x in v.tolist()]
+    assert [_cm_text(k) for k in _half_away(v, 100.0)] == [fmt_m(x) for x in v.tolist()]
+    t = np.abs(v) * 10
+    tenths = np.floor(t * 10.0 + 0.5).astype(np.int64).tolist()
+    table = _tenths_text([tenths])
+    assert [table[k] for k in tenths] == [fmt_s(x) for x in t.tolist()]

@@ -13,7 +13,7 @@ from motion_smd.angles import ANGLE_INDEX, ANGLES, compute_angles
 from motion_smd.description import Channel, Description, TrajectorySummary
 from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
-from motion_smd.segmentation import SegmentParams, segment_columns, smooth_series
+from motion_smd.segmentation import SegmentParams, segment_table, smooth_series
 from motion_smd.skeleton import PELVIS
 from motion_smd.trajectory import PATH_SMOOTH_S, TRAJECTORY_CHANNELS, path_length_m, trajectory_series
 
@@ -74,7 +74,7 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
     params = [ang_params] * n_ang + [
         _params(opts.delta_heading_deg if t.unit == "deg" else opts.delta_m, opts, fps) for t in TRAJECTORY_CHANNELS
     ]
-    segments = segment_columns(smoothed, fps, params)
+    table, rows = segment_table(smoothed, fps, params)
     ranges = (smoothed.max(axis=0) - smoothed.min(axis=0)).tolist()
     columns = np.ascontiguousarray(smoothed.T)  # (C, T): each channel's series is a contiguous row
     means = columns.mean(axis=1).tolist()  # row by row: the same sums as each row's own mean()
@@ -86,10 +86,10 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
             spec.gloss,
             "deg",
             columns[c],
-            segments[c],
-            not segments[c],
             ranges[c],
             means[c],
+            table,
+            rows[c],
         )
         for c, spec in enumerate(ANGLES)
     )
@@ -101,10 +101,10 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
             t.gloss,
             "deg" if t.unit == "deg" else "m",
             columns[n_ang + k],
-            segments[n_ang + k],
-            not segments[n_ang + k],
             ranges[n_ang + k],
             means[n_ang + k],
+            table,
+            rows[n_ang + k],
         )
         for k, t in enumerate(TRAJECTORY_CHANNELS)
     )

@@ -8,6 +8,7 @@ It is JSON-serialisable through `to_dict()`; `motion_smd.render` turns it into S
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -17,6 +18,9 @@ from motion_smd.options import SMDOptions
 
 SegmentKind = Literal["increases", "decreases", "holds", "oscillates"]
 Unit = Literal["deg", "m"]
+
+SEGMENT_KINDS: tuple[SegmentKind, ...] = ("increases", "decreases", "holds", "oscillates")
+"""Segment kinds by code (the codes of `SegmentTable.kind` and of `motion_smd.segment_kernel`)."""
 
 
 class Segment(NamedTuple):
@@ -73,7 +77,54 @@ SEGMENT_ROW_FIELDS = (
 """Column names of the segment rows in `Channel.to_dict()` (times are frame / fps)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class SegmentTable:
+    """The segments of all channels of a description, column-wise (as the segmentation kernel makes them):
+    N segments, channel after channel, each channel's in time order. `Channel.segments` gives them as
+    `Segment` tuples; the renderer and `to_dict` read the columns directly.
+
+    Attributes:
+        kind: (N,) int64 codes into `SEGMENT_KINDS`.
+        frames: (3, N) int64 rows start_frame, end_frame (inclusive), cycles (0 unless oscillates).
+        values: (5, N) float64 rows start_value, end_value, mean_value, min_value, max_value (channel unit).
+        fps: frame rate, frames → seconds.
+    """
+
+    kind: NDArray[np.int64]
+    frames: NDArray[np.int64]
+    values: NDArray[np.float64]
+    fps: float
+
+    @staticmethod
+    def empty(fps: float) -> SegmentTable:
+        """A table without segments."""
+        return SegmentTable(np.zeros(0, dtype=np.int64), np.zeros((3, 0), dtype=np.int64), np.zeros((5, 0)), float(fps))
+
+    @cached_property
+    def times_s(self) -> NDArray[np.float64]:
+        """(3, N) float64 rows start_s = start_frame / fps, end_s = end_frame / fps, and period_s =
+        (end_frame − start_frame) / fps / cycles for oscillations (0 otherwise)."""
+        a, b, cycles = self.frames
+        out = np.zeros((3, a.shape[0]))
+        np.divide(a, self.fps, out=out[0])
+        np.divide(b, self.fps, out=out[1])
+        np.divide((b - a) / self.fps, cycles, out=out[2], where=cycles > 0)
+        return out
+
+    def segments(self, start: int, stop: int) -> tuple[Segment, ...]:
+        """Rows start:stop as `Segment` tuples."""
+        kinds = [SEGMENT_KINDS[k] for k in self.kind[start:stop].tolist()]
+        frames = self.frames[:, start:stop].tolist()
+        times = self.times_s[:, start:stop].tolist()
+        values = self.values[:, start:stop].tolist()
+        rows = zip(kinds, frames[0], frames[1], times[0], times[1], *values, frames[2], times[2], strict=True)
+        return tuple(map(_new_segment, rows))
+
+
+_new_segment = partial(tuple.__new__, Segment)
+
+
+@dataclass(frozen=True, eq=False)
 class Channel:
     """One described time series: an angle or a trajectory channel.
 
@@ -84,10 +135,10 @@ class Channel:
         gloss: plain-language meaning of a positive change.
         unit: "deg" or "m".
         values: (T,) float64 smoothed series that was segmented (not serialised unless asked).
-        segments: the segments in time order; empty when `static`.
-        static: True when the whole range is below the channel's threshold.
         range_value: max − min of `values` (range of motion), channel unit.
         mean_value: mean of `values`, channel unit.
+        table: the segment table this channel's segments are rows of.
+        rows: (start, stop): this channel's rows in `table` (start == stop when static).
     """
 
     id: str
@@ -96,10 +147,20 @@ class Channel:
     gloss: str
     unit: Unit
     values: NDArray[np.float64] = field(repr=False)
-    segments: tuple[Segment, ...]
-    static: bool
     range_value: float
     mean_value: float
+    table: SegmentTable = field(repr=False)
+    rows: tuple[int, int]
+
+    @cached_property
+    def segments(self) -> tuple[Segment, ...]:
+        """The segments in time order; empty when `static`."""
+        return self.table.segments(*self.rows)
+
+    @property
+    def static(self) -> bool:
+        """True when the whole range is below the channel's threshold (no segments)."""
+        return self.rows[0] == self.rows[1]
 
     def to_dict(self, include_series: bool = False) -> dict[str, Any]:
         """JSON-serialisable dict; segments as compact rows in the order of `SEGMENT_ROW_FIELDS`, values
@@ -137,34 +198,29 @@ def round_like_python(values: NDArray[np.float64], digits: int) -> list[float]:
 
 
 def _channel_dicts(channels: tuple[Channel, ...], include_series: bool) -> list[dict[str, Any]]:
-    """`Channel.to_dict` of several channels, with the rounding of all their numbers done in one pass."""
-    segs = [s for ch in channels for s in ch.segments]
-    n, m = len(segs), len(channels)
+    """`Channel.to_dict` of several channels (of one table), with the rounding of all their numbers done in
+    one pass."""
+    parts = [(ch.table, ch.rows) for ch in channels]
+    table = parts[0][0]
+    if any(t is not table for t, _ in parts):
+        return [d for ch in channels for d in _channel_dicts((ch,), include_series)]
+    idx = np.concatenate([np.arange(a, b) for _, (a, b) in parts]) if parts else np.zeros(0, dtype=np.int64)
+    n, m = idx.shape[0], len(channels)
     # every number to round, one column after the other: 5 segment values, the period, channel means, ranges
     numbers = np.empty((6 * n + 2 * m,), dtype=np.float64)
-    numbers[: 6 * n].reshape(6, n).T[...] = np.array([(*s[5:10], s.period_s) for s in segs]).reshape(n, 6)
+    numbers[: 5 * n].reshape(5, n)[...] = table.values[:, idx]
+    numbers[5 * n : 6 * n] = table.times_s[2, idx]
     numbers[6 * n :].reshape(2, m).T[...] = np.array([(ch.mean_value, ch.range_value) for ch in channels])
     flat = round_like_python(numbers, 4)
     cols = [flat[k * n : (k + 1) * n] for k in range(6)]
-    rows = list(
-        map(
-            list,
-            zip(
-                [s.kind for s in segs],
-                [s.start_frame for s in segs],
-                [s.end_frame for s in segs],
-                *cols[:5],
-                [s.cycles for s in segs],
-                cols[5],
-                strict=True,
-            ),
-        )
-    )
+    frames = table.frames[:, idx].tolist()
+    kinds = [SEGMENT_KINDS[k] for k in table.kind[idx].tolist()]
+    rows = list(map(list, zip(kinds, frames[0], frames[1], *cols[:5], frames[2], cols[5], strict=True)))
     means, ranges = flat[6 * n : 6 * n + m], flat[6 * n + m :]
     out = []
     start = 0
     for k, ch in enumerate(channels):
-        end = start + len(ch.segments)
+        end = start + ch.rows[1] - ch.rows[0]
         d: dict[str, Any] = {
             "id": ch.id,
             "group": ch.group,

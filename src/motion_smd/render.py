@@ -7,10 +7,15 @@ millimetres for static positions, 0.1 s for times), no locale dependence.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cached_property, lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
 
 from motion_smd.angles import BODY_PARTS
-from motion_smd.description import Channel, Description, Segment
+from motion_smd.description import SEGMENT_KINDS, Channel, Description, SegmentTable
+
+HOLDS, OSCILLATES = SEGMENT_KINDS.index("holds"), SEGMENT_KINDS.index("oscillates")
 
 
 def _round_half_up(v: float, digits: int = 0) -> float:
@@ -43,40 +48,103 @@ def _fmt_value(ch: Channel, v: float) -> str:
     return fmt_deg(v) if ch.unit == "deg" else fmt_m(v)
 
 
-def _span(seg: Segment) -> str:
-    return _span_s(seg.start_s, seg.end_s)
+def _half_away(v: NDArray[np.float64], scale: float) -> list[list[int]]:
+    """Signed integers floor(|v|·scale + 0.5) with the sign of v: `_round_half_up(v, digits) · 10^digits`
+    (the same floating-point operations), element-wise."""
+    k = np.floor(np.abs(v) * scale + 0.5)
+    out: list[list[int]] = np.where(v < 0, -k, k).astype(np.int64).tolist()
+    return out
 
 
-@lru_cache(maxsize=8192)
-def _span_s(start_s: float, end_s: float) -> str:
-    """ "[t0s–t1s] (dur)" with the duration computed from the rounded ends (memoised: spans repeat)."""
-    t0, t1 = _round_half_up(start_s, 1), _round_half_up(end_s, 1)
-    return f"[{fmt_s(t0)}–{fmt_s(t1)}] ({fmt_s(t1 - t0)})"
+def _deg_text(k: int) -> str:
+    """Whole degrees as `fmt_deg` writes them, e.g. -12 → "-12°"."""
+    return f"{k}°"
 
 
-def segment_line(ch: Channel, seg: Segment) -> str:
-    """One segment as a text line (spec/smd_format.md, "Segments")."""
-    f = fmt_deg if ch.unit == "deg" else fmt_m
-    kind = seg.kind
-    if kind == "holds":
-        return f"holds at {f(seg.mean_value)} {_span_s(seg.start_s, seg.end_s)}"
-    if kind == "oscillates":
-        return (
-            f"oscillates {seg.cycles} cycles between {f(seg.min_value)} and {f(seg.max_value)} "
-            f"[{fmt_s(seg.start_s)}–{fmt_s(seg.end_s)}] (period {fmt_s(seg.period_s)})"
-        )
-    if ch.id == "heading":
-        turn = _round_half_up(seg.end_value) - _round_half_up(seg.start_value)  # consistent with the shown ends
-        way = "left" if seg.end_value > seg.start_value else "right"
-        return f"turns {way} {fmt_deg(abs(turn))}: {f(seg.start_value)} → {f(seg.end_value)} {_span(seg)}"
-    return f"{kind}: {f(seg.start_value)} → {f(seg.end_value)} {_span_s(seg.start_s, seg.end_s)}"
+def _cm_text(k: int) -> str:
+    """Hundredths of a metre as `fmt_m` writes them, e.g. -95 → "-0.95m"."""
+    return f"-{-k // 100}.{-k % 100:02d}m" if k < 0 else f"{k // 100}.{k % 100:02d}m"
 
 
-def channel_lines(ch: Channel) -> list[str]:
-    """Segment lines of a channel; a static channel gives one "holds at … throughout" line."""
+_TENTHS: list[str] = []
+"""_TENTHS[k]: k tenths of a second as `fmt_s` writes them, e.g. _TENTHS[34] = "3.4s" (grown on demand)."""
+
+
+def _tenths_text(rows: list[list[int]]) -> list[str]:
+    """The `_TENTHS` list, grown to cover every (non-negative) k in `rows`."""
+    top = max((max(r) for r in rows if r), default=0)
+    for k in range(len(_TENTHS), top + 1):
+        _TENTHS.append(f"{k // 10}.{k % 10}s")
+    return _TENTHS
+
+
+class _TableText:
+    """The numbers of a segment table rounded as the text shows them, for all rows in one vectorised pass:
+    values in whole degrees and in centimetres, times in tenths of a second (start, end, period, and the
+    duration between the rounded ends)."""
+
+    def __init__(self, table: SegmentTable) -> None:
+        self.kind: list[int] = table.kind.tolist()
+        self.cycles: list[int] = table.frames[2].tolist()
+        self.values = table.values
+        self.deg = _half_away(table.values, 1.0)
+        tenths = np.floor(table.times_s * 10.0 + 0.5)  # times are ≥ 0
+        duration = np.floor(np.abs(tenths[1] / 10.0 - tenths[0] / 10.0) * 10.0 + 0.5)
+        rows: list[list[int]] = np.vstack([tenths, duration]).astype(np.int64).tolist()
+        text = _tenths_text(rows)
+        self.start, self.end, self.period, self.duration = ([text[k] for k in row] for row in rows)
+
+    @cached_property
+    def cm(self) -> list[list[int]]:
+        """Values in signed centimetres (for the metre channels)."""
+        return _half_away(self.values, 100.0)
+
+
+def channel_lines(ch: Channel, text: _TableText | None = None) -> list[str]:
+    """Segment lines of a channel (spec/smd_format.md, "Segments"); a static channel gives one
+    "holds at … throughout" line.
+
+    Args:
+        ch: the channel.
+        text: `_TableText(ch.table)` when several channels of one table are rendered (made here if None).
+    """
     if ch.static:
         return [f"holds at {_fmt_value(ch, ch.mean_value)} throughout"]
-    return [segment_line(ch, s) for s in ch.segments]
+    t = text or _TableText(ch.table)
+    kind, start, end, dur, cycles, period = t.kind, t.start, t.end, t.duration, t.cycles, t.period
+    v0, v1, mean, lo, hi = t.deg
+    out = []
+    if ch.unit == "deg" and ch.id != "heading":
+        for i in range(*ch.rows):  # the bulk of the text: written inline
+            k = kind[i]
+            if k == HOLDS:
+                out.append(f"holds at {mean[i]}° [{start[i]}–{end[i]}] ({dur[i]})")
+            elif k == OSCILLATES:
+                out.append(
+                    f"oscillates {cycles[i]} cycles between {lo[i]}° and {hi[i]}° [{start[i]}–{end[i]}] "
+                    f"(period {period[i]})"
+                )
+            else:
+                out.append(f"{SEGMENT_KINDS[k]}: {v0[i]}° → {v1[i]}° [{start[i]}–{end[i]}] ({dur[i]})")
+        return out
+    num = t.deg if ch.unit == "deg" else t.cm
+    f = _deg_text if ch.unit == "deg" else _cm_text
+    for i in range(*ch.rows):
+        k = kind[i]
+        span = f"[{start[i]}–{end[i]}] ({dur[i]})"
+        if k == HOLDS:
+            out.append(f"holds at {f(num[2][i])} {span}")
+        elif k == OSCILLATES:
+            out.append(
+                f"oscillates {cycles[i]} cycles between {f(num[3][i])} and {f(num[4][i])} "
+                f"[{start[i]}–{end[i]}] (period {period[i]})"
+            )
+        elif ch.id == "heading":  # the turn is the difference of the ends as shown, in whole degrees
+            way = "left" if ch.table.values[1, i] > ch.table.values[0, i] else "right"
+            out.append(f"turns {way} {abs(v1[i] - v0[i])}°: {f(num[0][i])} → {f(num[1][i])} {span}")
+        else:
+            out.append(f"{SEGMENT_KINDS[k]}: {f(num[0][i])} → {f(num[1][i])} {span}")
+    return out
 
 
 def _trajectory_label(ch: Channel) -> str:
@@ -87,8 +155,9 @@ def _trajectory_label(ch: Channel) -> str:
     return ch.name
 
 
-def render_trajectory(desc: Description) -> list[str]:
-    """The "Trajectory:" summary line and the "Global Trajectory:" block."""
+def render_trajectory(desc: Description, text: _TableText | None = None) -> list[str]:
+    """The "Trajectory:" summary line and the "Global Trajectory:" block (`text`: see `channel_lines`)."""
+    text = text or _TableText(desc.trajectory[0].table)
     s = desc.summary
     line = (
         f"Trajectory: displacement {fmt_m(s.displacement_m)}, height change "
@@ -105,7 +174,7 @@ def render_trajectory(desc: Description) -> list[str]:
             out.append(f"{label}: static at {value} throughout")
         else:
             out.append(f"{label}:")
-            out.extend(segment_line(ch, seg) for seg in ch.segments)
+            out.extend(channel_lines(ch, text))
     return out
 
 
@@ -123,8 +192,9 @@ def render_smd(desc: Description) -> str:
         The text, lines joined with "\\n", no trailing newline.
     """
     lines = [f"Motion: {fmt_s(desc.duration_s)} ({desc.n_frames} frames at {_fmt_fps(desc.fps)} FPS)"]
+    text = _TableText(desc.angles[0].table)  # every channel of a Description shares one table
     if desc.options.trajectory:
-        lines.extend(render_trajectory(desc))
+        lines.extend(render_trajectory(desc, text))
     lines.append("Joint Angles:")
     chosen = desc.selected_angles()
     for part in BODY_PARTS:
@@ -134,5 +204,5 @@ def render_smd(desc: Description) -> str:
         lines.append(f"[{part}]")
         for ch in group:
             lines.append(f"{ch.name} ({ch.gloss}):")
-            lines.extend(channel_lines(ch))
+            lines.extend(channel_lines(ch, text))
     return "\n".join(lines)

@@ -5,7 +5,7 @@ Compiled with numba (see `motion_smd.compiled`). Everything here is integer logi
 additions/divisions in a fixed order, so the compiled and the interpreted code give bit-identical results
 (a test compares them on real motion). `motion_smd.segmentation` imports this module lazily.
 
-Kinds are small integers: INCREASES, DECREASES, HOLDS, OSCILLATES (index into `KIND_NAMES`).
+Kinds are small integers: INCREASES, DECREASES, HOLDS, OSCILLATES (indices into `description.SEGMENT_KINDS`).
 The algorithm (turning points, plateaus, raw segments, cycles) is documented in `motion_smd.segmentation`.
 """
 
@@ -17,8 +17,7 @@ from numpy.typing import NDArray
 from motion_smd.compiled import jit
 
 INCREASES, DECREASES, HOLDS, OSCILLATES = 0, 1, 2, 3
-KIND_NAMES = ("increases", "decreases", "holds", "oscillates")
-"""Segment kind names indexed by the kernel's kind codes."""
+"""Segment kind codes: indices into `motion_smd.description.SEGMENT_KINDS`."""
 
 CYCLE_AMPLITUDE_RATIO = 2.0
 """Moves join a cycle run when their amplitude is within this factor of the run's median amplitude."""
@@ -430,7 +429,8 @@ def segment_rows(
     Returns:
         counts: (C,) int64, segments per row. The N = counts.sum() segments follow row after row, each row
             in time order:
-        ints: (4, N) int64 rows kind (code of `KIND_NAMES`), start_frame, end_frame, cycles;
+        ints: (4, N) int64 rows kind (code: index into `description.SEGMENT_KINDS`), start_frame, end_frame,
+            cycles;
         floats: (5, N) float64 rows start_value, end_value, mean_value, min_value, max_value. The mean is
             taken from prefix sums, (P[b + 1] − P[a]) / (b + 1 − a) with P[t + 1] = P[t] + x[t] (P[1] = x[0]),
             the same additions as `np.cumsum`.

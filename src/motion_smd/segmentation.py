@@ -16,14 +16,13 @@ Algorithm:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter1d
 
-from motion_smd.description import Segment
+from motion_smd.description import Segment, SegmentTable
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -120,11 +119,8 @@ def segment_series(x: FloatArray, fps: float, params: SegmentParams) -> tuple[Se
     return segment_columns(np.asarray(x, dtype=np.float64)[:, None], fps, [params])[0]
 
 
-_new_segment = partial(tuple.__new__, Segment)
-
-
-def segment_columns(X: FloatArray, fps: float, params: list[SegmentParams]) -> list[tuple[Segment, ...]]:
-    """`segment_series` of every column of a (T, C) array (one SegmentParams per column).
+def segment_table(X: FloatArray, fps: float, params: list[SegmentParams]) -> tuple[SegmentTable, list[tuple[int, int]]]:
+    """Segments of every column of a (T, C) array (one SegmentParams per column), as one table.
 
     Columns whose range is below their δ are static (no segments). The others go through the compiled
     kernel (`motion_smd.segment_kernel.segment_rows`) in one call: turning points, plateaus, holds and
@@ -136,45 +132,36 @@ def segment_columns(X: FloatArray, fps: float, params: list[SegmentParams]) -> l
         params: C thresholds.
 
     Returns:
-        C tuples of Segments, in time order.
+        The table, and for each column its (start, stop) rows in it (start == stop for a static column).
+
+    Source: spec/smd_format.md, "Segments".
     """
     T, C = X.shape
-    out: list[tuple[Segment, ...]] = [() for _ in range(C)]
-    if T < 2:
-        return out
-    ranges = (X.max(axis=0) - X.min(axis=0)).tolist()
+    ranges = (X.max(axis=0) - X.min(axis=0)).tolist() if T >= 2 else [0.0] * C
     active = [c for c in range(C) if ranges[c] >= params[c].delta]
     if not active:
-        return out
-    kernel = _kernel()
+        return SegmentTable.empty(fps), [(0, 0)] * C
     chosen = [params[c] for c in active]
-    counts, ints, floats = kernel.segment_rows(
+    counts, ints, floats = _kernel().segment_rows(
         np.ascontiguousarray(X[:, active].T),
         np.array([p.delta for p in chosen], dtype=np.float64),
         np.array([p.hold_tol for p in chosen], dtype=np.float64),
         np.array([p.min_hold_frames for p in chosen], dtype=np.int64),
         np.array([p.cycles for p in chosen], dtype=np.bool_),
     )
-    names = kernel.KIND_NAMES
-    kind, a, b, cycles = ints
-    period = np.divide((b - a) / fps, cycles, out=np.zeros(cycles.shape[0]), where=cycles > 0)
-    segs = list(
-        map(
-            _new_segment,
-            zip(
-                [names[k] for k in kind.tolist()],
-                a.tolist(),
-                b.tolist(),
-                (a / fps).tolist(),
-                (b / fps).tolist(),
-                *floats.tolist(),
-                cycles.tolist(),
-                period.tolist(),
-                strict=True,
-            ),
-        )
-    )
     bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+    rows = [(0, 0)] * C
     for k, c in enumerate(active):
-        out[c] = tuple(segs[bounds[k] : bounds[k + 1]])
-    return out
+        rows[c] = (bounds[k], bounds[k + 1])
+    return SegmentTable(ints[0], ints[1:], floats, float(fps)), rows
+
+
+def segment_columns(X: FloatArray, fps: float, params: list[SegmentParams]) -> list[tuple[Segment, ...]]:
+    """`segment_series` of every column of a (T, C) array (one SegmentParams per column); see
+    `segment_table`.
+
+    Returns:
+        C tuples of Segments, in time order (empty for a static column).
+    """
+    table, rows = segment_table(X, fps, params)
+    return [table.segments(a, b) for a, b in rows]
