@@ -32,7 +32,13 @@ OutputFormat = Literal["text", "json", "jsonl"]
 
 @dataclass(frozen=True)
 class Job:
-    """One file to describe and the options to use."""
+    """One file to describe and the options to use.
+
+    Attributes:
+        with_description: put the structured description in the JSONL record.
+        keep_text: also return the SMD text apart from the record (not needed when only records are
+            written: it would double what the worker sends back).
+    """
 
     path: str
     motion_id: str
@@ -40,12 +46,13 @@ class Job:
     read_options: ReadOptions
     smd_options: SMDOptions
     with_description: bool
+    keep_text: bool = True
 
 
 @dataclass(frozen=True)
 class Result:
-    """Outcome of one job: on success the SMD `text` and `line`, the JSONL record already serialised in the
-    worker (so the collecting process only writes); on failure `error`."""
+    """Outcome of one job: on success `line`, the JSONL record already serialised in the worker (so the
+    collecting process only writes), and the SMD `text` when the job kept it; on failure `error`."""
 
     motion_id: str
     path: str
@@ -112,7 +119,7 @@ def run_job(job: Job) -> Result:
         text = render_smd(desc)
         structured = desc.to_dict() if job.with_description else None
         line = record_line(job.motion_id, job.path, job.smd_options.variant, text, structured)
-        return Result(job.motion_id, job.path, text, line)
+        return Result(job.motion_id, job.path, text if job.keep_text else None, line)
     except MotionSMDError as exc:
         return Result(job.motion_id, job.path, error=str(exc))
     except (OSError, ValueError) as exc:  # e.g. a permission error or a corrupt file a library rejected

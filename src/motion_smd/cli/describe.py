@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
         def make_jobs(skip: set[str]) -> Iterator[Job]:  # lazily: memory stays flat whatever the corpus size
             for p, i in zip(files, ids):
                 if i not in skip:
-                    yield Job(str(p), i, input_format, read_opts, smd_opts, with_desc)
+                    yield Job(str(p), i, input_format, read_opts, smd_opts, with_desc, keep_text=out is None)
 
         failures = []
         if out is None:
