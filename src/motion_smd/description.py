@@ -204,7 +204,13 @@ def _channel_dicts(channels: tuple[Channel, ...], include_series: bool) -> list[
     table = parts[0][0]
     if any(t is not table for t, _ in parts):
         return [d for ch in channels for d in _channel_dicts((ch,), include_series)]
-    idx = np.concatenate([np.arange(a, b) for _, (a, b) in parts]) if parts else np.zeros(0, dtype=np.int64)
+    spans: list[list[int]] = []  # the channels' row ranges, adjacent ones merged
+    for _, (a, b) in parts:
+        if spans and spans[-1][1] == a:
+            spans[-1][1] = b
+        elif a < b:
+            spans.append([a, b])
+    idx = np.concatenate([np.arange(a, b) for a, b in spans]) if spans else np.zeros(0, dtype=np.int64)
     n, m = idx.shape[0], len(channels)
     # every number to round, one column after the other: 5 segment values, the period, channel means, ranges
     numbers = np.empty((6 * n + 2 * m,), dtype=np.float64)

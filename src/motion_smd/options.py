@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from motion_smd.errors import ConfigError
@@ -55,8 +55,8 @@ class SMDOptions:
             raise ConfigError(f"format_version {self.format_version} is unknown; available: {FORMAT_VERSIONS}.")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form (JSON-serialisable)."""
-        return asdict(self)
+        """Plain-dict form (JSON-serialisable): every field, in declaration order."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
     def variant(self) -> str:
