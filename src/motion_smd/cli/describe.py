@@ -94,12 +94,14 @@ def register(app: typer.Typer) -> None:
         if not files:
             raise fail("no motion files found in the given paths.")
         ids = motion_ids(files)
+        files_str = [str(p) for p in files]  # a str is a third of a Path's memory: the list lives for the run
+        del files
         with_desc = output_format == "jsonl"
 
         def make_jobs(skip: set[str]) -> Iterator[Job]:  # lazily: memory stays flat whatever the corpus size
-            for p, i in zip(files, ids):
+            for p, i in zip(files_str, ids):
                 if i not in skip:
-                    yield Job(str(p), i, input_format, read_opts, smd_opts, with_desc, keep_text=out is None)
+                    yield Job(p, i, input_format, read_opts, smd_opts, with_desc, keep_text=out is None)
 
         failures = []
         if out is None:
@@ -109,7 +111,7 @@ def register(app: typer.Typer) -> None:
                     typer.echo(f"error: {res.error}", err=True)
                     continue
                 if output_format == "text":
-                    typer.echo(res.text if len(files) == 1 else f"# {res.motion_id}\n{res.text}\n")
+                    typer.echo(res.text if len(files_str) == 1 else f"# {res.motion_id}\n{res.text}\n")
                 elif output_format == "jsonl":
                     typer.echo(res.line)
                 else:
@@ -132,7 +134,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"error: {res.error}", err=True)
             typer.echo(f"described {n_todo - len(failures)} of {n_todo} motions → {out}", err=True)
         if failures:
-            typer.echo(f"{len(failures)} of {len(files)} files failed (listed above).", err=True)
+            typer.echo(f"{len(failures)} of {len(files_str)} files failed (listed above).", err=True)
             raise typer.Exit(1)
 
     @app.command()
