@@ -191,5 +191,5 @@ def test_vectorised_segment_numbers_are_written_like_the_scalar_formatters() -> 
     assert [_cm_text(k) for k in _half_away(v, 100.0)] == [fmt_m(x) for x in v.tolist()]
     t = np.abs(v) * 10
     tenths = np.floor(t * 10.0 + 0.5).astype(np.int64).tolist()
-    table = _tenths_text([tenths])
-    assert [table[k] for k in tenths] == [fmt_s(x) for x in t.tolist()]
+    text = _tenths_text([tenths])
+    assert [text[k] for k in tenths] == [fmt_s(x) for x in t.tolist()]

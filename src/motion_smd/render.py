@@ -66,16 +66,9 @@ def _cm_text(k: int) -> str:
     return f"-{-k // 100}.{-k % 100:02d}m" if k < 0 else f"{k // 100}.{k % 100:02d}m"
 
 
-_TENTHS: list[str] = []
-"""_TENTHS[k]: k tenths of a second as `fmt_s` writes them, e.g. _TENTHS[34] = "3.4s" (grown on demand)."""
-
-
-def _tenths_text(rows: list[list[int]]) -> list[str]:
-    """The `_TENTHS` list, grown to cover every (non-negative) k in `rows`."""
-    top = max((max(r) for r in rows if r), default=0)
-    for k in range(len(_TENTHS), top + 1):
-        _TENTHS.append(f"{k // 10}.{k % 10}s")
-    return _TENTHS
+def _tenths_text(rows: list[list[int]]) -> dict[int, str]:
+    """Each (non-negative) k in `rows` as `fmt_s` writes k tenths of a second, e.g. 34 → "3.4s"."""
+    return {k: f"{k // 10}.{k % 10}s" for k in set().union(*rows)}
 
 
 class _TableText:
