@@ -74,8 +74,8 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
     params = [ang_params] * n_ang + [
         _params(opts.delta_heading_deg if t.unit == "deg" else opts.delta_m, opts, fps) for t in TRAJECTORY_CHANNELS
     ]
-    table, rows = segment_table(smoothed, fps, params)
     ranges = (smoothed.max(axis=0) - smoothed.min(axis=0)).tolist()
+    table, rows = segment_table(smoothed, fps, params, ranges)
     columns = np.ascontiguousarray(smoothed.T)  # (C, T): each channel's series is a contiguous row
     means = columns.mean(axis=1).tolist()  # row by row: the same sums as each row's own mean()
     angle_channels = tuple(

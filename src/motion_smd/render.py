@@ -7,7 +7,7 @@ millimetres for static positions, 0.1 s for times), no locale dependence.
 from __future__ import annotations
 
 import math
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -87,10 +87,9 @@ class _TableText:
         text = _tenths_text(rows)
         self.start, self.end, self.period, self.duration = ([text[k] for k in row] for row in rows)
 
-    @cached_property
-    def cm(self) -> list[list[int]]:
-        """Values in signed centimetres (for the metre channels)."""
-        return _half_away(self.values, 100.0)
+    def cm(self, start: int, stop: int) -> list[list[int]]:
+        """Values of rows start:stop in signed centimetres (for the metre channels), indexed from `start`."""
+        return _half_away(self.values[:, start:stop], 100.0)
 
 
 def channel_lines(ch: Channel, text: _TableText | None = None) -> list[str]:
@@ -120,23 +119,24 @@ def channel_lines(ch: Channel, text: _TableText | None = None) -> list[str]:
             else:
                 out.append(f"{SEGMENT_KINDS[k]}: {v0[i]}° → {v1[i]}° [{start[i]}–{end[i]}] ({dur[i]})")
         return out
-    num = t.deg if ch.unit == "deg" else t.cm
-    f = _deg_text if ch.unit == "deg" else _cm_text
+    a = ch.rows[0] if ch.unit == "m" else 0  # `num` holds the channel's rows only, for a metre channel
+    num = t.cm(*ch.rows) if ch.unit == "m" else t.deg
+    f = _cm_text if ch.unit == "m" else _deg_text
     for i in range(*ch.rows):
         k = kind[i]
         span = f"[{start[i]}–{end[i]}] ({dur[i]})"
         if k == HOLDS:
-            out.append(f"holds at {f(num[2][i])} {span}")
+            out.append(f"holds at {f(num[2][i - a])} {span}")
         elif k == OSCILLATES:
             out.append(
-                f"oscillates {cycles[i]} cycles between {f(num[3][i])} and {f(num[4][i])} "
+                f"oscillates {cycles[i]} cycles between {f(num[3][i - a])} and {f(num[4][i - a])} "
                 f"[{start[i]}–{end[i]}] (period {period[i]})"
             )
         elif ch.id == "heading":  # the turn is the difference of the ends as shown, in whole degrees
             way = "left" if ch.table.values[1, i] > ch.table.values[0, i] else "right"
-            out.append(f"turns {way} {abs(v1[i] - v0[i])}°: {f(num[0][i])} → {f(num[1][i])} {span}")
+            out.append(f"turns {way} {abs(v1[i] - v0[i])}°: {f(num[0][i - a])} → {f(num[1][i - a])} {span}")
         else:
-            out.append(f"{SEGMENT_KINDS[k]}: {f(num[0][i])} → {f(num[1][i])} {span}")
+            out.append(f"{SEGMENT_KINDS[k]}: {f(num[0][i - a])} → {f(num[1][i - a])} {span}")
     return out
 
 
@@ -189,13 +189,14 @@ def render_smd(desc: Description) -> str:
     if desc.options.trajectory:
         lines.extend(render_trajectory(desc, text))
     lines.append("Joint Angles:")
-    chosen = desc.selected_angles()
+    groups: dict[str, list[Channel]] = {}
+    for ch in desc.selected_angles():
+        groups.setdefault(ch.group, []).append(ch)
     for part in BODY_PARTS:
-        group = [ch for ch in chosen if ch.group == part]
-        if not group:
+        if part not in groups:
             continue
         lines.append(f"[{part}]")
-        for ch in group:
+        for ch in groups[part]:
             lines.append(f"{ch.name} ({ch.gloss}):")
             lines.extend(channel_lines(ch, text))
     return "\n".join(lines)

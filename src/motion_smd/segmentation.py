@@ -119,7 +119,9 @@ def segment_series(x: FloatArray, fps: float, params: SegmentParams) -> tuple[Se
     return segment_columns(np.asarray(x, dtype=np.float64)[:, None], fps, [params])[0]
 
 
-def segment_table(X: FloatArray, fps: float, params: list[SegmentParams]) -> tuple[SegmentTable, list[tuple[int, int]]]:
+def segment_table(
+    X: FloatArray, fps: float, params: list[SegmentParams], ranges: list[float] | None = None
+) -> tuple[SegmentTable, list[tuple[int, int]]]:
     """Segments of every column of a (T, C) array (one SegmentParams per column), as one table.
 
     Columns whose range is below their δ are static (no segments). The others go through the compiled
@@ -130,6 +132,7 @@ def segment_table(X: FloatArray, fps: float, params: list[SegmentParams]) -> tup
         X: (T, C) float64 series (smoothed), one channel per column.
         fps: frame rate.
         params: C thresholds.
+        ranges: max − min of each column, if already computed.
 
     Returns:
         The table, and for each column its (start, stop) rows in it (start == stop for a static column).
@@ -137,7 +140,10 @@ def segment_table(X: FloatArray, fps: float, params: list[SegmentParams]) -> tup
     Source: spec/smd_format.md, "Segments".
     """
     T, C = X.shape
-    ranges = (X.max(axis=0) - X.min(axis=0)).tolist() if T >= 2 else [0.0] * C
+    if T < 2:
+        ranges = [0.0] * C
+    elif ranges is None:
+        ranges = (X.max(axis=0) - X.min(axis=0)).tolist()
     active = [c for c in range(C) if ranges[c] >= params[c].delta]
     if not active:
         return SegmentTable.empty(fps), [(0, 0)] * C
