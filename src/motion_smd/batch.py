@@ -135,7 +135,9 @@ def run_jobs(jobs: Iterable[Job], n_jobs: int = 1, chunksize: int = 32) -> Itera
     soon as it and all before it are done, so callers can stream them to disk.
 
     At most 2·n_jobs chunks of `chunksize` jobs are in flight at once, so memory stays bounded whatever the
-    number of jobs (the job iterable is consumed lazily).
+    number of jobs (the job iterable is consumed lazily). With n_jobs > 1 this process first describes a small
+    synthetic motion (`warm_up`) and freezes its objects for the garbage collector (`gc.freeze`, undone when
+    the results are exhausted or the generator is closed), so that the forked workers share its memory.
     """
     if n_jobs <= 1:
         for job in jobs:
