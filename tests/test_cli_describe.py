@@ -159,3 +159,25 @@ def test_jsonl_record_round_trips_the_description(smd_data_dir: Path) -> None:
         rec = json.loads(line)
         assert rec == {"id": c.stem, "source": source, "variant": "all-26", "smd": text, "description": desc}
         assert list(rec) == sorted(rec)
+
+
+def test_parallel_batch_writes_the_same_file_as_one_process(smd_data_dir: Path, tmp_path: Path) -> None:
+    """`--jobs 2` (forked workers sharing the parent's warmed-up kernels) and `--jobs 1` write identical
+    JSONL, in input order, on real clips saved as HumanML3D-style .npy."""
+    from motion_smd.io import load_motion
+
+    clips = sorted((smd_data_dir / "bandai_namco").rglob("*.bvh"))[::40][:6]
+    if len(clips) < 3:
+        pytest.skip("too few Bandai-Namco BVH clips in the data folder")
+    src = tmp_path / "npy"
+    src.mkdir()
+    for c in clips:
+        np.save(src / f"{c.stem}.npy", load_motion(c).resample(20).joints.astype(np.float32))
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.jsonl"
+        res = smd("describe", str(src), "--format", "jsonl", "-o", str(out), "--jobs", jobs)
+        assert res.returncode == 0, res.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert [json.loads(line)["id"] for line in outs[0].splitlines()] == sorted(c.stem for c in clips)
