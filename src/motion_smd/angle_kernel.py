@@ -87,6 +87,21 @@ def _div(a: tuple[float, float, float], s: float) -> tuple[float, float, float]:
 
 
 @jit
+def _normalized(
+    v: tuple[float, float, float], axis: int, t: int, bad: NDArray[np.int64], first: NDArray[np.int64]
+) -> tuple[tuple[float, float, float], bool]:
+    """(v / |v|, True); or (v, False) when |v| < EPS, counting frame t as degenerate for `axis` (an index
+    into DEGENERATE_AXES) in `bad` and `first`."""
+    n = math.sqrt(_dot(v, v))
+    if n < EPS:
+        bad[axis] += 1
+        if first[axis] < 0:
+            first[axis] = t
+        return v, False
+    return _div(v, n), True
+
+
+@jit
 def _orthogonalize(v: tuple[float, float, float], axis: tuple[float, float, float]) -> tuple[float, float, float]:
     """v minus its component along the unit `axis`."""
     d = _dot(v, axis)
@@ -220,51 +235,33 @@ def angles_into(joints: FloatArray, out: FloatArray) -> tuple[int, int, int]:
         out[t, PELVIS_ROTATION] = math.atan2(r[2], -r[0])
     _unwrap(out[:, PELVIS_ROTATION], 2.0 * math.pi)
     u0 = out[0, PELVIS_ROTATION]
-    last_flex = np.zeros(4)  # held hip/shoulder flexion r, l and shoulder r, l
-    last_rot = np.zeros(4)  # held hip rotation r, l, shoulder rotation r, l
+    last_flex = np.zeros(4)  # last valid hip flexion r, l and shoulder flexion r, l
+    last_rot = np.zeros(4)  # last valid hip rotation r, l and shoulder rotation r, l
     for t in range(T):
         j = joints[t]
         heading = (out[t, PELVIS_ROTATION] - u0) * _DEG
         out[t, PELVIS_ROTATION] = heading
         # body frame
-        hip = _sub(j, R_HIP, L_HIP)
-        n = math.sqrt(_dot(hip, hip))
-        if n < EPS:
-            bad[0] += 1
-            if first[0] < 0:
-                first[0] = t
+        right, ok = _normalized(_sub(j, R_HIP, L_HIP), 0, t, bad, first)
+        if not ok:
             continue
-        right = _div(hip, n)
         mid_x = 0.5 * (j[R_HIP, 0] + j[L_HIP, 0])
         mid_y = 0.5 * (j[R_HIP, 1] + j[L_HIP, 1])
         mid_z = 0.5 * (j[R_HIP, 2] + j[L_HIP, 2])
         pu = _orthogonalize((j[PELVIS, 0] - mid_x, j[PELVIS, 1] - mid_y, j[PELVIS, 2] - mid_z), right)
-        n = math.sqrt(_dot(pu, pu))
-        if n < EPS:
-            bad[1] += 1
-            if first[1] < 0:
-                first[1] = t
+        up, ok = _normalized(pu, 1, t, bad, first)
+        if not ok:
             continue
-        up = _div(pu, n)
         fwd = _cross(up, right)
         # thorax frame
         trunk = _sub(j, NECK, PELVIS)
-        n = math.sqrt(_dot(trunk, trunk))
-        if n < EPS:
-            bad[2] += 1
-            if first[2] < 0:
-                first[2] = t
+        t_up, ok = _normalized(trunk, 2, t, bad, first)
+        if not ok:
             continue
-        t_up = _div(trunk, n)
         shoulders = _sub(j, R_SHOULDER, L_SHOULDER)
-        sl = _orthogonalize(shoulders, t_up)
-        n = math.sqrt(_dot(sl, sl))
-        if n < EPS:
-            bad[3] += 1
-            if first[3] < 0:
-                first[3] = t
+        t_right, ok = _normalized(_orthogonalize(shoulders, t_up), 3, t, bad, first)
+        if not ok:
             continue
-        t_right = _div(sl, n)
         t_fwd = _cross(t_up, t_right)
 
         # Pelvis: tilt and list of the pelvis up axis in the heading-aligned frame.
@@ -296,7 +293,7 @@ def angles_into(joints: FloatArray, out: FloatArray) -> tuple[int, int, int]:
         tr = _express(trunk, fwd, up, right)
         ua_r, ua_l = _express(uarm_r, t_fwd, t_up, t_right), _express(uarm_l, t_fwd, t_up, t_right)
         hv = _express(head, t_fwd, t_up, t_right)
-        # Sagittal angles are held where the limb points near the left-right axis (+ = adduction on both sides).
+        # Sagittal angles are held where the limb points near the left-right axis.
         out[t, HIP_FLEXION_R] = _sagittal_deg(th_r)
         out[t, HIP_FLEXION_L] = _sagittal_deg(th_l)
         out[t, SHOULDER_FLEXION_R] = _sagittal_deg(ua_r)
@@ -305,7 +302,7 @@ def angles_into(joints: FloatArray, out: FloatArray) -> tuple[int, int, int]:
         last_flex[1] = _fill_from(out, HIP_FLEXION_L, t, _sagittal_valid(th_l), last_flex[1])
         last_flex[2] = _fill_from(out, SHOULDER_FLEXION_R, t, _sagittal_valid(ua_r), last_flex[2])
         last_flex[3] = _fill_from(out, SHOULDER_FLEXION_L, t, _sagittal_valid(ua_l), last_flex[3])
-        out[t, HIP_ADDUCTION_R] = -_frontal_deg(th_r)
+        out[t, HIP_ADDUCTION_R] = -_frontal_deg(th_r)  # + = adduction on both sides
         out[t, HIP_ADDUCTION_L] = _frontal_deg(th_l)
         out[t, SHOULDER_ADDUCTION_R] = -_frontal_deg(ua_r)
         out[t, SHOULDER_ADDUCTION_L] = _frontal_deg(ua_l)
