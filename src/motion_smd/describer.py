@@ -10,12 +10,18 @@ import math
 import numpy as np
 
 from motion_smd.angles import ANGLE_INDEX, ANGLES, compute_angles
-from motion_smd.description import Channel, Description, TrajectorySummary
+from motion_smd.description import Channel, Description, TrajectorySummary, Unit
 from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
 from motion_smd.segmentation import SegmentParams, segment_table, smooth_series
 from motion_smd.skeleton import PELVIS
 from motion_smd.trajectory import PATH_SMOOTH_S, TRAJECTORY_CHANNELS, path_length_m, trajectory_series
+
+_CHANNEL_LABELS: tuple[tuple[str, str, str, str, Unit], ...] = (
+    *((a.id, a.group, a.name, a.gloss, "deg") for a in ANGLES),
+    *((t.id, "Global Trajectory", t.name, t.gloss, "deg" if t.unit == "deg" else "m") for t in TRAJECTORY_CHANNELS),
+)
+"""(id, group, name, gloss, unit) of the 26 angle and 4 trajectory channels, in the column order of `describe`."""
 
 
 def _params(delta: float, options: SMDOptions, fps: float) -> SegmentParams:
@@ -78,42 +84,15 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
     table, rows = segment_table(smoothed, fps, params, ranges)
     columns = np.ascontiguousarray(smoothed.T)  # (C, T): each channel's series is a contiguous row
     means = columns.mean(axis=1).tolist()  # row by row: the same sums as each row's own mean()
-    angle_channels = tuple(
-        Channel(
-            spec.id,
-            spec.group,
-            spec.name,
-            spec.gloss,
-            "deg",
-            columns[c],
-            ranges[c],
-            means[c],
-            table,
-            rows[c],
-        )
-        for c, spec in enumerate(ANGLES)
-    )
-    traj_channels = tuple(
-        Channel(
-            t.id,
-            "Global Trajectory",
-            t.name,
-            t.gloss,
-            "deg" if t.unit == "deg" else "m",
-            columns[n_ang + k],
-            ranges[n_ang + k],
-            means[n_ang + k],
-            table,
-            rows[n_ang + k],
-        )
-        for k, t in enumerate(TRAJECTORY_CHANNELS)
-    )
+    channels = [
+        Channel(*label, columns[c], ranges[c], means[c], table, rows[c]) for c, label in enumerate(_CHANNEL_LABELS)
+    ]
     return Description(
         source=motion.source,
         n_frames=motion.n_frames,
         fps=fps,
         options=opts,
         summary=summarize_trajectory(motion, opts.delta_m),
-        trajectory=traj_channels,
-        angles=angle_channels,
+        trajectory=tuple(channels[n_ang:]),
+        angles=tuple(channels[:n_ang]),
     )
