@@ -59,11 +59,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from motion_smd import SMDOptions, describe, render_smd, smd_text, synthetic
-from motion_smd.angles import compute_angles, heading_deg
+from motion_smd.angles import compute_angles
 from motion_smd.errors import ConfigError
 from motion_smd.io import ReadOptions, load_motion
 from motion_smd.motion import Motion
-from motion_smd.skeleton import PELVIS
+from motion_smd.skeleton import L_HIP, PELVIS, R_HIP
 from motion_smd.trajectory import trajectory_series
 
 FloatArray = NDArray[np.float64]
@@ -257,9 +257,17 @@ def write_generated_clips(folder: Path, n_frames: int, n_clips: int) -> ClipSet:
     return ClipSet(f"synthetic-{n_frames}", tuple(paths), ReadOptions(canonicalize=False, fps=FPS))
 
 
+def hip_yaw_deg(joints: FloatArray) -> FloatArray:
+    """Yaw of the hip line about Y relative to frame 0, unwrapped, degrees (+ = turned toward +X); written
+    here so that the benchmark's input does not depend on the describer version it measures."""
+    right = joints[:, R_HIP] - joints[:, L_HIP]
+    yaw = np.unwrap(np.arctan2(right[:, 2], -right[:, 0]))
+    return np.asarray(np.degrees(yaw - yaw[0]), dtype=np.float64)
+
+
 def real_stream(data: Path, max_clips: int | None = None) -> FloatArray | None:
     """Every real clip under `data` (see `real_clip_paths`), loaded canonical at 20 fps and joined end to end
-    with `join_blocks` (each clip's heading change is the body yaw of its last frame, `angles.heading_deg`).
+    with `join_blocks` (each clip's heading change is the hip line's yaw in its last frame, `hip_yaw_deg`).
 
     Returns:
         (T, 22, 3) float64, metres, Y up (T = 38,812 frames for the shared data); None without real clips.
@@ -273,7 +281,7 @@ def real_stream(data: Path, max_clips: int | None = None) -> FloatArray | None:
     blocks = []
     for path in paths:
         joints = np.asarray(load_motion(path).resample(FPS).joints)
-        blocks.append((joints, float(heading_deg(joints)[-1])))
+        blocks.append((joints, float(hip_yaw_deg(joints)[-1])))
     return join_blocks(blocks, sum(b[0].shape[0] for b in blocks))
 
 
@@ -501,9 +509,9 @@ def _one_pass(
         t1 = clock()
         motion = raw.canonicalize()
         t2 = clock()
-        compute_angles(motion.joints, motion.source)
+        compute_angles(motion.joints, motion.source, motion.meta.get("rig"))
         t3 = clock()
-        trajectory_series(motion.joints, motion.source)
+        trajectory_series(motion.joints, motion.fps)
         t4 = clock()
         desc = describe(motion, all26)
         t5 = clock()

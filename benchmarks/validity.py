@@ -72,6 +72,10 @@ STRAIGHT_MAX_CHANGE_DEG = 10.0
 TURN_MIN_CHANGE_DEG = 45.0
 """Property 5: a clip is a turn clip when its reference direction changes at least this much."""
 TURN_SPAN_TOL_S = 0.5
+BODY_TURN_MIN_DEG = 5.0
+BODY_TURN_FRACTION = 0.5
+"""Property 5a: a turn line on a straight path is the body's own rotation when the stride-averaged body yaw
+turns the same way by ≥ max(5°, 50 % of the printed turn) over its span."""
 """Property 5: printed turn start/end within this of the reference 5 %/95 % crossings."""
 TURN_SIZE_TOL = (20.0, 0.2)
 """Property 5/9: printed turn size within max(20°, 20 % of the reference change)."""
@@ -98,7 +102,9 @@ TRAVEL_FRACTION = 0.8
 """Property 9: walk-back/left/right/forward ⇒ the position channel moves ≥ this × the reference."""
 BOW_MIN_PITCH_DEG = 20.0
 BOW_MIN_SMD_DEG = 15.0
-"""Property 9: bow = trunk pitch forward > 20°; the SMD must show a lumbar fall / hip rise ≥ 15°."""
+BOW_SMD_FRACTION = 0.6
+"""Property 9: bow = trunk pitch forward > 20°; the SMD must show a lumbar fall plus a hip rise of at least
+max(15°, 0.6 × the pitch) (the trunk bends at the hips and in the lumbar spine)."""
 
 WALK_CONTENTS = ("walk", "walk-back", "walk-left", "walk-right", "walk-turn-left", "walk-turn-right")
 RUN_CONTENTS = ("run", "dash")
@@ -653,22 +659,31 @@ def printed_change(seg: Any, unit: str) -> float:
 
 def largest_printed_change(ch: Any, sign: int) -> float:
     """The largest rise (sign=+1) or fall (sign=−1) the text states for a channel, channel unit, ≥ 0:
-    chains of consecutive same-direction lines (holds between them allowed) from the first start to the
-    last end, and an oscillates line's max − min."""
+    chains of consecutive same-direction lines (holds and short pauses between them allowed) from the first
+    start to the last end, where a hold just before (after) the chain counts as its start (end) when it lies
+    further back (on) in that direction, and an oscillates line's max − min."""
     best = 0.0
     want = "increases" if sign > 0 else "decreases"
     start: float | None = None
     end = 0.0
+    hold: float | None = None  # the printed value of the last hold
     for seg in ch.segments:
         if seg.kind == want:
             if start is None:
                 start = printed(seg.start_value, ch.unit)
+                if hold is not None and sign * (start - hold) > 0:
+                    start = hold
             end = printed(seg.end_value, ch.unit)
             best = max(best, sign * (end - start))
         elif seg.kind == "holds":
+            hold = printed(seg.mean_value, ch.unit)
+            if start is not None and sign * (hold - end) > 0:
+                end = hold
+                best = max(best, sign * (end - start))
             continue
         else:
             start = None
+        hold = None
         if seg.kind == "oscillates":
             best = max(best, printed(seg.max_value, ch.unit) - printed(seg.min_value, ch.unit))
     return best
@@ -831,7 +846,10 @@ def check_holds(clip: Clip, desc: Any, raw: Any, options: SMDOptions) -> list[Ch
     for ch, rch in zip((*desc.trajectory, *desc.angles), (*raw.trajectory, *raw.angles)):
         d = channel_delta(ch, options)
         if ch.static:
-            r = float(np.ptp(rch.values))
+            defined = rch.values[np.isfinite(rch.values)]  # the axial rotations are undefined in places
+            r = float(np.ptp(defined)) if defined.size else 0.0
+            if defined.size < len(rch.values) and r >= d:
+                continue  # printed as "between … in brief defined moments", not as a hold
             out.append(
                 Check(
                     "3 motion inside holds: static channels",
@@ -902,7 +920,10 @@ def check_turns(clip: Clip, desc: Any, joints: FloatArray, fps: float, stride: S
 
     Reference direction: pelvis XZ displacement over 1 s windows where it travels faster than 0.3 m/s; its
     change = max − min of the unwrapped direction (degrees). 5a: a travelling clip (≥ 1 s) whose direction
-    changes < STRAIGHT_MAX_CHANGE_DEG prints no heading increases/decreases ("turns") line.
+    changes < STRAIGHT_MAX_CHANGE_DEG prints no heading increases/decreases ("turns") line, except where the
+    body's own stride-averaged yaw turns the same way by ≥ max(BODY_TURN_MIN_DEG, BODY_TURN_FRACTION × the
+    printed turn) within the printed span ± TURN_SPAN_TOL_S: the Heading is the body's yaw, and such lines
+    are listed apart (row 5a').
     5b: in turn clips (Bandai walk-turn-*, or direction change ≥ TURN_MIN_CHANGE_DEG) the reference yaw is
     `body_yaw` averaged over one reference stride (1 s if unknown). Around each printed turn (its span ± 1 s,
     not past the neighbouring turns) the reference turn is the largest monotone excursion of that yaw; its
@@ -918,20 +939,36 @@ def check_turns(clip: Clip, desc: Any, joints: FloatArray, fps: float, stride: S
         travel_s >= 1.0 and change >= TURN_MIN_CHANGE_DEG
     )
     if travel_s >= 1.0 and change < STRAIGHT_MAX_CHANGE_DEG and not is_turn_clip:
-        worst = max((abs(printed_change(s, "deg")) for _, s in turns), default=0.0)
         yaw1 = smoothed_yaw(joints, fps, stride.period_s if stride and stride.period_s else 1.0)
-        out.append(
-            Check(
-                "5a no turn on straight travel",
-                clip.key,
-                "heading",
-                not turns,
-                worst,
-                f"direction change {change:.1f}° over {travel_s:.1f}s travelling; {len(turns)} turn lines"
-                + (f" (largest {worst:.0f}°)" if turns else "")
-                + f"; stride-averaged body yaw range {float(np.ptp(yaw1)):.0f}°",
-            )
+        # a turn line that the body's own yaw confirms (same way, at least half the printed size over the
+        # printed span) is a body rotation on a straight path: listed apart, not a failure
+        body: list[float] = []
+        unconfirmed: list[float] = []
+        for _, seg in turns:
+            size = printed_change(seg, "deg")
+            pad = round(TURN_SPAN_TOL_S * fps)  # the stride average smears a turn by half a stride
+            w = yaw1[max(seg.start_frame - pad, 0) : seg.end_frame + pad + 1]
+            ref = max_rise(np.sign(size) * w)[0]  # the body's largest turn that way around the printed span
+            confirmed = ref >= max(BODY_TURN_MIN_DEG, BODY_TURN_FRACTION * abs(size))
+            (body if confirmed else unconfirmed).append(size)
+        worst = max((abs(v) for v in unconfirmed), default=0.0)
+        detail = (
+            f"direction change {change:.1f}° over {travel_s:.1f}s travelling; {len(turns)} turn lines"
+            + (f" ({len(unconfirmed)} not confirmed by the body's yaw, largest {worst:.0f}°)" if unconfirmed else "")
+            + f"; stride-averaged body yaw range {float(np.ptp(yaw1)):.0f}°"
         )
+        out.append(Check("5a no turn on straight travel", clip.key, "heading", not unconfirmed, worst, detail))
+        if body:
+            out.append(
+                Check(
+                    "5a' body turns on a straight path (listed, not failures)",
+                    clip.key,
+                    "heading",
+                    False,
+                    max(abs(v) for v in body),
+                    f"{len(body)} turn lines {body} confirmed by the body's yaw; " + detail,
+                )
+            )
     if not is_turn_clip:
         return out
     window_s = stride.period_s if stride and stride.period_s else 1.0
@@ -983,17 +1020,20 @@ def check_turns(clip: Clip, desc: Any, joints: FloatArray, fps: float, stride: S
 
 
 def check_wraps(clip: Clip, desc: Any, raw: Any) -> list[Check]:
-    """Property 8: no raw angle (or heading) channel jumps more than WRAP_STEP_DEG between frames, and no
-    printed angle line (heading excluded: a spin may exceed it) changes by more than WRAP_SEGMENT_DEG.
+    """Property 8: no raw angle (or heading) channel jumps more than WRAP_STEP_DEG between consecutive defined
+    frames, and no printed angle line (heading and pelvis rotation excluded: a spin may exceed it) changes
+    by more than WRAP_SEGMENT_DEG.
     Score = the largest raw frame step (degrees)."""
     out: list[Check] = []
     pairs = [
         (c, r) for c, r in zip((*desc.trajectory, *desc.angles), (*raw.trajectory, *raw.angles)) if c.unit == "deg"
     ]
     for ch, rch in pairs:
-        step = float(np.abs(np.diff(rch.values)).max()) if len(rch.values) > 1 else 0.0
+        steps = np.abs(np.diff(rch.values))  # NaN next to undefined frames (axial rotations): not a step
+        step = float(np.nanmax(steps)) if np.isfinite(steps).any() else 0.0
         seg_jump = 0.0
-        for seg in () if ch.id == "heading" else ch.segments:  # a heading may truly turn > 300° (a spin)
+        # a heading or pelvis rotation may truly turn > 300° (a spin), continuously
+        for seg in () if ch.id in ("heading", "pelvis_rotation") else ch.segments:
             if seg.kind in ("increases", "decreases"):
                 seg_jump = max(seg_jump, abs(printed_change(seg, "deg")))
             elif seg.kind == "oscillates":
@@ -1144,7 +1184,8 @@ def label_check(
             largest_printed_change(angle(desc, "hip_flexion_l"), +1),
             largest_printed_change(angle(desc, "hip_flexion_r"), +1),
         )
-        smd_ok = max(lumbar, hip) >= BOW_MIN_SMD_DEG
+        # the trunk pitches forward at the hips and in the lumbar spine: the text must state the two together
+        smd_ok = lumbar + hip >= max(BOW_MIN_SMD_DEG, BOW_SMD_FRACTION * ref)
         return joint_ok, smd_ok, f"trunk pitch forward {ref:.0f}°; SMD lumbar fall {lumbar:.0f}°, hip rise {hip:.0f}°"
     if lab == "kick":
         hi = {s: float(joints[:, SIDE_JOINTS[s]["ankle"], 1].max()) for s in ("l", "r")}

@@ -46,6 +46,10 @@ _SIN_POLE = math.sin(math.radians(POLE_HOLD_DEG))
 _DEG = 180.0 / math.pi
 _RAD = math.pi / 180.0
 
+SAGITTAL_WRAP_DEG = (-150.0, -120.0)
+"""Lower end of the range of hip and of shoulder flexion, (low, low + 360]: a thigh reaches −110° back in
+an arabesque and 180° forward in a front split; an arm −60° back (−90° with the trunk) and 180°–200° overhead."""
+
 DEGENERATE_AXES = (
     "the hip line (left_hip→right_hip)",
     "the pelvis up axis",
@@ -201,22 +205,64 @@ def _continuous(out: FloatArray, col: int, low: float) -> None:
 
 
 @jit
-def _fill_from(out: FloatArray, col: int, t: int, valid: bool, last: float) -> float:
-    """Forward fill of out[:, col] at frame t: keep the value where valid, else write the last valid one
-    (0 before any). Returns the new last valid value."""
-    if valid:
-        return out[t, col]
-    out[t, col] = last
-    return last
+def _continuous_where_defined(out: FloatArray, col: int) -> None:
+    """In place on out[:, col], which is NaN where the angle is undefined: each defined stretch starts in
+    (−180, 180] and is continuous (steps beyond 180° unwrapped); NaN stays NaN."""
+    for t in range(out.shape[0]):
+        v = out[t, col]
+        if math.isnan(v):
+            continue
+        if t > 0 and not math.isnan(out[t - 1, col]):
+            out[t, col] = v - 360.0 * math.floor((v - out[t - 1, col] + 180.0) / 360.0)
+        else:
+            out[t, col] = v - 360.0 * math.floor((v + 180.0) / 360.0)
+            if out[t, col] <= -180.0:
+                out[t, col] += 360.0
 
 
 @jit
-def angles_into(joints: FloatArray, out: FloatArray) -> tuple[int, int, int]:
+def _sagittal_series(out: FloatArray, col: int, valid: NDArray[np.bool_], low: float) -> None:
+    """In place on out[:, col] (raw sagittal angles): a series without jumps.
+
+    Where the angle is defined (`valid`), it is continuous (steps beyond 180° unwrapped) and each defined
+    stretch starts in (low, low + 360] (`SAGITTAL_WRAP_DEG`: a thigh swinging back in an arabesque reads
+    −100°, not 260°; an arm raised to overhead reads 180°). Where it is not (the limb within POLE_HOLD_DEG
+    of the left-right axis, e.g. an arm passing through the side on its way overhead), the angle is
+    interpolated linearly between the stretches around it, or held at the clip's ends (0 if never defined).
+    """
+    T = out.shape[0]
+    for t in range(T):
+        if not valid[t]:
+            continue
+        if t > 0 and valid[t - 1]:
+            out[t, col] -= 360.0 * math.floor((out[t, col] - out[t - 1, col] + 180.0) / 360.0)
+        else:
+            out[t, col] -= 360.0 * math.floor((out[t, col] - low) / 360.0)
+            if out[t, col] <= low:
+                out[t, col] += 360.0
+    t = 0
+    while t < T:
+        if valid[t]:
+            t += 1
+            continue
+        u = t
+        while t < T and not valid[t]:
+            t += 1
+        before = out[u - 1, col] if u > 0 else (out[t, col] if t < T else 0.0)
+        after = out[t, col] if t < T else before
+        for k in range(u, t):
+            out[k, col] = before + (after - before) * (k - u + 1) / (t - u + 1)
+
+
+@jit
+def angles_into(joints: FloatArray, out: FloatArray, neutral: FloatArray) -> tuple[int, int, int]:
     """All 26 SMD angles of every frame.
 
     Args:
         joints: (T, 22, 3) float64, canonical SMPL-22 (metres, Y up, facing +Z in frame 0).
         out: (T, 26) float64, written with the angles in degrees (columns in `angles.ANGLES` order).
+        neutral: (26,) float64 readings of the skeleton's neutral standing pose (`motion_smd.neutral`),
+            subtracted from every frame; the axial-rotation gate reads the calibrated knee/elbow flexion.
 
     Returns:
         (status, bad_frames, first_bad_frame): status 0 when every frame has a body and thorax frame, else
@@ -235,8 +281,7 @@ def angles_into(joints: FloatArray, out: FloatArray) -> tuple[int, int, int]:
         out[t, PELVIS_ROTATION] = math.atan2(r[2], -r[0])
     _unwrap(out[:, PELVIS_ROTATION], 2.0 * math.pi)
     u0 = out[0, PELVIS_ROTATION]
-    last_flex = np.zeros(4)  # last valid hip flexion r, l and shoulder flexion r, l
-    last_rot = np.zeros(4)  # last valid hip rotation r, l and shoulder rotation r, l
+    sagittal_valid = np.zeros((T, 4), dtype=np.bool_)  # hip flexion r, l and shoulder flexion r, l defined
     for t in range(T):
         j = joints[t]
         heading = (out[t, PELVIS_ROTATION] - u0) * _DEG
@@ -281,10 +326,14 @@ def angles_into(joints: FloatArray, out: FloatArray) -> tuple[int, int, int]:
         # Inclinations: knees, ankles, elbows.
         knee_r, knee_l = _inclination_deg(thigh_r, shank_r), _inclination_deg(thigh_l, shank_l)
         elbow_r, elbow_l = _inclination_deg(uarm_r, farm_r), _inclination_deg(uarm_l, farm_l)
+        knee_r -= neutral[KNEE_FLEXION_R]
+        knee_l -= neutral[KNEE_FLEXION_L]
+        elbow_r -= neutral[ELBOW_FLEXION_R]
+        elbow_l -= neutral[ELBOW_FLEXION_L]
         out[t, KNEE_FLEXION_R] = knee_r
         out[t, KNEE_FLEXION_L] = knee_l
-        out[t, ANKLE_DORSIFLEXION_R] = _inclination_deg(shank_r, foot_r) - 90.0
-        out[t, ANKLE_DORSIFLEXION_L] = _inclination_deg(shank_l, foot_l) - 90.0
+        out[t, ANKLE_DORSIFLEXION_R] = _inclination_deg(shank_r, foot_r) - 90.0 - neutral[ANKLE_DORSIFLEXION_R]
+        out[t, ANKLE_DORSIFLEXION_L] = _inclination_deg(shank_l, foot_l) - 90.0 - neutral[ANKLE_DORSIFLEXION_L]
         out[t, ELBOW_FLEXION_R] = elbow_r
         out[t, ELBOW_FLEXION_L] = elbow_l
 
@@ -298,17 +347,17 @@ def angles_into(joints: FloatArray, out: FloatArray) -> tuple[int, int, int]:
         out[t, HIP_FLEXION_L] = _sagittal_deg(th_l)
         out[t, SHOULDER_FLEXION_R] = _sagittal_deg(ua_r)
         out[t, SHOULDER_FLEXION_L] = _sagittal_deg(ua_l)
-        last_flex[0] = _fill_from(out, HIP_FLEXION_R, t, _sagittal_valid(th_r), last_flex[0])
-        last_flex[1] = _fill_from(out, HIP_FLEXION_L, t, _sagittal_valid(th_l), last_flex[1])
-        last_flex[2] = _fill_from(out, SHOULDER_FLEXION_R, t, _sagittal_valid(ua_r), last_flex[2])
-        last_flex[3] = _fill_from(out, SHOULDER_FLEXION_L, t, _sagittal_valid(ua_l), last_flex[3])
+        sagittal_valid[t, 0] = _sagittal_valid(th_r)
+        sagittal_valid[t, 1] = _sagittal_valid(th_l)
+        sagittal_valid[t, 2] = _sagittal_valid(ua_r)
+        sagittal_valid[t, 3] = _sagittal_valid(ua_l)
         out[t, HIP_ADDUCTION_R] = -_frontal_deg(th_r)  # + = adduction on both sides
         out[t, HIP_ADDUCTION_L] = _frontal_deg(th_l)
         out[t, SHOULDER_ADDUCTION_R] = -_frontal_deg(ua_r)
         out[t, SHOULDER_ADDUCTION_L] = _frontal_deg(ua_l)
 
         # Axial rotations of hips (reference: −right, the flexion axis of a neutral knee) and shoulders
-        # (+right of the thorax); held where the knee/elbow is nearly straight or the reference undefined.
+        # (+right of the thorax); undefined (NaN) where the knee/elbow is nearly straight or the reference is.
         neg_right = (-right[0], -right[1], -right[2])
         for k in range(4):
             if k == 0:
@@ -323,9 +372,7 @@ def angles_into(joints: FloatArray, out: FloatArray) -> tuple[int, int, int]:
             else:
                 raw, away = _axial_rotation(uarm_l, farm_l, t_right)
                 flex, col = elbow_l, SHOULDER_ROTATION_L
-            if flex > ROTATION_MIN_FLEXION_DEG and away:
-                last_rot[k] = raw
-            out[t, col] = last_rot[k]
+            out[t, col] = raw if flex > ROTATION_MIN_FLEXION_DEG and away else math.nan
 
         # Trunk, in the body frame.
         out[t, LUMBAR_EXTENSION] = math.atan2(-tr[0], tr[1]) * _DEG
@@ -345,7 +392,11 @@ def angles_into(joints: FloatArray, out: FloatArray) -> tuple[int, int, int]:
     for col in (PELVIS_TILT, PELVIS_LIST, LUMBAR_EXTENSION, LUMBAR_ROTATION, NECK_FLEXION):
         _continuous(out, col, -180.0)
     for col in (HIP_ROTATION_R, HIP_ROTATION_L, SHOULDER_ROTATION_R, SHOULDER_ROTATION_L):
-        _continuous(out, col, -180.0)
+        _continuous_where_defined(out, col)
+    for k, col in enumerate((HIP_FLEXION_R, HIP_FLEXION_L, SHOULDER_FLEXION_R, SHOULDER_FLEXION_L)):
+        _sagittal_series(out, col, sagittal_valid[:, k], SAGITTAL_WRAP_DEG[k // 2])
+        for t in range(T):
+            out[t, col] -= neutral[col]
     # right side: + = internal rotation after the sign flip (applied after making the series continuous)
     for t in range(T):
         out[t, HIP_ROTATION_R] = -out[t, HIP_ROTATION_R]

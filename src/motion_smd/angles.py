@@ -20,10 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from motion_smd.errors import DegenerateSkeletonError, where
-from motion_smd.skeleton import (
-    L_HIP,
-    R_HIP,
-)
+from motion_smd.neutral import neutral_offsets
 
 FloatArray = NDArray[np.float64]
 Side = Literal["r", "l"]
@@ -132,41 +129,33 @@ def mirror_angle_index() -> tuple[int, ...]:
     return tuple(out)
 
 
-def heading_deg(joints: FloatArray, source: str | None = None) -> FloatArray:
-    """Yaw of the body (hip line) about world up relative to frame 0, unwrapped; + = turned left.
-
-    Args:
-        joints: (T, 22, 3) canonical joints (Y up).
-
-    Returns:
-        (T,) degrees, continuous over time (turns accumulate past ±180).
-    """
-    right = joints[:, R_HIP] - joints[:, L_HIP]
-    yaw = np.arctan2(right[:, 2], -right[:, 0])  # 0 when right = −X (facing +Z); + when turned left
-    yaw = np.unwrap(yaw)
-    return np.degrees(yaw - yaw[0])
-
-
-def compute_angles(joints: FloatArray, source: str | None = None) -> FloatArray:
+def compute_angles(joints: FloatArray, source: str | None = None, skeleton: str | None = None) -> FloatArray:
     """All 26 SMD angles per frame.
 
     Definitions (spec/angles.md): pelvis tilt/list = the pelvis up axis in the heading-aligned frame,
-    pelvis rotation = `heading_deg`; hip/shoulder flexion = sagittal angle of the thigh/upper arm in the
-    body/thorax frame (0 = hanging, + = forward, wrapped to (−90, 270], held within POLE_HOLD_DEG of the
-    left-right axis); hip/shoulder adduction = asin of the lateral component (+ = toward the midline on both
-    sides); hip/shoulder rotation = rotation of the plane of the two limb segments about the proximal segment
-    against its neutral reference (−right for hips, +right for shoulders; + = internal on both sides), held
-    where the knee/elbow is flexed ≤ ROTATION_MIN_FLEXION_DEG; knee/elbow flexion = angle between the
-    segments; ankle dorsiflexion = shank–foot angle − 90; lumbar extension/bending and neck flexion/lateral
-    bending = trunk/head vector in the body/thorax frame; lumbar rotation = shoulder line against the hip
-    line about the trunk. Signed angles are unwrapped along time (no ±360° jumps) and start in (−180, 180].
+    pelvis rotation = yaw of the hip line relative to frame 0; hip/shoulder flexion = sagittal angle of the
+    thigh/upper arm in the body/thorax frame (0 = hanging, + = forward; continuous where defined, each
+    defined stretch starting in (low, low + 360] with low = −150° for hips and −120° for shoulders;
+    interpolated across the frames where the limb lies within POLE_HOLD_DEG of the left-right axis);
+    hip/shoulder adduction = asin of the lateral component (+ = toward the midline on both sides);
+    hip/shoulder rotation = rotation of the plane of the two limb segments about the proximal segment
+    against its neutral reference (−right for hips, +right for shoulders; + = internal on both sides), NaN
+    (undefined, not reported) where the knee/elbow is flexed ≤ ROTATION_MIN_FLEXION_DEG beyond its neutral;
+    knee/elbow flexion = angle between the segments; ankle dorsiflexion = shank–foot angle − 90; lumbar
+    extension/bending and neck flexion/lateral bending = trunk/head vector in the body/thorax frame; lumbar
+    rotation = shoulder line against the hip line about the trunk. Other signed angles are unwrapped along
+    time (no ±360° jumps) and start in (−180, 180]. Hip, knee and ankle flexion (and SMPL's neck flexion)
+    are relative to the skeleton's neutral standing pose (`motion_smd.neutral`).
 
     Args:
         joints: (T, 22, 3) float, canonical SMPL-22 (metres, Y up, facing +Z in frame 0).
         source: name used in error messages.
+        skeleton: the input skeleton (`Motion.meta["rig"]`): hip, knee and ankle flexion are reported
+            relative to its neutral standing pose (`motion_smd.neutral`); None = uncalibrated.
 
     Returns:
-        (T, 26) float64 degrees, columns in the order of `ANGLES` (spec/angles.md numbering).
+        (T, 26) float64 degrees, columns in the order of `ANGLES` (spec/angles.md numbering); the four axial
+        rotations are NaN in the frames where they are undefined, every other value is finite.
 
     Raises:
         DegenerateSkeletonError: a frame in which the hip line, the pelvis up axis, the trunk or the
@@ -178,7 +167,7 @@ def compute_angles(joints: FloatArray, source: str | None = None) -> FloatArray:
 
     j = np.ascontiguousarray(joints, dtype=np.float64)
     out = np.empty((j.shape[0], len(ANGLES)), dtype=np.float64)
-    status, n_bad, first_bad = angle_kernel.angles_into(j, out)
+    status, n_bad, first_bad = angle_kernel.angles_into(j, out, neutral_offsets(skeleton, ANGLE_IDS))
     if status:
         what = angle_kernel.DEGENERATE_AXES[status - 1]
         raise DegenerateSkeletonError(

@@ -8,14 +8,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import NDArray
 
-from motion_smd.angles import ANGLE_INDEX, ANGLES, compute_angles
+from motion_smd.angles import ANGLES, compute_angles
 from motion_smd.description import Channel, Description, TrajectorySummary, Unit
 from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
 from motion_smd.segmentation import SegmentParams, segment_table, smooth_series
 from motion_smd.skeleton import PELVIS
 from motion_smd.trajectory import PATH_SMOOTH_S, TRAJECTORY_CHANNELS, path_length_m, trajectory_series
+
+FloatArray = NDArray[np.float64]
 
 _CHANNEL_LABELS: tuple[tuple[str, str, str, str, Unit], ...] = (
     *((a.id, a.group, a.name, a.gloss, "deg") for a in ANGLES),
@@ -31,6 +34,20 @@ def _params(delta: float, options: SMDOptions, fps: float) -> SegmentParams:
         min_hold_frames=max(1, math.ceil(options.min_hold_s * fps - 1e-9)),
         cycles=options.cycles,
     )
+
+
+def _range_and_mean(columns: FloatArray) -> tuple[list[float], list[float]]:
+    """max − min and mean of each row of (C, T), over its defined (non-NaN) values; NaN for a row without
+    any (the axial rotations are undefined while the knee/elbow is straight)."""
+    defined = ~np.isnan(columns)
+    if defined.all():
+        return (columns.max(axis=1) - columns.min(axis=1)).tolist(), columns.mean(axis=1).tolist()
+    ranges, means = [], []
+    for row, ok in zip(columns, defined, strict=True):
+        vals = row[ok]
+        ranges.append(float(vals.max() - vals.min()) if vals.size else math.nan)
+        means.append(float(vals.mean()) if vals.size else math.nan)
+    return ranges, means
 
 
 def summarize_trajectory(motion: Motion, delta_m: float) -> TrajectorySummary:
@@ -72,20 +89,20 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
     """
     opts = options or SMDOptions()
     fps = motion.fps
-    angles = compute_angles(motion.joints, motion.source)  # (T, 26)
-    traj = trajectory_series(motion.joints, motion.source, angles[:, ANGLE_INDEX["pelvis_rotation"]])  # (T, 4)
-    smoothed = smooth_series(np.concatenate([angles, traj], axis=1), fps, opts.smooth_s)
+    angles = compute_angles(motion.joints, motion.source, motion.meta.get("rig"))  # (T, 26)
+    traj = trajectory_series(motion.joints, fps)  # (T, 4)
+    series = smooth_series(np.concatenate([angles, traj], axis=1), fps, opts.smooth_s)  # unsmoothed by default
     n_ang = len(ANGLES)
     ang_params = _params(opts.delta_deg, opts, fps)
     params = [ang_params] * n_ang + [
         _params(opts.delta_heading_deg if t.unit == "deg" else opts.delta_m, opts, fps) for t in TRAJECTORY_CHANNELS
     ]
-    ranges = (smoothed.max(axis=0) - smoothed.min(axis=0)).tolist()
-    table, rows = segment_table(smoothed, fps, params, ranges)
-    columns = np.ascontiguousarray(smoothed.T)  # (C, T): each channel's series is a contiguous row
-    means = columns.mean(axis=1).tolist()  # row by row: the same sums as each row's own mean()
+    columns = np.ascontiguousarray(series.T)  # (C, T): each channel's series is a contiguous row
+    ranges, means = _range_and_mean(columns)
+    table, rows = segment_table(series, fps, params, ranges)
     channels = [
-        Channel(*label, columns[c], ranges[c], means[c], table, rows[c]) for c, label in enumerate(_CHANNEL_LABELS)
+        Channel(*label, columns[c], ranges[c], means[c], table, rows[c], params[c].delta, params[c].hold_tol)
+        for c, label in enumerate(_CHANNEL_LABELS)
     ]
     return Description(
         source=motion.source,

@@ -7,6 +7,7 @@ It is JSON-serialisable through `to_dict()`; `motion_smd.render` turns it into S
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Any, Literal, NamedTuple
@@ -134,11 +135,17 @@ class Channel:
         name: display name ("Right Knee Flexion", "Forward Position").
         gloss: plain-language meaning of a positive change.
         unit: "deg" or "m".
-        values: (T,) float64 smoothed series that was segmented (not serialised unless asked).
-        range_value: max − min of `values` (range of motion), channel unit.
-        mean_value: mean of `values`, channel unit.
+        values: (T,) float64 series that the segments summarise (unsmoothed unless `smooth_s` > 0; not
+            serialised unless asked); NaN where the channel is undefined (the axial rotations while the
+            knee/elbow is nearly straight).
+        range_value: max − min of the defined `values` (range of motion), channel unit; NaN if none is.
+        mean_value: mean of the defined `values`, channel unit; NaN if none is.
         table: the segment table this channel's segments are rows of.
         rows: (start, stop): this channel's rows in `table` (start == stop when static).
+        delta: the channel's segmentation threshold δ, channel unit (SMDOptions: `delta_deg` for angles,
+            `delta_m` for positions, `delta_heading_deg` for the heading).
+        hold_tolerance: the channel's plateau tolerance (`hold_tolerance` × δ), channel unit: a hold stays
+            within twice this band.
     """
 
     id: str
@@ -151,6 +158,8 @@ class Channel:
     mean_value: float
     table: SegmentTable = field(repr=False)
     rows: tuple[int, int]
+    delta: float
+    hold_tolerance: float
 
     @cached_property
     def segments(self) -> tuple[Segment, ...]:
@@ -161,6 +170,11 @@ class Channel:
     def static(self) -> bool:
         """True when the whole range is below the channel's threshold (no segments)."""
         return self.rows[0] == self.rows[1]
+
+    @cached_property
+    def undefined_frames(self) -> int:
+        """Number of frames where the channel is undefined (NaN in `values`)."""
+        return int(np.count_nonzero(np.isnan(self.values)))
 
     def to_dict(self, include_series: bool = False) -> dict[str, Any]:
         """JSON-serialisable dict; segments as compact rows in the order of `SEGMENT_ROW_FIELDS`, values
@@ -233,15 +247,21 @@ def _channel_dicts(channels: tuple[Channel, ...], include_series: bool) -> list[
             "name": ch.name,
             "unit": ch.unit,
             "static": ch.static,
-            "mean": means[k],
-            "range": ranges[k],
+            "mean": None if math.isnan(means[k]) else means[k],
+            "range": None if math.isnan(ranges[k]) else ranges[k],
+            "undefined_frames": ch.undefined_frames,
             "segments": rows[start:end],
         }
         if include_series:
-            d["values"] = ch.values.tolist()
+            d["values"] = [None if math.isnan(v) else v for v in ch.values.tolist()]
         out.append(d)
         start = end
     return out
+
+
+def _rank_range(value: float) -> float:
+    """A channel's range for the top-K ranking: rounded to 1e-9 (ties by the fixed order), 0 if undefined."""
+    return 0.0 if math.isnan(value) else round(value, 9)
 
 
 @dataclass(frozen=True)
@@ -320,7 +340,7 @@ class Description:
         k = self.options.top_k
         if k is None:
             return self.angles
-        order = sorted(range(len(self.angles)), key=lambda i: (-round(self.angles[i].range_value, 9), i))
+        order = sorted(range(len(self.angles)), key=lambda i: (-_rank_range(self.angles[i].range_value), i))
         keep = sorted(order[:k])
         return tuple(self.angles[i] for i in keep)
 

@@ -100,8 +100,35 @@ def channel_lines(ch: Channel, text: _TableText | None = None) -> list[str]:
         ch: the channel.
         text: `_TableText(ch.table)` when several channels of one table are rendered (made here if None).
     """
+    if ch.undefined_frames:
+        return _partly_undefined_lines(ch, text)
     if ch.static:
         return [f"holds at {_fmt_value(ch, ch.mean_value)} throughout"]
+    return _segment_lines(ch, text)
+
+
+UNDEFINED_WHILE = {"hip_rotation": "the knee is nearly straight", "shoulder_rotation": "the elbow is nearly straight"}
+"""Why an angle is undefined in some frames, by angle id without its side (the axial rotations)."""
+
+
+def _partly_undefined_lines(ch: Channel, text: _TableText | None) -> list[str]:
+    """Lines of a channel that is undefined (NaN) in some frames: its segments over the defined stretches,
+    then one line saying where it is undefined; or one line when it is never defined."""
+    why = UNDEFINED_WHILE.get(ch.id.removesuffix("_r").removesuffix("_l"), "it is not measurable")
+    if ch.undefined_frames == len(ch.values):
+        return [f"undefined throughout ({why})"]
+    if not ch.static:
+        out = _segment_lines(ch, text)
+    elif ch.range_value < ch.delta:
+        out = [f"holds at {_fmt_value(ch, ch.mean_value)} whenever defined"]
+    else:  # defined only in stretches too short to segment
+        lo, hi = np.nanmin(ch.values), np.nanmax(ch.values)
+        out = [f"between {_fmt_value(ch, lo)} and {_fmt_value(ch, hi)} in brief defined moments"]
+    return [*out, f"undefined in {ch.undefined_frames} of {len(ch.values)} frames ({why})"]
+
+
+def _segment_lines(ch: Channel, text: _TableText | None) -> list[str]:
+    """The segment lines of a channel with segments (see `channel_lines`)."""
     t = text or _TableText(ch.table)
     kind, start, end, dur, cycles, period = t.kind, t.start, t.end, t.duration, t.cycles, t.period
     v0, v1, mean, lo, hi = t.deg

@@ -6,10 +6,13 @@ additions/divisions in a fixed order, so the compiled and the interpreted code g
 (a test compares them on real motion). `motion_smd.segmentation` imports this module lazily.
 
 Kinds are small integers: INCREASES, DECREASES, HOLDS, OSCILLATES (indices into `description.SEGMENT_KINDS`).
-The algorithm (turning points, plateaus, raw segments, cycles) is documented in `motion_smd.segmentation`.
+The algorithm (turning points, refinement, holds and moves, cycles) is documented in
+`motion_smd.segmentation`.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,21 +22,41 @@ from motion_smd.compiled import jit
 INCREASES, DECREASES, HOLDS, OSCILLATES = 0, 1, 2, 3
 """Segment kind codes: indices into `motion_smd.description.SEGMENT_KINDS`."""
 
-CYCLE_AMPLITUDE_RATIO = 2.0
-"""Moves join a cycle run when their amplitude is within this factor of the run's median amplitude."""
+CYCLE_AMPLITUDE_RATIO = 1.6
+"""A cycle joins a run when each of its moves has an amplitude within this factor of the median amplitude
+of the moves at the same position in the run's earlier cycles."""
 
-CYCLE_DURATION_RATIO = 2.5
-"""… and their duration within this factor of the run's median duration."""
+CYCLE_DURATION_RATIO = 1.4
+"""… its duration is within this factor of the run's median cycle duration …"""
+
+CYCLE_VALUE_TOLERANCE = 0.3
+"""… and each of its turning points lies within max(δ, this × the median amplitude at that position) of
+the median value of the earlier cycles' turning points at the same position (same peaks, same valleys)."""
 
 HOLD_IN_CYCLE_RATIO = 2.0
-"""Holds up to this multiple of the run's median move duration are absorbed into an oscillation."""
+"""Pauses up to this multiple of the channel's median move duration do not break a chain of moves."""
 
-COMPOUND_CYCLE_MOVES = 4
-"""Moves per cycle of a compound oscillation (two peaks per cycle), tried when simple rise/fall cycles
-are not similar enough."""
+MAJOR_SWING_RATIO = 0.5
+"""Within a chain of moves, swings smaller than this fraction of the chain's typical large swing (median of
+the upper half of its move amplitudes) are sub-structure of a cycle (e.g. the loading-response bump of knee
+flexion in gait), not cycles of their own."""
+
+MAX_MOVES_PER_CYCLE = 2
+"""Cycles are searched with 1 or up to this many rise/fall pairs per cycle (two peaks per cycle)."""
+
+MIN_MOVING_FRACTION = 0.8
+"""A printed move is cut (at its longest slow run) until at least this fraction of its frame steps move."""
+
+SLOW_STEP_RATIO = 0.2
+"""A frame step of a move slower than this fraction of the move's mean step is not movement: slow ends are
+trimmed from the printed span, and long slow stretches inside split it (spans print where the channel moves)."""
+
+CYCLE_START_WINDOW = 4
+"""A run of cycles is searched from each of this many consecutive major turning points; the one covering
+the most moves wins."""
 
 MIN_CYCLES = 2
-"""A run is collapsed into "oscillates" only with at least this many rise/fall pairs."""
+"""A run is collapsed into "oscillates" only with at least this many cycles."""
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -132,297 +155,628 @@ def turning_points_into(x: FloatArray, cand: IntArray, n_cand: int, delta: float
 
 
 @jit
-def _plateaus(x: FloatArray, piv: IntArray, n: int, tol: float, pa: IntArray, pb: IntArray) -> None:
-    """For each turning point p = piv[i]: the frames [pa[i], pb[i]] around p, bounded by the neighbouring
-    turning points (0 and T − 1 at the ends), where |x − x[p]| stays ≤ tol (contiguous)."""
-    T = x.shape[0]
-    for i in range(n):
-        p = piv[i]
-        ref = x[p]
-        lo = piv[i - 1] if i > 0 else 0
-        hi = piv[i + 1] if i < n - 1 else T - 1
-        a = lo
-        t = p - 1
-        while t >= lo:
-            if abs(x[t] - ref) > tol:
-                a = t + 1
-                break
-            t -= 1
-        b = hi
-        t = p + 1
-        while t <= hi:
-            if abs(x[t] - ref) > tol:
-                b = t - 1
-                break
-            t += 1
-        pa[i] = a
-        pb[i] = b
+def _range_of(r: FloatArray, a: int, b: int) -> float:
+    """max − min of r[a : b + 1]."""
+    lo = r[a]
+    hi = r[a]
+    for t in range(a + 1, b + 1):
+        v = r[t]
+        if v < lo:
+            lo = v
+        if v > hi:
+            hi = v
+    return hi - lo
 
 
 @jit
-def _raw_segments(
-    x: FloatArray,
-    piv: IntArray,
-    n: int,
-    pa: IntArray,
-    pb: IntArray,
-    delta: float,
+def _emit(
+    kind: int,
+    a: int,
+    b: int,
+    va: int,
+    vb: int,
+    rk: IntArray,
+    ra: IntArray,
+    rb: IntArray,
+    rp: IntArray,
+    rq: IntArray,
+    m: int,
+) -> int:
+    """Append one segment (kind, frames a..b, printed-value frames va, vb); returns the new count."""
+    rk[m], ra[m], rb[m], rp[m], rq[m] = kind, a, b, va, vb
+    return m + 1
+
+
+@jit
+def _emit_hold(
+    r: FloatArray,
+    a: int,
+    b: int,
+    tol: float,
+    rk: IntArray,
+    ra: IntArray,
+    rb: IntArray,
+    rp: IntArray,
+    rq: IntArray,
+    m: int,
+) -> int:
+    """Append a hold over a..b, merged into the previous segment when that is a hold ending where this one
+    begins and the two together stay within the plateau band (2·tol)."""
+    if m > 0 and rk[m - 1] == HOLDS and rb[m - 1] >= a - 1 and _range_of(r, ra[m - 1], b) <= 2.0 * tol:
+        rb[m - 1] = b
+        rq[m - 1] = b
+        return m
+    return _emit(HOLDS, a, b, a, b, rk, ra, rb, rp, rq, m)
+
+
+@jit
+def _emit_pause(
+    r: FloatArray,
+    a: int,
+    b: int,
+    tol: float,
     min_hold: int,
     rk: IntArray,
     ra: IntArray,
     rb: IntArray,
+    rp: IntArray,
+    rq: IntArray,
+    m: int,
 ) -> int:
-    """Holds, rises and falls of one column from its turning points and their plateaus (modifies pa, pb).
-
-    Writes (kind, start_frame, end_frame) into rk, ra, rb and returns their number.
-    """
-    T = x.shape[0]
-    off = 0
-    if n >= 2 and abs(x[piv[n - 1]] - x[piv[n - 2]]) < delta:
-        # merge the last pivot (clip end) into the final extreme: that stretch never moved by δ
-        pb[n - 2] = T - 1
-        n -= 1
-    if n >= 2 and abs(x[piv[1]] - x[piv[0]]) < delta:
-        # likewise merge the clip start into the first extreme when the stretch before it moved by < δ
-        pa[1] = 0
-        off = 1
-        n -= 1
-    m = 0
-    cursor = 0
-    for i in range(n):
-        a = pa[off + i]
-        b = pb[off + i]
-        if b - a >= min_hold:
-            if a <= cursor or abs(x[a] - x[cursor]) < delta:
-                # the plateau reaches back to (or past) the cursor, or what comes before it changes by less
-                # than δ (no move by definition): it joins the previous hold, or starts at the cursor
-                if m > 0 and rk[m - 1] == HOLDS:
-                    m -= 1
-                    a = ra[m]
-                else:
-                    a = cursor
-            else:
-                rk[m] = INCREASES if x[a] > x[cursor] else DECREASES
-                ra[m] = cursor
-                rb[m] = a
-                m += 1
-            rk[m] = HOLDS
-            ra[m] = a
-            rb[m] = b
-            m += 1
-            cursor = b
-        elif i > 0:
-            p = piv[off + i]
-            if p > cursor:
-                rk[m] = INCREASES if x[p] > x[cursor] else DECREASES
-                ra[m] = cursor
-                rb[m] = p
-                m += 1
-                cursor = p
-    if cursor < T - 1:
-        if m > 0 and (rk[m - 1] != HOLDS or abs(x[T - 1] - x[cursor]) < delta):
-            rb[m - 1] = T - 1  # extend the last move, or the last hold over a tail that moves < δ
-        else:
-            rk[m] = INCREASES if x[T - 1] > x[cursor] else DECREASES
-            ra[m] = cursor
-            rb[m] = T - 1
-            m += 1
+    """A stretch a..b that changes by less than δ: a hold when it is long and within the plateau band
+    (2·tol), else left out of the text."""
+    if b - a >= min_hold and _range_of(r, a, b) <= 2.0 * tol:
+        return _emit_hold(r, a, b, tol, rk, ra, rb, rp, rq, m)
     return m
 
 
 @jit
-def _insort(arr: FloatArray, n: int, v: float) -> None:
-    """Insert v into the sorted arr[:n] (arr has room for n + 1), right of equal values."""
-    i = n
-    while i > 0 and arr[i - 1] > v:
-        arr[i] = arr[i - 1]
-        i -= 1
-    arr[i] = v
+def _trim_slow(r: FloatArray, a: int, b: int, va: int, vb: int, sign: float, delta: float) -> tuple[int, int]:
+    """The span a..b of a move in direction `sign` (+1 rise, −1 fall) without its slow ends: frame steps that
+    do not go the move's way by at least SLOW_STEP_RATIO × its mean step (its printed change — the extremes
+    of frames va, vb while the span reaches them and of the span — per step) are cut from either end,
+    repeatedly (the mean step of the shorter span grows); the span is kept whole when what remains would
+    change by less than δ."""
+    a0 = a
+    b0 = b
+    for _ in range(4):
+        if b - a < 1:
+            break
+        amp = max(abs(r[vb if b == b0 else b] - r[va if a == a0 else a]), _range_of(r, a, b))
+        thr = SLOW_STEP_RATIO * amp / (b - a)
+        n0 = a
+        n1 = b
+        while n0 < n1 and sign * (r[n0 + 1] - r[n0]) < thr:
+            n0 += 1
+        while n1 > n0 and sign * (r[n1] - r[n1 - 1]) < thr:
+            n1 -= 1
+        if n1 - n0 < 1 or abs(r[n1] - r[n0]) < delta or (n0 == a and n1 == b):
+            break
+        a = n0
+        b = n1
+    return a, b
 
 
 @jit
-def _sorted_median(arr: FloatArray, n: int) -> float:
-    """Median of the sorted arr[:n] (n ≥ 1): the middle value, or the mean of the two middle values."""
-    h = n >> 1
-    return arr[h] if n & 1 else (arr[h - 1] + arr[h]) / 2
+def _longest_slow_run(r: FloatArray, a: int, b: int, sign: float, thr: float) -> tuple[int, int, int]:
+    """(number of slow steps, start, end) of a..b, where a step t → t + 1 is slow when it does not go in
+    direction `sign` by at least thr; start..end is the longest run of consecutive slow steps (end = start
+    when there is none)."""
+    n_slow = 0
+    best_u = a
+    best_t = a
+    t = a
+    while t < b:
+        if sign * (r[t + 1] - r[t]) >= thr:
+            t += 1
+            continue
+        u = t
+        while t < b and sign * (r[t + 1] - r[t]) < thr:
+            t += 1
+        n_slow += t - u
+        if t - u > best_t - best_u:
+            best_u = u
+            best_t = t
+    return n_slow, best_u, best_t
+
+
+@jit
+def _emit_piece(
+    r: FloatArray,
+    kind: int,
+    a: int,
+    b: int,
+    va: int,
+    vb: int,
+    delta: float,
+    tol: float,
+    min_hold: int,
+    rk: IntArray,
+    ra: IntArray,
+    rb: IntArray,
+    rp: IntArray,
+    rq: IntArray,
+    m: int,
+) -> int:
+    """A move over a..b (printed values from frames va, vb) printed where it moves: its slow ends are cut
+    off (`_trim_slow`), and while more than 1 − MIN_MOVING_FRACTION of its steps are slow it is cut at its
+    longest slow run, keeping the parts that still change by δ. A part cut off that changes by δ is a move
+    of its own, treated the same way; a smaller one goes through `_emit_pause`. A work list instead of
+    recursion: tasks (move or rest, a, b, va, vb), done in time order."""
+    cap = b - a + 2
+    kinds = np.empty(2 * cap, dtype=np.int64)
+    ta = np.empty(2 * cap, dtype=np.int64)
+    tb = np.empty(2 * cap, dtype=np.int64)
+    tva = np.empty(2 * cap, dtype=np.int64)
+    tvb = np.empty(2 * cap, dtype=np.int64)
+    n = 1
+    kinds[0], ta[0], tb[0], tva[0], tvb[0] = 1, a, b, va, vb
+    while n > 0:
+        n -= 1
+        x0, x1, v0, v1 = ta[n], tb[n], tva[n], tvb[n]
+        if kinds[n] == 0:
+            if x1 <= x0:
+                continue
+            if abs(r[x1] - r[x0]) < delta:
+                m = _emit_pause(r, x0, x1, tol, min_hold, rk, ra, rb, rp, rq, m)
+                continue
+            # a stretch cut off that still changes by δ is a move of its own (either way)
+            v0 = x0
+            v1 = x1
+            move_kind = INCREASES if r[x1] > r[x0] else DECREASES
+        else:
+            move_kind = kind
+        this_sign = 1.0 if move_kind == INCREASES else -1.0
+        a2, b2 = _trim_slow(r, x0, x1, v0, v1, this_sign, delta)
+        if a2 > x0:  # the slow lead, done before this move
+            kinds[n], ta[n], tb[n], tva[n], tvb[n] = 1, a2, x1, a2, v1
+            kinds[n + 1], ta[n + 1], tb[n + 1] = 0, x0, a2
+            n += 2
+            continue
+        v0 = v0 if a2 == x0 else a2
+        v1 = v1 if b2 == x1 else b2
+        split = False
+        if b2 - a2 >= 2:
+            # the printed change: the move's extremes (its turning points' values or its span's range)
+            amp = max(abs(r[v1] - r[v0]), _range_of(r, a2, b2))
+            n_slow, u, t = _longest_slow_run(r, a2, b2, this_sign, SLOW_STEP_RATIO * amp / (b2 - a2))
+            if n_slow > (1.0 - MIN_MOVING_FRACTION) * (b2 - a2) and t > u:
+                left = abs(r[u] - r[a2]) >= delta
+                right = abs(r[b2] - r[t]) >= delta
+                # tasks pushed in reverse time order: the tail after b2, then the parts
+                kinds[n], ta[n], tb[n] = 0, b2, x1
+                n += 1
+                if left and right:
+                    kinds[n], ta[n], tb[n], tva[n], tvb[n] = 1, t, b2, t, v1
+                    kinds[n + 1], ta[n + 1], tb[n + 1] = 0, u, t
+                    kinds[n + 2], ta[n + 2], tb[n + 2], tva[n + 2], tvb[n + 2] = 1, a2, u, v0, u
+                    n += 3
+                    split = True
+                elif left:
+                    kinds[n], ta[n], tb[n] = 0, u, b2
+                    kinds[n + 1], ta[n + 1], tb[n + 1], tva[n + 1], tvb[n + 1] = 1, a2, u, v0, u
+                    n += 2
+                    split = True
+                elif right:
+                    kinds[n], ta[n], tb[n], tva[n], tvb[n] = 1, t, b2, t, v1
+                    kinds[n + 1], ta[n + 1], tb[n + 1] = 0, a2, t
+                    n += 2
+                    split = True
+                else:
+                    n -= 1  # neither part changes by δ alone: the move stays whole
+        if not split:
+            m = _emit(move_kind, a2, b2, v0, v1, rk, ra, rb, rp, rq, m)
+            if b2 < x1:  # the slow tail
+                kinds[n], ta[n], tb[n] = 0, b2, x1
+                n += 1
+    return m
+
+
+@jit
+def _emit_rest(
+    r: FloatArray,
+    a: int,
+    b: int,
+    delta: float,
+    tol: float,
+    min_hold: int,
+    rk: IntArray,
+    ra: IntArray,
+    rb: IntArray,
+    rp: IntArray,
+    rq: IntArray,
+    m: int,
+) -> int:
+    """A stretch a..b cut from a move: a move of its own (`_emit_piece`) when it changes by δ, else
+    `_emit_pause`."""
+    if b <= a:
+        return m
+    if abs(r[b] - r[a]) >= delta:
+        kind = INCREASES if r[b] > r[a] else DECREASES
+        return _emit_piece(r, kind, a, b, a, b, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+    return _emit_pause(r, a, b, tol, min_hold, rk, ra, rb, rp, rq, m)
+
+
+@jit
+def _emit_move(
+    r: FloatArray,
+    p: int,
+    q: int,
+    a: int,
+    b: int,
+    delta: float,
+    tol: float,
+    min_hold: int,
+    rk: IntArray,
+    ra: IntArray,
+    rb: IntArray,
+    rp: IntArray,
+    rq: IntArray,
+    m: int,
+) -> int:
+    """The move from turning point p to q over its plateau-trimmed span a..b, printed where it moves.
+
+    The span first loses the frames within `tol` of its own first or last value (a creep that settles next
+    to a plateau), then its slow ends (`_trim_slow`: frame steps below SLOW_STEP_RATIO × the mean step). A
+    run of at least `min_hold` slow steps inside splits the move in two when both parts still change by δ
+    (a rise, a pause, a rise), or ends (starts) it there when only the part before (after) the pause does.
+    Every part is trimmed again with its own mean step (`_emit_piece`); what is cut off goes through
+    `_emit_rest`. A move's printed values are its turning points' values where its span reaches their
+    plateau, else the values at its span's ends.
+    """
+    a0 = a
+    b0 = b
+    while a < b and abs(r[a + 1] - r[a0]) <= tol:
+        a += 1
+    while b > a and abs(r[b - 1] - r[b0]) <= tol:
+        b -= 1
+    if abs(r[b] - r[a]) < delta:
+        a = a0
+        b = b0
+    kind = INCREASES if r[q] > r[p] else DECREASES
+    sign = 1.0 if kind == INCREASES else -1.0
+    s0, s1 = _trim_slow(r, a, b, p if a == a0 else a, q if b == b0 else b, sign, delta)
+    m = _emit_rest(r, a0, s0, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+    start = s0
+    v_start = p if s0 == a0 else s0
+    v_end = q if s1 == b0 else s1
+    if s1 > s0:
+        thr = SLOW_STEP_RATIO * abs(r[v_end] - r[v_start]) / (s1 - s0)
+        t = s0
+        while t < s1:
+            if sign * (r[t + 1] - r[t]) >= thr:
+                t += 1
+                continue
+            u = t
+            while t < s1 and sign * (r[t + 1] - r[t]) < thr:
+                t += 1
+            if t - u < min_hold:
+                continue
+            left = abs(r[u] - r[v_start]) >= delta
+            right = abs(r[v_end] - r[t]) >= delta
+            if left and right:  # a rise, a pause, a rise
+                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+                m = _emit_rest(r, u, t, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+                start = t
+                v_start = t
+            elif right:  # what comes before the pause moves by less than δ: the move starts after it
+                m = _emit_rest(r, start, t, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+                start = t
+                v_start = t
+            elif left:  # … or after it: the move ends where the pause begins, the rest is a pause
+                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+                return _emit_rest(r, u, b0, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+    m = _emit_piece(r, kind, start, s1, v_start, v_end, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+    return _emit_rest(r, s1, b0, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+
+
+@jit
+def _fine_segments(
+    r: FloatArray,
+    piv: IntArray,
+    n: int,
+    delta: float,
+    tol: float,
+    min_hold: int,
+    rk: IntArray,
+    ra: IntArray,
+    rb: IntArray,
+    rp: IntArray,
+    rq: IntArray,
+) -> int:
+    """Moves between consecutive turning points (|Δ| ≥ δ) and the holds between them.
+
+    A move's printed span is trimmed to where the raw series r has left the start turning point's value by
+    more than `tol` and not yet come within `tol` of the end turning point's value (the plateaus around a
+    turning point are not movement). The frames between two moves (a plateau around a turning point, all
+    within `tol` of it) become a hold when they last at least `min_hold` frames; so do the clip's lead-in
+    and tail when their range is at most 2·tol, like a plateau's. Shorter pauses are left out of the text
+    (its times show them). Each move goes through `_emit_move` (slow ends trimmed, long pauses split out).
+    Writes (kind, start_frame, end_frame, frame of the printed start value, frame of the printed end value)
+    into rk, ra, rb, rp, rq and returns their number.
+    """
+    T = r.shape[0]
+    m = 0
+    cursor = 0  # first frame not yet attributed
+    for k in range(n - 1):
+        p = piv[k]
+        q = piv[k + 1]
+        if abs(r[q] - r[p]) < delta:
+            continue
+        a = p
+        while a < q and abs(r[a + 1] - r[p]) <= tol:
+            a += 1
+        b = q
+        while b > a and abs(r[b - 1] - r[q]) <= tol:
+            b -= 1
+        if a - cursor >= min_hold and _range_of(r, cursor, a) <= 2.0 * tol:
+            # the stretch before this move is a hold when it is long and flat enough
+            m = _emit_hold(r, cursor, a, tol, rk, ra, rb, rp, rq, m)
+        m = _emit_move(r, p, q, a, b, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+        cursor = b
+    if T - 1 - cursor >= min_hold and _range_of(r, cursor, T - 1) <= 2.0 * tol:
+        m = _emit_hold(r, cursor, T - 1, tol, rk, ra, rb, rp, rq, m)
+    return m
 
 
 @jit
 def _median_of(values: FloatArray, n: int, work: FloatArray) -> float:
     """Median of values[:n] (n ≥ 1), sorting a copy in `work`."""
     for i in range(n):
-        _insort(work, i, values[i])
-    return _sorted_median(work, n)
+        v = values[i]
+        j = i
+        while j > 0 and work[j - 1] > v:
+            work[j] = work[j - 1]
+            j -= 1
+        work[j] = v
+    h = n >> 1
+    return work[h] if n & 1 else (work[h - 1] + work[h]) / 2
 
 
 @jit
-def _compound_cycles(
-    x: FloatArray,
-    rk: IntArray,
-    ra: IntArray,
-    rb: IntArray,
-    n: int,
-    i: int,
-    moves: IntArray,
-    amps: FloatArray,
-    durs_sorted: FloatArray,
-    spans: FloatArray,
-    work: FloatArray,
-) -> tuple[int, int]:
-    """Cycles of `COMPOUND_CYCLE_MOVES` moves (two peaks per cycle, e.g. knee flexion in gait: loading
-    response, then swing) starting at segment i.
+def _major_pivots(vals: FloatArray, n: int, delta: float, out: IntArray) -> int:
+    """Hysteresis δ over a sequence of turning-point values vals[:n] (alternating extremes): the positions of
+    the extremes that remain when swings smaller than δ are ignored, plus the first and last position.
+    Returns their number."""
+    k = 1
+    out[0] = 0
+    trend = 0
+    hi = 0
+    lo = 0
+    ext = 0
+    for i in range(1, n):
+        v = vals[i]
+        if trend == 0:
+            if v > vals[hi]:
+                hi = i
+            if v < vals[lo]:
+                lo = i
+            if vals[hi] - vals[lo] >= delta:
+                first = lo if hi > lo else hi
+                if first != 0:
+                    out[k] = first
+                    k += 1
+                trend = 1 if hi > lo else -1
+                ext = hi if hi > lo else lo
+        elif trend == 1:
+            if v >= vals[ext]:
+                ext = i
+            elif vals[ext] - v >= delta:
+                out[k] = ext
+                k += 1
+                trend = -1
+                ext = i
+        else:
+            if v <= vals[ext]:
+                ext = i
+            elif v - vals[ext] >= delta:
+                out[k] = ext
+                k += 1
+                trend = 1
+                ext = i
+    if trend != 0 and ext != out[k - 1]:
+        out[k] = ext
+        k += 1
+    if out[k - 1] != n - 1:
+        out[k] = n - 1
+        k += 1
+    return k
 
-    The chain of moves from i (holds up to HOLD_IN_CYCLE_RATIO × the median move are skipped) is cut into
-    cycles of COMPOUND_CYCLE_MOVES moves; a cycle joins the run when each of its moves has an amplitude
-    within CYCLE_AMPLITUDE_RATIO of the median amplitude of the moves at the same position in the earlier
-    cycles, and its duration is within CYCLE_DURATION_RATIO of their median duration. Moves are gathered
-    lazily, so the work stops at the first cycle that does not fit (O(run length)).
 
-    Returns:
-        (number of cycles, index of the last move of the last cycle); (0, i) when fewer than two cycles.
+@jit
+def _cycle_run(
+    mv: FloatArray, mf: IntArray, n_major: int, i: int, m: int, delta: float, work: FloatArray, buf: FloatArray
+) -> int:
+    """Number of consecutive similar cycles of 2·m moves starting at major pivot i (see the module constants).
+
+    mv, mf: values and frames of the major pivots (n_major of them); a cycle c spans pivots
+    i + 2mc … i + 2m(c + 1).
     """
-    k = COMPOUND_CYCLE_MOVES
-    n_moves = 0
-    n_spans = 0
-    j = i
-    while True:
-        while n_moves < (n_spans + 1) * k and j < n:
-            a = ra[j]
-            b = rb[j]
-            if rk[j] == HOLDS:
-                if (
-                    n_moves == 0
-                    or j + 1 >= n
-                    or rk[j + 1] == HOLDS
-                    or b - a > HOLD_IN_CYCLE_RATIO * _sorted_median(durs_sorted, n_moves)
-                ):
-                    j = n  # the chain ends here
-                    break
-            else:
-                moves[n_moves] = j
-                amps[n_moves] = abs(x[b] - x[a])
-                _insort(durs_sorted, n_moves, float(max(b - a, 1)))
-                n_moves += 1
-            j += 1
-        c = n_spans * k
-        if n_moves < c + k:
-            break
-        span = float(rb[moves[c + k - 1]] - ra[moves[c]])
-        if n_spans > 0:
-            med_span = _median_of(spans, n_spans, work)
-            if not med_span / CYCLE_DURATION_RATIO <= span <= med_span * CYCLE_DURATION_RATIO:
+    k = 2 * m
+    n = 0
+    while i + k * (n + 1) < n_major:
+        s = i + k * n
+        if n >= 1:
+            for c in range(n):
+                buf[c] = float(mf[i + k * (c + 1)] - mf[i + k * c])
+            med = _median_of(buf, n, work)
+            dur = float(mf[s + k] - mf[s])
+            if not med / CYCLE_DURATION_RATIO <= dur <= med * CYCLE_DURATION_RATIO:
                 break
-            same_shape = True
-            for p in range(k):
-                for q in range(n_spans):
-                    _insort(work, q, amps[q * k + p])
-                ref = _sorted_median(work, n_spans)
-                amp = amps[c + p]
-                if not (ref > 0 and ref / CYCLE_AMPLITUDE_RATIO <= amp <= ref * CYCLE_AMPLITUDE_RATIO):
-                    same_shape = False
+            ok = True
+            for q in range(k):
+                for c in range(n):
+                    buf[c] = abs(mv[i + k * c + q + 1] - mv[i + k * c + q])
+                amp_med = _median_of(buf, n, work)
+                amp = abs(mv[s + q + 1] - mv[s + q])
+                if not (amp_med > 0 and amp_med / CYCLE_AMPLITUDE_RATIO <= amp <= amp_med * CYCLE_AMPLITUDE_RATIO):
+                    ok = False
                     break
-            if not same_shape:
+                for c in range(n):
+                    buf[c] = mv[i + k * c + q + 1]
+                val_med = _median_of(buf, n, work)
+                if abs(mv[s + q + 1] - val_med) > max(delta, CYCLE_VALUE_TOLERANCE * amp_med):
+                    ok = False
+                    break
+            if not ok:
                 break
-        spans[n_spans] = span
-        n_spans += 1
-    if n_spans < MIN_CYCLES:
-        return 0, i
-    return n_spans, moves[n_spans * k - 1]
+        n += 1
+    if m > 1 and n >= MIN_CYCLES:
+        # several rise/fall pairs per cycle only when they differ (a small and a large peak): pairs that
+        # repeat each other are cycles of one pair, whatever their timing noise
+        for c in range(n):
+            s = i + k * c
+            diff = 0.0
+            amp = 0.0
+            for q in range(2, k + 1):
+                diff = max(diff, abs(mv[s + q] - mv[s + q - 2]))
+            for q in range(k):
+                amp += abs(mv[s + q + 1] - mv[s + q]) / k
+            buf[c] = diff - max(delta, CYCLE_VALUE_TOLERANCE * amp)
+        if _median_of(buf, n, work) <= 0.0:
+            return 0
+    return n
 
 
 @jit
 def _collapse_cycles(
-    x: FloatArray,
+    r: FloatArray,
+    delta: float,
     rk: IntArray,
     ra: IntArray,
     rb: IntArray,
+    rp: IntArray,
+    rq: IntArray,
     n: int,
     ok: IntArray,
     oa: IntArray,
     ob: IntArray,
     oc: IntArray,
+    op: IntArray,
+    oq: IntArray,
 ) -> int:
-    """Collapse runs of alternating, similar rises and falls into "oscillates" segments.
+    """Collapse repeating stretches of moves into "oscillates" segments.
 
-    A run is a maximal sequence of moves (increases/decreases; short holds between them are absorbed) in
-    which every move's amplitude is within `CYCLE_AMPLITUDE_RATIO` and its duration within
-    `CYCLE_DURATION_RATIO` of the run's running medians. Runs with at least `MIN_CYCLES` rise/fall pairs
-    become one segment with cycles = number of pairs; an unpaired last move stays separate. Otherwise
-    compound cycles (`_compound_cycles`) are tried.
+    A chain is a maximal run of moves whose pauses (gaps or holds) last at most HOLD_IN_CYCLE_RATIO × the
+    channel's median move duration. Its turning points are reduced to the major ones (`_major_pivots` with
+    δ_major = max(δ, MAJOR_SWING_RATIO × the median of the upper half of the chain's move amplitudes)); a
+    run of at least MIN_CYCLES similar cycles of 1 … MAX_MOVES_PER_CYCLE rise/fall pairs of major swings
+    (`_cycle_run`; the pair count covering more moves wins, the smaller on a tie) becomes one segment
+    spanning its first to last major turning point, cycles = the run's length. Everything else is copied.
 
-    Writes (kind, start, end, cycles) into ok, oa, ob, oc and returns their number.
+    Writes (kind, start, end, cycles, start pivot, end pivot) into ok, oa, ob, oc, op, oq; returns the count.
     """
-    amps = np.empty(n + 1)
-    durs = np.empty(n + 1)
-    moves = np.empty(n + 1, dtype=np.int64)
-    spans = np.empty(n + 1)
-    work = np.empty(n + 1)
+    work = np.empty(n + 2)
+    buf = np.empty(n + 2)
+    vals = np.empty(n + 2)
+    frames = np.empty(n + 2, dtype=np.int64)
+    seg_of = np.empty(n + 2, dtype=np.int64)  # chain pivot j → index of the move that starts at it
+    major = np.empty(n + 2, dtype=np.int64)
+    mv = np.empty(n + 2)
+    mf = np.empty(n + 2, dtype=np.int64)
+    n_moves = 0
+    for i in range(n):
+        if rk[i] != HOLDS:
+            buf[n_moves] = float(rb[i] - ra[i])
+            n_moves += 1
+    max_pause = HOLD_IN_CYCLE_RATIO * _median_of(buf, n_moves, work) if n_moves else 0.0
     m = 0
     i = 0
     while i < n:
         if rk[i] == HOLDS:
-            ok[m], oa[m], ob[m], oc[m] = rk[i], ra[i], rb[i], 0
+            ok[m], oa[m], ob[m], oc[m], op[m], oq[m] = rk[i], ra[i], rb[i], 0, rp[i], rq[i]
             m += 1
             i += 1
             continue
-        n_moves = 1
-        pair_end = i
-        amps[0] = abs(x[rb[i]] - x[ra[i]])  # amps[:n_moves] and durs[:n_moves] are kept sorted
-        durs[0] = float(max(rb[i] - ra[i], 1))
-        j = i + 1
-        while j < n:
-            a = ra[j]
-            b = rb[j]
-            dur_med = _sorted_median(durs, n_moves)
-            if rk[j] == HOLDS:
-                # a pause inside a run (at most HOLD_IN_CYCLE_RATIO × the median move) is absorbed when a
-                # move follows it; the move itself is then tested for similarity
-                if j + 1 < n and rk[j + 1] != HOLDS and b - a <= HOLD_IN_CYCLE_RATIO * dur_med:
-                    j += 1
-                    continue
+        # the chain of moves starting at segment i
+        j = i
+        last_move = i
+        while j + 1 < n:
+            nxt = j + 1
+            if rk[nxt] == HOLDS:
+                if nxt + 1 < n and rk[nxt + 1] != HOLDS and rb[nxt] - ra[nxt] <= max_pause:
+                    nxt += 1
+                else:
+                    break
+            if ra[nxt] - rb[last_move] > max_pause:
                 break
-            amp_med = _sorted_median(amps, n_moves)
-            amp = abs(x[b] - x[a])
-            dur = float(max(b - a, 1))
-            if not (
-                amp_med > 0
-                and amp_med / CYCLE_AMPLITUDE_RATIO <= amp <= amp_med * CYCLE_AMPLITUDE_RATIO
-                and dur_med / CYCLE_DURATION_RATIO <= dur <= dur_med * CYCLE_DURATION_RATIO
-            ):
-                break
-            _insort(amps, n_moves, amp)
-            _insort(durs, n_moves, dur)
-            n_moves += 1
-            if n_moves & 1 == 0:
-                pair_end = j
-            j += 1
-        pairs = n_moves // 2
-        if pairs >= MIN_CYCLES:
-            ok[m], oa[m], ob[m], oc[m] = OSCILLATES, ra[i], rb[pair_end], pairs
-            m += 1
-            i = pair_end + 1
-            continue
-        cycles, end = _compound_cycles(x, rk, ra, rb, n, i, moves, amps, durs, spans, work)
-        if cycles >= MIN_CYCLES:
-            ok[m], oa[m], ob[m], oc[m] = OSCILLATES, ra[i], rb[end], cycles
-            i = end + 1
-        else:
-            ok[m], oa[m], ob[m], oc[m] = rk[i], ra[i], rb[i], 0
-            i += 1
-        m += 1
+            last_move = nxt
+            j = nxt
+        # chain pivots: the start of each move and the end of the last one
+        n_piv = 0
+        for s in range(i, last_move + 1):
+            if rk[s] != HOLDS:
+                vals[n_piv] = r[rp[s]]
+                frames[n_piv] = ra[s]
+                seg_of[n_piv] = s
+                n_piv += 1
+        vals[n_piv] = r[rq[last_move]]
+        frames[n_piv] = rb[last_move]
+        seg_of[n_piv] = last_move + 1
+        n_piv += 1
+        n_amp = n_piv - 1
+        for s in range(n_amp):
+            buf[s] = abs(vals[s + 1] - vals[s])
+        _median_of(buf, n_amp, work)  # sorts the amplitudes into work
+        upper = work[n_amp // 2 : n_amp]
+        big = _median_of(upper, upper.shape[0], buf)
+        n_major = _major_pivots(vals, n_piv, max(delta, MAJOR_SWING_RATIO * big), major)
+        for s in range(n_major):
+            mv[s] = vals[major[s]]
+            mf[s] = frames[major[s]]
+        mp = 0  # current major pivot
+        while mp < n_major - 1:
+            # runs may start here or at one of the next major pivots: the other kind of extreme may be the
+            # steadier boundary (a flat-topped hip-flexion peak wanders, its sharp valley does not)
+            best_m = 0
+            best_n = 0
+            best_start = mp
+            for start in range(mp, min(mp + CYCLE_START_WINDOW, n_major)):
+                if n_major - start > 2 * MIN_CYCLES:
+                    for mm in range(1, MAX_MOVES_PER_CYCLE + 1):
+                        nc = _cycle_run(mv, mf, n_major, start, mm, delta, work, buf)
+                        # the most moves covered; on a tie the fewer pairs per cycle (the shorter period)
+                        better = mm * nc > best_m * best_n or (mm * nc == best_m * best_n and mm < best_m)
+                        if nc >= MIN_CYCLES and better:
+                            best_m = mm
+                            best_n = nc
+                            best_start = start
+            if best_n and best_start > mp:
+                for s in range(seg_of[major[mp]], seg_of[major[best_start]]):
+                    ok[m], oa[m], ob[m], oc[m], op[m], oq[m] = rk[s], ra[s], rb[s], 0, rp[s], rq[s]
+                    m += 1
+                mp = best_start
+            if best_n:
+                end = mp + 2 * best_m * best_n
+                s0 = seg_of[major[mp]]
+                s1 = seg_of[major[end] - 1]  # the move that ends at the run's last major pivot
+                ok[m], oa[m], ob[m], oc[m], op[m], oq[m] = OSCILLATES, ra[s0], rb[s1], best_n, rp[s0], rq[s1]
+                m += 1
+                mp = end
+            else:
+                for s in range(seg_of[major[mp]], seg_of[major[mp + 1]]):
+                    ok[m], oa[m], ob[m], oc[m], op[m], oq[m] = rk[s], ra[s], rb[s], 0, rp[s], rq[s]
+                    m += 1
+                mp += 1
+        i = last_move + 1
     return m
 
 
 @jit
 def segment_rows(
-    rows: FloatArray, delta: FloatArray, hold_tol: FloatArray, min_hold: IntArray, cycles: NDArray[np.bool_]
+    rows: FloatArray,
+    delta: FloatArray,
+    hold_tol: FloatArray,
+    min_hold: IntArray,
+    cycles: NDArray[np.bool_],
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Segments of every row of `rows` (one channel per row), with their statistics.
 
     Args:
-        rows: (C, T) float64, C-contiguous, T ≥ 2: each channel's (smoothed) series, channel unit.
+        rows: (C, T) float64, C-contiguous, T ≥ 2: each channel's series, channel unit; NaN where the
+            channel is undefined (each defined stretch is segmented on its own).
         delta: (C,) hysteresis thresholds δ (> 0).
-        hold_tol: (C,) hold tolerances (a hold stays within this distance of its turning point).
+        hold_tol: (C,) plateau tolerance: frames within this of a turning point's value are not movement.
         min_hold: (C,) int64 shortest hold, frames (≥ 1).
         cycles: (C,) bool, collapse oscillations.
 
@@ -431,9 +785,10 @@ def segment_rows(
             in time order:
         ints: (4, N) int64 rows kind (code: index into `description.SEGMENT_KINDS`), start_frame, end_frame,
             cycles;
-        floats: (5, N) float64 rows start_value, end_value, mean_value, min_value, max_value. The mean is
-            taken from prefix sums, (P[b + 1] − P[a]) / (b + 1 − a) with P[t + 1] = P[t] + x[t] (P[1] = x[0]),
-            the same additions as `np.cumsum`.
+        floats: (5, N) float64 rows start_value, end_value, mean_value, min_value, max_value: a move's
+            start/end values are its extremes (those of its turning points, which may lie up to `hold_tol`
+            outside its trimmed span, or of the span where a pause cut it), a hold's or oscillation's those
+            of its first/last frame; mean/min/max over the segment's frames.
     """
     C, T = rows.shape
     counts = np.zeros(C, dtype=np.int64)
@@ -442,63 +797,84 @@ def segment_rows(
     floats = np.empty((5, cap))
     cand = np.empty(T + 1, dtype=np.int64)
     piv = np.empty(T + 2, dtype=np.int64)
-    pa = np.empty(T + 2, dtype=np.int64)
-    pb = np.empty(T + 2, dtype=np.int64)
-    rk = np.empty(2 * T + 4, dtype=np.int64)
-    ra = np.empty(2 * T + 4, dtype=np.int64)
-    rb = np.empty(2 * T + 4, dtype=np.int64)
-    ok = np.empty(2 * T + 4, dtype=np.int64)
-    oa = np.empty(2 * T + 4, dtype=np.int64)
-    ob = np.empty(2 * T + 4, dtype=np.int64)
-    oc = np.zeros(2 * T + 4, dtype=np.int64)
-    prefix = np.empty(T + 1)
+    n_buf = 2 * T + 4
+    rk = np.empty(n_buf, dtype=np.int64)
+    ra = np.empty(n_buf, dtype=np.int64)
+    rb = np.empty(n_buf, dtype=np.int64)
+    rp = np.empty(n_buf, dtype=np.int64)
+    rq = np.empty(n_buf, dtype=np.int64)
+    ok = np.empty(n_buf, dtype=np.int64)
+    oa = np.empty(n_buf, dtype=np.int64)
+    ob = np.empty(n_buf, dtype=np.int64)
+    oc = np.zeros(n_buf, dtype=np.int64)
+    op = np.empty(n_buf, dtype=np.int64)
+    oq = np.empty(n_buf, dtype=np.int64)
     total = 0
     for c in range(C):
-        x = rows[c]
-        n_cand = local_extrema_into(x, cand)
-        n_piv = turning_points_into(x, cand, n_cand, delta[c], piv)
-        _plateaus(x, piv, n_piv, hold_tol[c], pa, pb)
-        m = _raw_segments(x, piv, n_piv, pa, pb, delta[c], min_hold[c], rk, ra, rb)
-        if cycles[c]:
-            m = _collapse_cycles(x, rk, ra, rb, m, ok, oa, ob, oc)
-        else:
-            ok[:m] = rk[:m]
-            oa[:m] = ra[:m]
-            ob[:m] = rb[:m]
-            oc[:m] = 0
-        if total + m > cap:
-            cap = 2 * (total + m)
-            grown_ints = np.empty((4, cap), dtype=np.int64)
-            grown_ints[:, :total] = ints[:, :total]
-            ints = grown_ints
-            grown_floats = np.empty((5, cap))
-            grown_floats[:, :total] = floats[:, :total]
-            floats = grown_floats
-        prefix[0] = 0.0
-        prefix[1] = x[0]
-        for t in range(1, T):
-            prefix[t + 1] = prefix[t] + x[t]
-        for s in range(m):
-            a = oa[s]
-            b = ob[s]
-            o = total + s
-            ints[0, o] = ok[s]
-            ints[1, o] = a
-            ints[2, o] = b
-            ints[3, o] = oc[s]
-            lo = x[a]
-            hi = x[a]
-            for t in range(a + 1, b + 1):
-                v = x[t]
-                if v < lo:
-                    lo = v
-                if v > hi:
-                    hi = v
-            floats[0, o] = x[a]
-            floats[1, o] = x[b]
-            floats[2, o] = (prefix[b + 1] - prefix[a]) / (b + 1 - a)
-            floats[3, o] = lo
-            floats[4, o] = hi
+        row = rows[c]
+        m = 0
+        s = 0
+        while s < T:  # each stretch of defined (finite) values is segmented on its own
+            if math.isnan(row[s]):
+                s += 1
+                continue
+            e = s
+            while e < T and not math.isnan(row[e]):
+                e += 1
+            if e - s >= 2:
+                r = row[s:e]
+                n_cand = local_extrema_into(r, cand)
+                n_piv = turning_points_into(r, cand, n_cand, delta[c], piv)
+                n_fine = _fine_segments(r, piv, n_piv, delta[c], hold_tol[c], min_hold[c], rk, ra, rb, rp, rq)
+                if cycles[c]:
+                    n_fine = _collapse_cycles(r, delta[c], rk, ra, rb, rp, rq, n_fine, ok, oa, ob, oc, op, oq)
+                else:
+                    ok[:n_fine] = rk[:n_fine]
+                    oa[:n_fine] = ra[:n_fine]
+                    ob[:n_fine] = rb[:n_fine]
+                    oc[:n_fine] = 0
+                    op[:n_fine] = rp[:n_fine]
+                    oq[:n_fine] = rq[:n_fine]
+                if total + m + n_fine > cap:
+                    cap = 2 * (total + m + n_fine)
+                    grown_ints = np.empty((4, cap), dtype=np.int64)
+                    grown_ints[:, : total + m] = ints[:, : total + m]
+                    ints = grown_ints
+                    grown_floats = np.empty((5, cap))
+                    grown_floats[:, : total + m] = floats[:, : total + m]
+                    floats = grown_floats
+                for k in range(n_fine):
+                    a = oa[k]
+                    b = ob[k]
+                    o = total + m
+                    ints[0, o] = ok[k]
+                    ints[1, o] = a + s
+                    ints[2, o] = b + s
+                    ints[3, o] = oc[k]
+                    lo = r[a]
+                    hi = r[a]
+                    acc = 0.0
+                    for t in range(a, b + 1):
+                        v = r[t]
+                        acc += v
+                        if v < lo:
+                            lo = v
+                        if v > hi:
+                            hi = v
+                    if ok[k] == INCREASES:  # the extremes: of the turning points, or of the span where it is cut
+                        floats[0, o] = min(r[op[k]], lo)
+                        floats[1, o] = max(r[oq[k]], hi)
+                    elif ok[k] == DECREASES:
+                        floats[0, o] = max(r[op[k]], hi)
+                        floats[1, o] = min(r[oq[k]], lo)
+                    else:
+                        floats[0, o] = r[a]
+                        floats[1, o] = r[b]
+                    floats[2, o] = acc / (b + 1 - a)
+                    floats[3, o] = lo
+                    floats[4, o] = hi
+                    m += 1
+            s = e
         counts[c] = m
         total += m
     return counts, ints[:, :total], floats[:, :total]

@@ -2,15 +2,23 @@
 
 Source: spec/smd_format.md, "Segments". Pure functions of a 1-D series.
 
-Algorithm:
+Algorithm (format version 2; the series is the angle itself, unsmoothed by default, so fast peaks are
+reported at their real height):
 1. Turning points (peak–valley detection with hysteresis δ): a peak is confirmed when the signal falls δ
-   below the running maximum, a valley when it rises δ above the running minimum. Only local extrema of
-   the series can be turning points, so the scan runs over those candidates, not over every frame.
-2. Holds: around every turning point (and the clip ends) the plateau is the stretch that stays within the
-   hold tolerance of the turning-point value; plateaus lasting at least `min_hold_s` become "holds".
-   The stretches between holds/turning points are "increases" / "decreases".
-3. Cycles: runs of at least two full alternations (rise + fall) with similar amplitude and duration are
-   collapsed into one "oscillates n cycles" segment (n = number of rise/fall pairs).
+   below the running maximum, a valley when it rises δ above the running minimum. Only local extrema are
+   candidates. Between two consecutive turning points the series stays between their values, so a move's
+   printed values are the extremes of what it spans.
+2. Moves and holds: between consecutive turning points the channel "increases"/"decreases" (by ≥ δ). A
+   move's span is trimmed to where the raw series is more than the hold tolerance away from both turning
+   points' values, so the printed span is movement. The plateau around a turning point (all within the
+   tolerance of it) is a "hold" when it lasts at least `min_hold_s`; a hold's raw values therefore stay
+   within 2 × tolerance < δ. Shorter pauses are not printed (the times show the gap). The clip's lead-in
+   and tail are holds when long enough and within the same band.
+3. Cycles: a chain of moves (pauses up to twice the median move) is reduced to its major turning points
+   (swings below half the chain's typical large swing are sub-structure, e.g. the knee's loading-response
+   bump in gait); a run of at least two similar cycles of one or two rise/fall pairs of major swings (same
+   amplitudes, turning-point values and duration within the ratios of `segment_kernel`) becomes one
+   "oscillates n cycles" segment, n = the number of cycles, so its period is the real repetition period.
 """
 
 from __future__ import annotations
@@ -36,7 +44,8 @@ class SegmentParams:
 
     Attributes:
         delta: hysteresis threshold δ, in the channel unit (> 0).
-        hold_tol: a hold stays within this distance of its turning point, channel unit.
+        hold_tol: plateau tolerance: frames within this distance of a turning point's value are not
+            movement (a hold stays within it), channel unit.
         min_hold_frames: shortest hold, frames (≥ 1).
         cycles: collapse oscillations.
     """
@@ -103,7 +112,7 @@ def turning_points(x: FloatArray, delta: float) -> list[int]:
 
 
 def segment_series(x: FloatArray, fps: float, params: SegmentParams) -> tuple[Segment, ...]:
-    """Segments of one (already smoothed) series.
+    """Segments of one series.
 
     Args:
         x: (T,) float64 series, channel unit.
@@ -111,12 +120,13 @@ def segment_series(x: FloatArray, fps: float, params: SegmentParams) -> tuple[Se
         params: thresholds.
 
     Returns:
-        Segments covering [0, T − 1] in time order; empty when the whole range is below δ (the channel is
-        "static"; the renderer says "holds at <mean> throughout").
+        Segments in time order, not overlapping (pauses shorter than a hold are left out); empty when the
+        whole range is below δ (the channel is "static"; the renderer says "holds at <mean> throughout").
 
-    Source: spec/smd_format.md, "Segments".
+    Source: spec/smd_format.md, "Segments"; this module's docstring.
     """
-    return segment_columns(np.asarray(x, dtype=np.float64)[:, None], fps, [params])[0]
+    table, rows = segment_table(np.asarray(x, dtype=np.float64)[:, None], fps, [params])
+    return table.segments(*rows[0])
 
 
 def segment_table(
@@ -125,11 +135,11 @@ def segment_table(
     """Segments of every column of a (T, C) array (one SegmentParams per column), as one table.
 
     Columns whose range is below their δ are static (no segments). The others go through the compiled
-    kernel (`motion_smd.segment_kernel.segment_rows`) in one call: turning points, plateaus, holds and
-    moves, cycle collapse and the segment statistics.
+    kernel (`motion_smd.segment_kernel.segment_rows`) in one call: turning points, holds and moves, cycle
+    collapse and the segment statistics.
 
     Args:
-        X: (T, C) float64 series (smoothed), one channel per column.
+        X: (T, C) float64 series, one channel per column; NaN where a channel is undefined.
         fps: frame rate.
         params: C thresholds.
         ranges: max − min of each column, if already computed.
@@ -143,8 +153,11 @@ def segment_table(
     if T < 2:
         ranges = [0.0] * C
     elif ranges is None:
-        ranges = (X.max(axis=0) - X.min(axis=0)).tolist()
-    active = [c for c in range(C) if ranges[c] >= params[c].delta]
+        with np.errstate(invalid="ignore"):
+            ranges = (np.nanmax(X, axis=0) - np.nanmin(X, axis=0)).tolist() if not np.isnan(X).all(axis=0).any() else [
+                float(np.nanmax(col) - np.nanmin(col)) if not np.isnan(col).all() else float("nan") for col in X.T
+            ]
+    active = [c for c in range(C) if ranges[c] >= params[c].delta]  # False for NaN (never defined)
     if not active:
         return SegmentTable.empty(fps), [(0, 0)] * C
     chosen = [params[c] for c in active]
@@ -160,14 +173,3 @@ def segment_table(
     for k, c in enumerate(active):
         rows[c] = (bounds[k], bounds[k + 1])
     return SegmentTable(ints[0], ints[1:], floats, float(fps)), rows
-
-
-def segment_columns(X: FloatArray, fps: float, params: list[SegmentParams]) -> list[tuple[Segment, ...]]:
-    """`segment_series` of every column of a (T, C) array (one SegmentParams per column); see
-    `segment_table`.
-
-    Returns:
-        C tuples of Segments, in time order (empty for a static column).
-    """
-    table, rows = segment_table(X, fps, params)
-    return [table.segments(a, b) for a, b in rows]

@@ -1,8 +1,19 @@
 """Global trajectory channels and summary from canonical joints.
 
 Source: spec/smd_format.md, sections 2–3. Channels (canonical frame: Y up, facing +Z in frame 0, the
-subject's left is +X): Height = pelvis y (m), Forward Position = pelvis z (m), Lateral Position = pelvis x
-(m, + = left), Heading = body yaw relative to frame 0 (degrees, + = turned left).
+subject's left is +X): Height = pelvis y (m), Forward Position and Lateral Position = the pelvis position
+along the body's initial facing direction and its left (m, + = left), Heading = the body's yaw relative
+to its initial facing (degrees, + = turned left).
+
+One facing definition serves all three: the body faces `forward = up × across` with
+`across = (right_hip − left_hip) + (right_shoulder − left_shoulder)`, as in HumanML3D's
+`motion_process.py` and `Motion.canonicalize`. Its yaw swings with every stride (the pelvis and the
+shoulders counter-rotate in gait, ±5–10°), which is not a turn: the heading is the yaw low-pass filtered
+with a Gaussian of σ = `HEADING_SMOOTH_S`, which removes the stride-frequency swing (≈ 1 Hz, gain
+exp(−2π²σ²f²) ≈ 0.17 at σ = 0.3 s) and keeps turns (a 90° turn in 1 s is widened by about ±0.3 s).
+The initial facing of Forward/Lateral is that filtered yaw at frame 0. The heading is the body's yaw: a
+walker who turns the whole body while keeping a straight path (walking on while looking aside with
+the trunk and pelvis turned) turns by that much; the gait's swing is not a turn.
 """
 
 from __future__ import annotations
@@ -11,14 +22,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.ndimage import gaussian_filter1d
 
-from motion_smd.angles import heading_deg
-from motion_smd.skeleton import PELVIS
+from motion_smd.skeleton import L_HIP, L_SHOULDER, PELVIS, R_HIP, R_SHOULDER
 
 FloatArray = NDArray[np.float64]
 
 PATH_SMOOTH_S = 0.1
 """Gaussian σ (s) applied to the horizontal pelvis path before measuring its length (removes jitter)."""
+
+HEADING_SMOOTH_S = 0.3
+"""Gaussian σ (s) of the gait filter on the body's yaw (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -40,20 +54,67 @@ TRAJECTORY_CHANNELS = (
 """The four Global Trajectory channels in text order."""
 
 
-def trajectory_series(joints: FloatArray, source: str | None = None, heading: FloatArray | None = None) -> FloatArray:
+def facing_yaw_rad(joints: FloatArray) -> FloatArray:
+    """Yaw of the body's facing direction about world up, per frame, unwrapped over time.
+
+    Args:
+        joints: (T, 22, 3) float joints, Y up.
+
+    Returns:
+        (T,) float64 radians: 0 when facing +Z, + when turned toward +X (the canonical left); continuous
+        over time (turns accumulate past ±π). Frames without a horizontal across-vector keep the previous
+        frame's yaw.
+
+    Source: forward = up × across, across = (r_hip − l_hip) + (r_shoulder − l_shoulder) (HumanML3D
+    `motion_process.py`); forward = (across_z, 0, −across_x), so yaw = atan2(across_z, −across_x).
+    """
+    across = (joints[:, R_HIP] - joints[:, L_HIP]) + (joints[:, R_SHOULDER] - joints[:, L_SHOULDER])
+    yaw = np.arctan2(across[:, 2], -across[:, 0])
+    return np.asarray(np.unwrap(yaw), dtype=np.float64)
+
+
+def _gait_filtered(x: FloatArray, fps: float) -> FloatArray:
+    """Gaussian low-pass along axis 0 with σ = HEADING_SMOOTH_S (edges held)."""
+    sigma = HEADING_SMOOTH_S * fps
+    if x.shape[0] < 2 or sigma < 1.0 / 3.0:
+        return np.asarray(x, dtype=np.float64)
+    return np.asarray(gaussian_filter1d(x, sigma, axis=0, mode="nearest"), dtype=np.float64)
+
+
+def heading_series_deg(joints: FloatArray, fps: float) -> FloatArray:
+    """The body's heading relative to frame 0, degrees (+ = turned left): the facing yaw
+    (`facing_yaw_rad`) with the gait's oscillation filtered out (`HEADING_SMOOTH_S`).
+
+    Args:
+        joints: (T, 22, 3) canonical joints (metres, Y up).
+        fps: frame rate.
+
+    Returns:
+        (T,) float64 degrees, 0 at frame 0, continuous (turns accumulate past ±180).
+    """
+    facing = np.degrees(_gait_filtered(facing_yaw_rad(joints), fps))
+    return facing - facing[0]
+
+
+def trajectory_series(joints: FloatArray, fps: float) -> FloatArray:
     """The four trajectory channels per frame.
 
     Args:
-        joints: (T, 22, 3) float64 canonical joints (metres, Y up, facing +Z in frame 0).
-        heading: `heading_deg(joints)` if already computed (the pelvis_rotation angle), else computed here.
+        joints: (T, 22, 3) float64 canonical joints (metres, Y up, pelvis XZ at the origin in frame 0).
+        fps: frame rate.
 
     Returns:
-        (T, 4) float64: height (m), forward (m), lateral (m, + = left), heading (deg, + = left).
+        (T, 4) float64: height (m), forward (m, along the initial filtered facing), lateral (m, + = toward
+        the initial left), heading (deg, `heading_series_deg`, + = left).
     """
     pelvis = joints[:, PELVIS]
-    return np.stack(
-        [pelvis[:, 1], pelvis[:, 2], pelvis[:, 0], heading_deg(joints, source) if heading is None else heading], axis=-1
-    )
+    y0 = float(_gait_filtered(facing_yaw_rad(joints), fps)[0])  # the initial facing, without the gait swing
+    s, c = np.sin(y0), np.cos(y0)
+    dx = pelvis[:, 0] - pelvis[0, 0]
+    dz = pelvis[:, 2] - pelvis[0, 2]
+    forward = s * dx + c * dz  # along (sin y0, 0, cos y0)
+    lateral = c * dx - s * dz  # along the left, (cos y0, 0, −sin y0)
+    return np.stack([pelvis[:, 1], forward, lateral, heading_series_deg(joints, fps)], axis=-1)
 
 
 def path_length_m(xz: FloatArray) -> float:

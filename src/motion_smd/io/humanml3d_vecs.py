@@ -138,7 +138,7 @@ def read_humanml3d_vecs(path: Path, options: ReadOptions) -> Motion:
     if options.skip_frames:
         arr = arr[options.skip_frames :]
     joints = recover_joints(arr, str(path))
-    meta = {"format": "humanml3d-vecs"}
+    meta = {"format": "humanml3d-vecs", "rig": "smpl"}  # SMPL joint centres (see motion_smd.neutral)
     motion = Motion(joints, options.fps or HUMANML3D_FPS, source=str(path), meta=meta)
     return postprocess(motion, options)
 

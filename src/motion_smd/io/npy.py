@@ -52,7 +52,8 @@ def read_npy(path: Path, options: ReadOptions) -> Motion:
     source = str(path)
     if up == "z" and arr.ndim == 3 and arr.shape[-1] == 3:
         arr = z_up_to_y_up(arr)
-    motion = Motion(arr, options.fps or HUMANML3D_FPS, source=source)
+    # HumanML3D / AMASS joints are SMPL joint centres: angles are calibrated to SMPL's neutral stance
+    motion = Motion(arr, options.fps or HUMANML3D_FPS, source=source, meta={"format": "npy", "rig": "smpl"})
     return postprocess(motion, options)
 
 
