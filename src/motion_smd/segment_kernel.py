@@ -22,7 +22,7 @@ from motion_smd.compiled import jit
 INCREASES, DECREASES, HOLDS, OSCILLATES = 0, 1, 2, 3
 """Segment kind codes: indices into `motion_smd.description.SEGMENT_KINDS`."""
 
-CYCLE_AMPLITUDE_RATIO = 1.6
+CYCLE_AMPLITUDE_RATIO = 2.0
 """A cycle joins a run when each of its moves has an amplitude within this factor of the median amplitude
 of the moves at the same position in the run's earlier cycles."""
 
@@ -34,18 +34,32 @@ CYCLE_VALUE_TOLERANCE = 0.3
 the median value of the earlier cycles' turning points at the same position (same peaks, same valleys)."""
 
 HOLD_IN_CYCLE_RATIO = 2.0
-"""Pauses up to this multiple of the channel's median move duration do not break a chain of moves."""
+"""Pauses up to this multiple of the channel's rhythm (median time between consecutive moves' turning
+points) do not break a chain of moves."""
 
 MAJOR_SWING_RATIO = 0.5
 """Within a chain of moves, swings smaller than this fraction of the chain's typical large swing (median of
 the upper half of its move amplitudes) are sub-structure of a cycle (e.g. the loading-response bump of knee
 flexion in gait), not cycles of their own."""
 
+MAJOR_BREAK_RATIO = 1.5
+"""Move amplitudes of a chain fall in two groups (small sub-structure, large cycle swings) where sorted
+neighbours differ by at least this ratio."""
+
+PERIOD_MATCH_RATIO = 1.5
+PERIOD_MATCH_SLACK = 0.05
+"""The period check of a run (`_repeats_at_period`): the series repeats "as well" after another lag when
+its mean difference is within PERIOD_MATCH_RATIO × (plus PERIOD_MATCH_SLACK × the run's range) of the one
+at the claimed period."""
+
 MAX_MOVES_PER_CYCLE = 2
 """Cycles are searched with 1 or up to this many rise/fall pairs per cycle (two peaks per cycle)."""
 
 MIN_MOVING_FRACTION = 0.8
 """A printed move is cut (at its longest slow run) until at least this fraction of its frame steps move."""
+
+MIN_SPLIT_STEPS = 2
+"""A move is cut at a slow run of at least this many frame steps (one slow step is a wobble, not a pause)."""
 
 SLOW_STEP_RATIO = 0.2
 """A frame step of a move slower than this fraction of the move's mean step is not movement: slow ends are
@@ -340,7 +354,7 @@ def _emit_piece(
             # the printed change: the move's extremes (its turning points' values or its span's range)
             amp = max(abs(r[v1] - r[v0]), _range_of(r, a2, b2))
             n_slow, u, t = _longest_slow_run(r, a2, b2, this_sign, SLOW_STEP_RATIO * amp / (b2 - a2))
-            if n_slow > (1.0 - MIN_MOVING_FRACTION) * (b2 - a2) and t > u:
+            if n_slow > (1.0 - MIN_MOVING_FRACTION) * (b2 - a2) and t - u >= MIN_SPLIT_STEPS:
                 left = abs(r[u] - r[a2]) >= delta
                 right = abs(r[b2] - r[t]) >= delta
                 # tasks pushed in reverse time order: the tail after b2, then the parts
@@ -584,8 +598,42 @@ def _major_pivots(vals: FloatArray, n: int, delta: float, out: IntArray) -> int:
 
 
 @jit
+def _repeat_error(r: FloatArray, a: int, b: int, lag: int) -> float:
+    """Mean |r[t] − r[t + lag]| over t in a … b − lag (the series against itself one lag later); inf when
+    the span is shorter than the lag."""
+    if lag < 1 or b - lag < a:
+        return math.inf
+    acc = 0.0
+    for t in range(a, b - lag + 1):
+        acc += abs(r[t] - r[t + lag])
+    return acc / (b - lag + 1 - a)
+
+
+@jit
+def _repeats_at_period(r: FloatArray, a: int, b: int, n: int, m: int) -> bool:
+    """Whether the series over a..b repeats with its claimed period P = (b − a) / n rather than with half
+    or twice it (the claim of a run of n cycles of m rise/fall pairs). With m = 2 it must not repeat as well
+    after P / 2 (then its cycles are single pairs); with m = 1 it must not repeat far better after 2·P (then
+    every other pair differs: a small and a large peak)."""
+    period = (b - a) / n
+    at_p = _repeat_error(r, a, b, round(period))
+    if m > 1:
+        return not _repeat_error(r, a, b, round(period / 2)) <= PERIOD_MATCH_RATIO * at_p
+    at_2p = _repeat_error(r, a, b, round(2 * period))
+    return not at_p > PERIOD_MATCH_RATIO * at_2p + PERIOD_MATCH_SLACK * _range_of(r, a, b)
+
+
+@jit
 def _cycle_run(
-    mv: FloatArray, mf: IntArray, n_major: int, i: int, m: int, delta: float, work: FloatArray, buf: FloatArray
+    r: FloatArray,
+    mv: FloatArray,
+    mf: IntArray,
+    n_major: int,
+    i: int,
+    m: int,
+    delta: float,
+    work: FloatArray,
+    buf: FloatArray,
 ) -> int:
     """Number of consecutive similar cycles of 2·m moves starting at major pivot i (see the module constants).
 
@@ -621,6 +669,8 @@ def _cycle_run(
             if not ok:
                 break
         n += 1
+    if n >= MIN_CYCLES and not _repeats_at_period(r, mf[i], mf[i + k * n], n, m):
+        return 0
     if m > 1 and n >= MIN_CYCLES:
         # several rise/fall pairs per cycle only when they differ (a small and a large peak): pairs that
         # repeat each other are cycles of one pair, whatever their timing noise
@@ -636,6 +686,69 @@ def _cycle_run(
         if _median_of(buf, n, work) <= 0.0:
             return 0
     return n
+
+
+@jit
+def _plan_runs(
+    r: FloatArray,
+    mv: FloatArray,
+    mf: IntArray,
+    n_major: int,
+    delta: float,
+    work: FloatArray,
+    buf: FloatArray,
+    run_start: IntArray,
+    run_m: IntArray,
+    run_n: IntArray,
+) -> tuple[int, int]:
+    """Greedy runs of cycles over the major turning points mv/mf (values, frames): from each position, the
+    run starting there or at one of the next CYCLE_START_WINDOW − 1 pivots that covers the most moves (on a
+    tie the fewer pairs per cycle) is taken; none → move on by one pivot. Records (start pivot, pairs per
+    cycle, cycles) of each run; returns (number of runs, frames covered by them)."""
+    n_runs = 0
+    covered = 0
+    mp = 0
+    while mp < n_major - 1:
+        # runs may start here or at one of the next major pivots: the other kind of extreme may be the
+        # steadier boundary (a flat-topped hip-flexion peak wanders, its sharp valley does not)
+        best_m = 0
+        best_n = 0
+        best_start = mp
+        for start in range(mp, min(mp + CYCLE_START_WINDOW, n_major)):
+            if n_major - start > 2 * MIN_CYCLES:
+                for mm in range(1, MAX_MOVES_PER_CYCLE + 1):
+                    nc = _cycle_run(r, mv, mf, n_major, start, mm, delta, work, buf)
+                    # the most moves covered; on a tie the fewer pairs per cycle (the shorter period)
+                    better = mm * nc > best_m * best_n or (mm * nc == best_m * best_n and mm < best_m)
+                    if nc >= MIN_CYCLES and better:
+                        best_m = mm
+                        best_n = nc
+                        best_start = start
+        if best_n:
+            run_start[n_runs], run_m[n_runs], run_n[n_runs] = best_start, best_m, best_n
+            n_runs += 1
+            end = best_start + 2 * best_m * best_n
+            covered += mf[end] - mf[best_start]
+            mp = end
+        else:
+            mp += 1
+    return n_runs, covered
+
+
+@jit
+def _natural_break(sorted_amps: FloatArray, n: int, delta: float) -> float:
+    """The threshold between the small and the large swings of a chain whose sorted move amplitudes fall in
+    two groups (a ratio of at least MAJOR_BREAK_RATIO between neighbours above δ): their geometric mean;
+    δ when there is no such gap."""
+    best = 0.0
+    out = delta
+    for k in range(n - 1):
+        lo = sorted_amps[k]
+        hi = sorted_amps[k + 1]
+        if lo >= delta and hi >= MAJOR_BREAK_RATIO * lo and hi / lo > best:
+            best = hi / lo
+            out = math.sqrt(lo * hi)
+    return out
 
 
 @jit
@@ -658,11 +771,13 @@ def _collapse_cycles(
     """Collapse repeating stretches of moves into "oscillates" segments.
 
     A chain is a maximal run of moves whose pauses (gaps or holds) last at most HOLD_IN_CYCLE_RATIO × the
-    channel's median move duration. Its turning points are reduced to the major ones (`_major_pivots` with
-    δ_major = max(δ, MAJOR_SWING_RATIO × the median of the upper half of the chain's move amplitudes)); a
-    run of at least MIN_CYCLES similar cycles of 1 … MAX_MOVES_PER_CYCLE rise/fall pairs of major swings
-    (`_cycle_run`; the pair count covering more moves wins, the smaller on a tie) becomes one segment
-    spanning its first to last major turning point, cycles = the run's length. Everything else is copied.
+    channel's rhythm (the median time between the turning points of consecutive moves); cycles are timed
+    at the turning points. Its turning points are reduced to the major ones (`_major_pivots`) at three
+    candidate scales — δ, the natural break between small and large swings (`_natural_break`), and
+    MAJOR_SWING_RATIO × the median of the upper half of the chain's move amplitudes — and the scale whose
+    runs of cycles (`_plan_runs`, `_cycle_run`) cover the longest time is used: each run of at least
+    MIN_CYCLES similar cycles of 1 … MAX_MOVES_PER_CYCLE rise/fall pairs becomes one segment spanning its
+    first to last major turning point, cycles = the run's length. Everything else is copied.
 
     Writes (kind, start, end, cycles, start pivot, end pivot) into ok, oa, ob, oc, op, oq; returns the count.
     """
@@ -674,11 +789,19 @@ def _collapse_cycles(
     major = np.empty(n + 2, dtype=np.int64)
     mv = np.empty(n + 2)
     mf = np.empty(n + 2, dtype=np.int64)
+    run_start = np.empty(n + 2, dtype=np.int64)
+    run_m = np.empty(n + 2, dtype=np.int64)
+    run_n = np.empty(n + 2, dtype=np.int64)
+    thresholds = np.empty(3)
+    # the channel's rhythm: the median time from one move's turning point to the next move's
     n_moves = 0
+    prev = -1
     for i in range(n):
         if rk[i] != HOLDS:
-            buf[n_moves] = float(rb[i] - ra[i])
-            n_moves += 1
+            if prev >= 0:
+                buf[n_moves] = float(rp[i] - rp[prev])
+                n_moves += 1
+            prev = i
     max_pause = HOLD_IN_CYCLE_RATIO * _median_of(buf, n_moves, work) if n_moves else 0.0
     m = 0
     i = 0
@@ -707,11 +830,11 @@ def _collapse_cycles(
         for s in range(i, last_move + 1):
             if rk[s] != HOLDS:
                 vals[n_piv] = r[rp[s]]
-                frames[n_piv] = ra[s]
+                frames[n_piv] = rp[s]  # cycles are timed at the turning points, not at the trimmed spans
                 seg_of[n_piv] = s
                 n_piv += 1
         vals[n_piv] = r[rq[last_move]]
-        frames[n_piv] = rb[last_move]
+        frames[n_piv] = rq[last_move]
         seg_of[n_piv] = last_move + 1
         n_piv += 1
         n_amp = n_piv - 1
@@ -719,45 +842,43 @@ def _collapse_cycles(
             buf[s] = abs(vals[s + 1] - vals[s])
         _median_of(buf, n_amp, work)  # sorts the amplitudes into work
         upper = work[n_amp // 2 : n_amp]
-        big = _median_of(upper, upper.shape[0], buf)
-        n_major = _major_pivots(vals, n_piv, max(delta, MAJOR_SWING_RATIO * big), major)
+        # candidate scales of a cycle's swings: every swing ≥ δ, the large group of a two-group chain, and
+        # swings of at least half the typical large swing; the one whose runs cover the longest time wins
+        thresholds[0] = delta
+        thresholds[1] = _natural_break(work, n_amp, delta)
+        thresholds[2] = max(delta, MAJOR_SWING_RATIO * _median_of(upper, upper.shape[0], buf))
+        best_k = 0
+        best_cover = -1
+        for k in range(3):
+            if k > 0 and thresholds[k] == thresholds[k - 1]:
+                continue
+            n_major = _major_pivots(vals, n_piv, thresholds[k], major)
+            for s in range(n_major):
+                mv[s] = vals[major[s]]
+                mf[s] = frames[major[s]]
+            _, cover = _plan_runs(r, mv, mf, n_major, delta, work, buf, run_start, run_m, run_n)
+            if cover > best_cover:
+                best_cover = cover
+                best_k = k
+        n_major = _major_pivots(vals, n_piv, thresholds[best_k], major)
         for s in range(n_major):
             mv[s] = vals[major[s]]
             mf[s] = frames[major[s]]
+        n_runs, _ = _plan_runs(r, mv, mf, n_major, delta, work, buf, run_start, run_m, run_n)
         mp = 0  # current major pivot
-        while mp < n_major - 1:
-            # runs may start here or at one of the next major pivots: the other kind of extreme may be the
-            # steadier boundary (a flat-topped hip-flexion peak wanders, its sharp valley does not)
-            best_m = 0
-            best_n = 0
-            best_start = mp
-            for start in range(mp, min(mp + CYCLE_START_WINDOW, n_major)):
-                if n_major - start > 2 * MIN_CYCLES:
-                    for mm in range(1, MAX_MOVES_PER_CYCLE + 1):
-                        nc = _cycle_run(mv, mf, n_major, start, mm, delta, work, buf)
-                        # the most moves covered; on a tie the fewer pairs per cycle (the shorter period)
-                        better = mm * nc > best_m * best_n or (mm * nc == best_m * best_n and mm < best_m)
-                        if nc >= MIN_CYCLES and better:
-                            best_m = mm
-                            best_n = nc
-                            best_start = start
-            if best_n and best_start > mp:
-                for s in range(seg_of[major[mp]], seg_of[major[best_start]]):
-                    ok[m], oa[m], ob[m], oc[m], op[m], oq[m] = rk[s], ra[s], rb[s], 0, rp[s], rq[s]
-                    m += 1
-                mp = best_start
-            if best_n:
-                end = mp + 2 * best_m * best_n
-                s0 = seg_of[major[mp]]
-                s1 = seg_of[major[end] - 1]  # the move that ends at the run's last major pivot
-                ok[m], oa[m], ob[m], oc[m], op[m], oq[m] = OSCILLATES, ra[s0], rb[s1], best_n, rp[s0], rq[s1]
+        for q in range(n_runs + 1):
+            upto = run_start[q] if q < n_runs else n_major - 1
+            for s in range(seg_of[major[mp]], seg_of[major[upto]]):  # loose moves before the run
+                ok[m], oa[m], ob[m], oc[m], op[m], oq[m] = rk[s], ra[s], rb[s], 0, rp[s], rq[s]
                 m += 1
-                mp = end
-            else:
-                for s in range(seg_of[major[mp]], seg_of[major[mp + 1]]):
-                    ok[m], oa[m], ob[m], oc[m], op[m], oq[m] = rk[s], ra[s], rb[s], 0, rp[s], rq[s]
-                    m += 1
-                mp += 1
+            if q == n_runs:
+                break
+            end = run_start[q] + 2 * run_m[q] * run_n[q]
+            s0 = seg_of[major[run_start[q]]]
+            s1 = seg_of[major[end] - 1]  # the move that ends at the run's last major pivot
+            ok[m], oa[m], ob[m], oc[m], op[m], oq[m] = OSCILLATES, ra[s0], rb[s1], run_n[q], rp[s0], rq[s1]
+            m += 1
+            mp = end
         i = last_move + 1
     return m
 
