@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ import numpy as np
 
 from motion_smd.datasets.qa_common import QADataset, QAQuestion
 from motion_smd.errors import ConfigError
+from motion_smd.files import atomic_write_text
 
 OPTION_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 """Letters naming the options in prompts (A = first option)."""
@@ -141,25 +140,3 @@ def read_mc_json(path: Path | str) -> list[MCQuestion]:
             raise ConfigError(f"{p}: question {q.id} answer_index {idx} does not point at its answer.")
         out.append(MCQuestion(question=q, options=opts, answer_index=idx))
     return out
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write UTF-8 text to a temporary file beside `path`, then os.replace it (no partial files).
-
-    Raises:
-        ConfigError: the folder does not exist or is not writable.
-    """
-    parent = path.parent if str(path.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot write here ({exc}); choose a writable output path.") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -12,15 +12,15 @@ One JSON object per line, keys sorted, UTF-8, with exactly these keys (schema ag
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from motion_smd.datasets.options import MCQuestion, atomic_write_text
+from motion_smd.datasets.options import MCQuestion
 from motion_smd.datasets.qa_common import MissingMotionReport, join_with_joints
 from motion_smd.errors import ConfigError
+from motion_smd.files import iter_jsonl, jsonl_line, write_jsonl
 
 TASKS = ("qa", "caption")
 RECORD_KEYS = (
@@ -136,7 +136,7 @@ class Record:
 
 def record_line(record: Record) -> str:
     """The JSONL line of a record (no trailing newline): keys sorted, UTF-8 characters kept."""
-    return json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True)
+    return jsonl_line(record.to_dict())
 
 
 def write_records(path: Path | str, records: Iterable[Record]) -> int:
@@ -148,15 +148,14 @@ def write_records(path: Path | str, records: Iterable[Record]) -> int:
     Raises:
         ConfigError: duplicate ids, or the folder cannot be written.
     """
-    lines: list[str] = []
+    rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for r in records:
         if r.id in seen:
             raise ConfigError(f"{path}: duplicate record id {r.id!r}; ids must be unique within a file.")
         seen.add(r.id)
-        lines.append(record_line(r))
-    atomic_write_text(Path(path), "".join(line + "\n" for line in lines))
-    return len(lines)
+        rows.append(r.to_dict())
+    return write_jsonl(path, rows)
 
 
 def read_records(path: Path | str) -> list[Record]:
@@ -169,17 +168,7 @@ def read_records(path: Path | str) -> list[Record]:
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"{p}: no such records file; build one with `smd records` or `smd bandai-qa`.")
-    out: list[Record] = []
-    with p.open("r", encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{p}:{n}: not a JSON object ({exc}).") from None
-            out.append(Record.from_dict(d, source=f"{p}:{n}"))
-    return out
+    return [Record.from_dict(d, source=f"{p}:{n}") for n, d in iter_jsonl(p)]
 
 
 def qa_record(mc: MCQuestion, smd: str, variant: str, extra_meta: dict[str, Any] | None = None) -> Record:

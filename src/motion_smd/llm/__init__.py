@@ -1,7 +1,7 @@
 """The LLM layer: prompts, model loading, LoRA training, inference backends and evaluation.
 
 SMD text plus a question (QA) or nothing (captioning) goes to any Hugging Face causal LM, zero-shot or
-LoRA fine-tuned (DESIGN.md, "LLM layer"). torch, transformers, peft and trl are imported lazily inside
+LoRA fine-tuned (DESIGN.md, "LLM layer"). torch, transformers and peft are imported lazily inside
 the functions that need them, so `import motion_smd.llm` stays light and `smd describe` never loads torch.
 
 Modules:

@@ -13,22 +13,21 @@ substring → fuzzy; unparseable answers count as wrong). Caption scoring is `mo
 from __future__ import annotations
 
 import json
-import random
 import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from motion_smd.files import atomic_write_text, read_jsonl, write_jsonl
 from motion_smd.llm import LLMError
 from motion_smd.llm.backends import Backend
 from motion_smd.llm.prompts import PromptBuilder
-from motion_smd.llm.records import Record, Task, write_jsonl
+from motion_smd.llm.records import RecordDict, Task
 
 
 def predict(
     backend: Backend,
-    records: Sequence[Record],
+    records: Sequence[RecordDict],
     max_new_tokens: int = 32,
     max_length: int | None = None,
     chunk: int = 32,
@@ -61,7 +60,7 @@ def predict(
     return preds
 
 
-def qa_metrics(records: Sequence[Record], predictions: Sequence[str]) -> dict[str, Any]:
+def qa_metrics(records: Sequence[RecordDict], predictions: Sequence[str]) -> dict[str, Any]:
     """QA accuracy overall, per query type and per relation type, with extraction statistics.
 
     Args:
@@ -71,65 +70,31 @@ def qa_metrics(records: Sequence[Record], predictions: Sequence[str]) -> dict[st
     Returns:
         `motion_smd.metrics.qa.QAReport.to_dict()` plus "per_item": {id: [extracted, correct]}.
     """
-    from motion_smd.metrics.qa import QAItem, score_qa
+    from motion_smd.metrics.qa import qa_item, score_qa
 
-    items = [
-        QAItem(
-            id=str(r["id"]),
-            prediction=p,
-            options=tuple(str(o) for o in r["options"]),
-            answer=str(r["answer"]),
-            query_type=(r.get("meta") or {}).get("query_type"),
-            relation_type=(r.get("meta") or {}).get("relation_type"),
-        )
-        for r, p in zip(records, predictions, strict=True)
-    ]
+    items = [qa_item(r, p) for r, p in zip(records, predictions, strict=True)]
     report = score_qa(items)
     d = report.to_dict()
     d["per_item"] = {k: [a, ok] for k, (a, ok) in report.per_item.items()}
     return d
 
 
-def qa_baselines(test: Sequence[Record], train: Sequence[Record] | None = None, seed: int = 0) -> dict[str, Any]:
-    """Majority-answer and random baselines of multiple-choice QA.
-
-    Majority: every question is answered with the most frequent answer of `train` (of `test` when no
-    train records are given: an optimistic upper bound, labelled so) when it is among the question's
-    options, else with the option that is most frequent in `train` answers (first option on ties).
-    Random: a uniformly random option per question (Python `random.Random(seed)`), and its expected
-    accuracy mean(1 / n_options).
+def qa_baselines(
+    test: Sequence[RecordDict], train: Sequence[RecordDict] | None = None, seed: int = 0
+) -> dict[str, Any]:
+    """Majority-answer and random baselines of multiple-choice QA: `motion_smd.metrics.qa.qa_baselines`
+    (the one definition, shared with `smd bandai-qa`'s summary and the text probe).
 
     Returns:
         {"majority": {"accuracy", "correct", "total", "answer_prior_from"},
          "random": {"accuracy", "correct", "total", "seed", "expected_accuracy"}}.
     """
-    prior = Counter(str(r["answer"]) for r in (train if train else test))
-    maj_correct = 0
-    for r in test:
-        opts = [str(o) for o in r["options"]]
-        guess = max(opts, key=lambda o: (prior.get(o, 0), -opts.index(o)))
-        maj_correct += int(guess == str(r["answer"]))
-    rng = random.Random(seed)
-    rnd_correct = sum(int(rng.choice([str(o) for o in r["options"]]) == str(r["answer"])) for r in test)
-    n = max(len(test), 1)
-    return {
-        "majority": {
-            "accuracy": maj_correct / n,
-            "correct": maj_correct,
-            "total": len(test),
-            "answer_prior_from": "train" if train else "test (optimistic)",
-        },
-        "random": {
-            "accuracy": rnd_correct / n,
-            "correct": rnd_correct,
-            "total": len(test),
-            "seed": seed,
-            "expected_accuracy": sum(1 / len(r["options"]) for r in test) / n,
-        },
-    }
+    from motion_smd.metrics import qa
+
+    return qa.qa_baselines(test, train, seed).to_dict()
 
 
-def caption_metrics(records: Sequence[Record], predictions: Sequence[str]) -> dict[str, Any]:
+def caption_metrics(records: Sequence[RecordDict], predictions: Sequence[str]) -> dict[str, Any]:
     """Caption metrics through `motion_smd.metrics.captions` (multi-reference, whole set at once).
 
     Returns:
@@ -152,11 +117,11 @@ def caption_metrics(records: Sequence[Record], predictions: Sequence[str]) -> di
 def evaluate(
     task: Task,
     backend: Backend,
-    records: Sequence[Record],
+    records: Sequence[RecordDict],
     out_dir: str | Path,
     max_new_tokens: int | None = None,
     max_length: int | None = None,
-    train_records: Sequence[Record] | None = None,
+    train_records: Sequence[RecordDict] | None = None,
     chunk: int = 32,
     resume: bool = True,
 ) -> dict[str, Any]:
@@ -183,11 +148,7 @@ def evaluate(
     max_new = max_new_tokens or (24 if task == "qa" else 64)
     done: dict[str, str] = {}
     if resume and pred_path.is_file():
-        with open(pred_path, encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    d = json.loads(line)
-                    done[str(d["id"])] = str(d["prediction"])
+        done.update(_predictions(pred_path))
     todo = [r for r in records if str(r["id"]) not in done]
     partial = out / "predictions.partial.jsonl"
 
@@ -197,11 +158,7 @@ def evaluate(
                 fh.write(json.dumps({"id": str(r["id"]), "prediction": p}, ensure_ascii=False) + "\n")
 
     if partial.is_file() and resume:
-        with open(partial, encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    d = json.loads(line)
-                    done[str(d["id"])] = str(d["prediction"])
+        done.update(_predictions(partial))
         todo = [r for r in records if str(r["id"]) not in done]
     elif partial.is_file():
         partial.unlink()
@@ -246,7 +203,10 @@ def evaluate(
     write_jsonl(pred_path, rows)
     if partial.is_file():
         partial.unlink()
-    (out / "metrics.json").write_text(
-        json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False), encoding="utf-8"
-    )
+    atomic_write_text(out / "metrics.json", json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False))
     return result
+
+
+def _predictions(path: Path) -> dict[str, str]:
+    """id → prediction of a predictions JSONL file (for resuming)."""
+    return {str(d["id"]): str(d["prediction"]) for d in read_jsonl(path, LLMError)}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from motion_smd.llm.records import Record
+from motion_smd.llm.records import RecordDict
 
 Message = dict[str, str]
 
@@ -42,7 +42,7 @@ def option_lines(options: list[str]) -> str:
     return "\n".join(f"{LETTERS[i]}. {opt}" for i, opt in enumerate(options))
 
 
-def user_message(record: Record, smd: str | None = None) -> str:
+def user_message(record: RecordDict, smd: str | None = None) -> str:
     """Text of the user turn for a record.
 
     Args:
@@ -63,7 +63,7 @@ def user_message(record: Record, smd: str | None = None) -> str:
     return "\n\n".join(parts)
 
 
-def build_messages(record: Record, smd: str | None = None, system: str | None = SYSTEM_PROMPT) -> list[Message]:
+def build_messages(record: RecordDict, smd: str | None = None, system: str | None = SYSTEM_PROMPT) -> list[Message]:
     """Chat messages (system + user) of a record; `system=None` leaves the system turn out."""
     msgs: list[Message] = []
     if system:
@@ -72,7 +72,7 @@ def build_messages(record: Record, smd: str | None = None, system: str | None = 
     return msgs
 
 
-def target_text(record: Record) -> str:
+def target_text(record: RecordDict) -> str:
     """The training target: the answer text (QA) or the first reference caption (caption)."""
     return str(
         record.get("target") or (record.get("answer") if record.get("task") == "qa" else record["references"][0])
@@ -141,10 +141,10 @@ class PromptBuilder:
                 ids = [bos_id, *ids]
         return ids
 
-    def _prompt_text(self, record: Record, smd: str) -> str:
+    def _prompt_text(self, record: RecordDict, smd: str) -> str:
         return render_chat(self.tokenizer, build_messages(record, smd, self.system), add_generation_prompt=True)
 
-    def fit_smd(self, record: Record, reserve: int) -> str:
+    def fit_smd(self, record: RecordDict, reserve: int) -> str:
         """The record's SMD text, cut at line boundaries so that prompt + `reserve` tokens ≤ max_length.
 
         Returns the full text when it fits (or when there is no tokenizer/budget). Binary search over the
@@ -167,15 +167,15 @@ class PromptBuilder:
                 hi = mid - 1
         return "\n".join([*lines[:lo], TRUNCATION_MARK])
 
-    def messages(self, record: Record) -> list[Message]:
+    def messages(self, record: RecordDict) -> list[Message]:
         """Chat messages for inference (SMD truncated to the budget when a tokenizer is set)."""
         return build_messages(record, self.fit_smd(record, self.max_target_tokens), self.system)
 
-    def prompt(self, record: Record) -> str:
+    def prompt(self, record: RecordDict) -> str:
         """Inference prompt text (chat template with the generation prompt). Needs a tokenizer."""
         return render_chat(self.tokenizer, self.messages(record), add_generation_prompt=True)
 
-    def prompt_ids(self, record: Record) -> list[int]:
+    def prompt_ids(self, record: RecordDict) -> list[int]:
         """Token ids of the inference prompt."""
         return self.encode(self.prompt(record))
 
@@ -192,7 +192,7 @@ class PromptBuilder:
             return full[len(prompt_text) :]
         return target + (self.tokenizer.eos_token or "")
 
-    def features(self, record: Record) -> dict[str, list[int]]:
+    def features(self, record: RecordDict) -> dict[str, list[int]]:
         """Training features of one record: loss on the answer tokens only.
 
         Returns:
@@ -215,7 +215,7 @@ class PromptBuilder:
             ids, labels = ids[: self.max_length], labels[: self.max_length]
         return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}
 
-    def shared_prefix_features(self, records: list[Record]) -> list[dict[str, list[int]]]:
+    def shared_prefix_features(self, records: list[RecordDict]) -> list[dict[str, list[int]]]:
         """Training features of several QA records about one motion, packed so the common prompt prefix (system
         turn + SMD text) is encoded once: exactly equivalent to the records' own `features`.
 

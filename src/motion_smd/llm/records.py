@@ -8,15 +8,18 @@ any file in the agreed schema; records stay plain dicts.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
+from motion_smd.files import iter_jsonl, write_jsonl
 from motion_smd.llm import LLMError
 
+__all__ = ["REQUIRED_KEYS", "RecordDict", "Task", "read_records", "write_jsonl"]
+
 Task = Literal["qa", "caption"]
-Record = dict[str, Any]
+RecordDict = dict[str, Any]
+"""A record in its JSON-object form: the LLM layer reads records as plain dicts in the schema of the one
+record type, `motion_smd.datasets.records.Record` (written by `Record.to_dict`)."""
 
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "qa": ("id", "smd", "question", "options", "answer"),
@@ -24,7 +27,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def read_records(path: str | Path, task: Task | None = None, limit: int | None = None) -> list[Record]:
+def read_records(path: str | Path, task: Task | None = None, limit: int | None = None) -> list[RecordDict]:
     """Read records from a JSONL file (or every ``*.jsonl`` file of a directory, sorted by name).
 
     Args:
@@ -46,32 +49,23 @@ def read_records(path: str | Path, task: Task | None = None, limit: int | None =
     files = sorted(p.glob("*.jsonl")) if p.is_dir() else [p]
     if not files:
         raise LLMError(f"{p}: the directory holds no .jsonl records; pass a records file.")
-    out: list[Record] = []
+    out: list[RecordDict] = []
     for f in files:
-        with open(f, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise LLMError(f"{f}:{lineno}: not valid JSON ({exc}); each line must be one record.") from None
-                if not isinstance(rec, dict):
-                    raise LLMError(f"{f}:{lineno}: expected a JSON object per line, got {type(rec).__name__}.")
-                rec_task = rec.get("task") or task or ("qa" if rec.get("question") else "caption")
-                if task is not None and rec_task != task:
-                    continue
-                rec["task"] = rec_task
-                _complete(rec, f, lineno)
-                out.append(rec)
-                if limit is not None and len(out) >= limit:
-                    return out
+        for lineno, rec in iter_jsonl(f, LLMError):
+            rec_task = rec.get("task") or task or ("qa" if rec.get("question") else "caption")
+            if task is not None and rec_task != task:
+                continue
+            rec["task"] = rec_task
+            _complete(rec, f, lineno)
+            out.append(rec)
+            if limit is not None and len(out) >= limit:
+                return out
     if not out:
         raise LLMError(f"{p}: no {task or ''} records found; check --task and the file.")
     return out
 
 
-def _complete(rec: Record, f: Path, lineno: int) -> None:
+def _complete(rec: RecordDict, f: Path, lineno: int) -> None:
     """Check the keys the record's task needs and fill the optional ones in place."""
     task = rec["task"]
     if task not in REQUIRED_KEYS:
@@ -88,16 +82,3 @@ def _complete(rec: Record, f: Path, lineno: int) -> None:
         rec["target"] = rec["answer"] if task == "qa" else rec["references"][0]
     if task == "caption" and not rec.get("references"):
         rec["references"] = [rec["target"]]
-
-
-def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
-    """Write rows as JSONL (UTF-8, keys sorted) atomically: a temporary file, then `os.replace`."""
-    import os
-
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
-    os.replace(tmp, p)

@@ -20,14 +20,15 @@ listed in the report.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from motion_smd import files
 from motion_smd.errors import ConfigError
 
 METHODS = ("exact", "normalised", "letter", "substring", "fuzzy")
@@ -241,20 +242,8 @@ PREDICTION_KEYS = ("prediction", "output", "response", "text")
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such file.")
-    out = []
-    with path.open("r", encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if line.strip():
-                try:
-                    d = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ConfigError(f"{path}:{n}: not valid JSON ({exc}).") from None
-                if not isinstance(d, dict):
-                    raise ConfigError(f"{path}:{n}: expected one JSON object per line.")
-                out.append(d)
-    return out
+    """The JSON objects of a JSONL file (`motion_smd.files.read_jsonl`; ConfigError on a bad line)."""
+    return files.read_jsonl(path)
 
 
 def prediction_text(d: Mapping[str, Any], source: str = "") -> str:
@@ -299,18 +288,110 @@ def load_qa_items(predictions: Path | str, records: Path | str | None = None) ->
             raise ConfigError(
                 f"{src}: no options/answer for {qid!r}; pass --records with the QA records file."
             )
-        meta = ref.get("meta") or {}
-        items.append(
-            QAItem(
-                id=qid,
-                prediction=prediction_text(d, src),
-                options=tuple(str(o) for o in ref["options"]),
-                answer=str(ref["answer"]),
-                query_type=meta.get("query_type", ref.get("query_type")),
-                relation_type=meta.get("relation_type", ref.get("relation_type")),
-            )
-        )
+        items.append(qa_item(ref, prediction_text(d, src), qid))
     return items
+
+
+def qa_item(record: Mapping[str, Any], prediction: str = "", item_id: str | None = None) -> QAItem:
+    """The QAItem of a QA record (keys id, options, answer; query_type / relation_type read from
+    "meta", else from the top level) and a model output.
+
+    Args:
+        record: the record (a JSON object of `motion_smd.datasets.records`, or a predictions line that
+            carries options and answer).
+        prediction: the model output ("" for a baseline that only needs the truth).
+        item_id: id to use instead of `record["id"]`.
+    """
+    meta = record.get("meta") or {}
+    return QAItem(
+        id=str(record["id"]) if item_id is None else item_id,
+        prediction=prediction,
+        options=tuple(str(o) for o in record["options"]),
+        answer=str(record["answer"]),
+        query_type=meta.get("query_type", record.get("query_type")),
+        relation_type=meta.get("relation_type", record.get("relation_type")),
+    )
+
+
+@dataclass(frozen=True)
+class Baselines:
+    """The answer-prior baselines of multiple-choice QA, scored like model predictions (`score_qa`).
+
+    Attributes:
+        majority: every question answered with the option that is the most frequent answer of its query
+            type in the prior records (ties and unseen types: alphabetically first option).
+        random: a uniformly random option per question from `numpy.random.default_rng(seed)`, drawn in
+            question order.
+        random_expected: expected accuracy of the random baseline, mean(1 / n_options) (0.0 when empty).
+        prior_from: "train", or "test (optimistic)" when the prior came from the scored records.
+        seed: seed of the random baseline.
+    """
+
+    majority: QAReport
+    random: QAReport
+    random_expected: float
+    prior_from: str
+    seed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """{"majority": {"accuracy", "correct", "total", "answer_prior_from"},
+        "random": {"accuracy", "correct", "total", "seed", "expected_accuracy"}}."""
+        return {
+            "majority": {
+                **self.majority.overall.to_dict(),
+                "answer_prior_from": self.prior_from,
+            },
+            "random": {
+                **self.random.overall.to_dict(),
+                "seed": self.seed,
+                "expected_accuracy": self.random_expected,
+            },
+        }
+
+
+def answer_priors(records: Iterable[Mapping[str, Any]]) -> dict[str | None, Counter[str]]:
+    """Answer counts per query type (`meta.query_type`, None when absent) of QA records."""
+    priors: dict[str | None, Counter[str]] = {}
+    for r in records:
+        it = qa_item(r)
+        priors.setdefault(it.query_type, Counter())[it.answer] += 1
+    return priors
+
+
+def majority_answer(options: Sequence[str], prior: Mapping[str, int]) -> str:
+    """The option with the highest prior count; ties (and an empty prior) go to the alphabetically first."""
+    return min(options, key=lambda o: (-prior.get(o, 0), o))
+
+
+def qa_baselines(
+    test: Sequence[Mapping[str, Any]], train: Sequence[Mapping[str, Any]] | None = None, seed: int = 0
+) -> Baselines:
+    """Majority-answer and random baselines of `test` QA records (see `Baselines`).
+
+    Args:
+        test: the scored QA records (id, options, answer, meta.query_type / meta.relation_type).
+        train: records whose answers define the majority prior; None or empty = `test` itself (an
+            optimistic bound, labelled so).
+        seed: seed of the random baseline.
+    """
+    import numpy as np
+
+    priors = answer_priors(train if train else test)
+    rng = np.random.default_rng(seed)
+    maj_items, rnd_items = [], []
+    for r in test:
+        it = qa_item(r)
+        guess = majority_answer(it.options, priors.get(it.query_type, Counter()))
+        maj_items.append(replace(it, prediction=guess))
+        rnd_items.append(replace(it, prediction=it.options[int(rng.integers(len(it.options)))]))
+    expected = float(np.mean([1.0 / len(it.options) for it in maj_items])) if maj_items else 0.0
+    return Baselines(
+        majority=score_qa(maj_items),
+        random=score_qa(rnd_items),
+        random_expected=expected,
+        prior_from="train" if train else "test (optimistic)",
+        seed=seed,
+    )
 
 
 def report_table(report: QAReport) -> list[tuple[str, str, int, int, float]]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from motion_smd.errors import ConfigError
+from motion_smd.metrics.qa import majority_answer
 
 TOKEN_PATTERN = r"[A-Za-z]+|[-+]?\d+|[^\sA-Za-z\d]"
 """Words, signed integers (so "1.25m" gives "1", ".", "25", "m") and single punctuation marks."""
@@ -34,7 +35,8 @@ class ProbeScore:
 
     Attributes:
         correct: probe answers equal to the record's answer.
-        majority_correct: records whose answer is the most frequent training answer of the type.
+        majority_correct: records answered right by the majority baseline (`motion_smd.metrics.qa.majority_answer`:
+            the record's option that is the most frequent training answer of the type).
         total: test records.
     """
 
@@ -129,7 +131,7 @@ def text_probe(
             raise ConfigError(f"query type {qt!r} is in the test records but not in the training records.")
         eval_recs = [r for r in test if _query_type(r) == qt]
         answers = [str(r["answer"]) for r in fit_recs]
-        majority = Counter(answers).most_common(1)[0][0]
+        prior = Counter(answers)
         if len(set(answers)) == 1:
             probs = [{answers[0]: 1.0} for _ in eval_recs]
         else:
@@ -146,7 +148,7 @@ def text_probe(
             pick = max(options, key=lambda o: (pr.get(o, 0.0), -options.index(o)))
             predictions[str(r["id"])] = pick
             correct += pick == str(r["answer"])
-            maj += majority == str(r["answer"])
+            maj += majority_answer(options, prior) == str(r["answer"])
         per_type[qt] = ProbeScore(correct, maj, len(eval_recs))
     overall = ProbeScore(
         sum(s.correct for s in per_type.values()),
