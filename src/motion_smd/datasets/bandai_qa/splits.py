@@ -1,0 +1,128 @@
+"""bandai-qa clips and splits: the usable clips of the manifest; each (dataset, style) group goes to one
+split; sequences of 2–3 clips of one group with distinct actions are drawn with a seeded generator
+(docs/datasets.md, steps 2–3)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from motion_smd.datasets.bandai_qa.labels import CONTENT_LABELS, ClipLabel
+from motion_smd.datasets.qa_common import read_json
+from motion_smd.errors import ConfigError
+
+NAME = "bandai-qa"
+SEQUENCES_PER_SPLIT = {"train": 220, "val": 40, "test": 70}
+"""Number of sequences drawn per split (questions ≈ 3–4 per sequence)."""
+
+SPLIT_STYLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "dataset-1": {"test": ("childish", "giant", "tired"), "val": ("proud", "sad")},
+    "dataset-2": {"test": ("elderly",), "val": ("youthful",)},
+}
+"""Styles held out per dataset; every other style is train."""
+
+
+def split_of(dataset: str, style: str) -> str:
+    """Split of a (dataset, style) group according to SPLIT_STYLES."""
+    for split, styles in SPLIT_STYLES.get(dataset, {}).items():
+        if style in styles:
+            return split
+    return "train"
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One usable Bandai-Namco clip.
+
+    Attributes:
+        file: path relative to the bandai_namco folder.
+        dataset: "dataset-1" or "dataset-2".
+        content, style, take: from the manifest.
+        label: ClipLabel from the content name.
+        split: split of its (dataset, style) group.
+    """
+
+    file: str
+    dataset: str
+    content: str
+    style: str
+    take: str
+    label: ClipLabel
+    split: str
+
+
+def list_clips(root: Path) -> list[Clip]:
+    """Usable clips of the manifest (content in CONTENT_LABELS, BVH file present), in manifest order.
+
+    Raises:
+        ConfigError: missing or malformed manifest.
+    """
+    manifest = read_json(root / "manifest.json")
+    if not isinstance(manifest, list):
+        raise ConfigError(f"{root / 'manifest.json'}: expected a list of clips.")
+    clips = []
+    for e in manifest:
+        content = str(e["content"])
+        if content not in CONTENT_LABELS or not (root / e["file"]).is_file():
+            continue
+        ds = str(e["file"]).split("/")[0]
+        style = str(e["style"])
+        clips.append(
+            Clip(
+                file=str(e["file"]),
+                dataset=ds,
+                content=content,
+                style=style,
+                take=str(e["take"]),
+                label=CONTENT_LABELS[content],
+                split=split_of(ds, style),
+            )
+        )
+    return clips
+
+
+def seq_rng(seed: int, split: str, purpose: str) -> np.random.Generator:
+    """The generator of one (seed, split or sequence id, purpose): SHA-256 of the three, so each draw is
+    independent of every other."""
+    digest = hashlib.sha256(f"{seed}|{NAME}|{split}|{purpose}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+def draw_sequences(clips: Sequence[Clip], n: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
+    """n distinct sequences of 2–3 clip indices from one (dataset, style) group with distinct actions.
+
+    The dataset is drawn first (uniformly), then a style group of it, then the clips, so the two
+    Bandai-Namco sets (different action repertoires) contribute equally.
+    """
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(clips):
+        groups.setdefault((c.dataset, c.style), []).append(i)
+    keys = sorted(k for k, v in groups.items() if len({clips[i].label.action for i in v}) >= 2)
+    if not keys:
+        return []
+    datasets = sorted({k[0] for k in keys})
+    seen: set[tuple[int, ...]] = set()
+    out: list[tuple[int, ...]] = []
+    attempts = 0
+    while len(out) < n and attempts < 50 * n:
+        attempts += 1
+        dataset = datasets[int(rng.integers(len(datasets)))]
+        in_ds = [k for k in keys if k[0] == dataset]
+        members = groups[in_ds[int(rng.integers(len(in_ds)))]]
+        length = 2 + int(rng.integers(2))
+        picked: list[int] = []
+        for i in rng.permutation(len(members)):
+            ci = members[int(i)]
+            if clips[ci].label.action not in {clips[p].label.action for p in picked}:
+                picked.append(ci)
+            if len(picked) == length:
+                break
+        seq = tuple(picked)
+        if len(seq) >= 2 and seq not in seen:
+            seen.add(seq)
+            out.append(seq)
+    return out
