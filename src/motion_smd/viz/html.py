@@ -15,7 +15,7 @@ import numpy as np
 
 from motion_smd.motion import Motion
 from motion_smd.skeleton import SMPL22_BONES
-from motion_smd.viz.animation import (
+from motion_smd.viz.scene import (
     DEFAULT_FPS,
     DEFAULT_SIZE,
     SIDE_COLOURS,

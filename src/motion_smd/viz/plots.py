@@ -17,7 +17,7 @@ import numpy as np
 from motion_smd.angles import BODY_PARTS
 from motion_smd.description import Channel, Description
 from motion_smd.errors import ConfigError
-from motion_smd.viz.animation import ensure_output_folder
+from motion_smd.viz.scene import ensure_output_folder
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -27,16 +27,12 @@ PLOT_FORMATS = ("png", "svg", "pdf")
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 
-def _tolerance(desc: Description, ch: Channel) -> float:
-    o = desc.options
-    delta = o.delta_deg if ch.group != "Global Trajectory" else (o.delta_heading_deg if ch.unit == "deg" else o.delta_m)
-    return o.hold_tolerance * delta
 
 
 def _draw_channel(ax: Axes, desc: Description, ch: Channel, colour: str) -> None:
     t = np.arange(desc.n_frames) / desc.fps
     ax.plot(t, ch.values, color=colour, lw=1.6, label=ch.name)
-    tol = _tolerance(desc, ch)
+    tol = ch.hold_tolerance
     for seg in ch.segments:
         ax.axvline(seg.start_s, color=colour, ls=":", lw=0.8, alpha=0.6)
         if seg.kind == "holds":
@@ -98,9 +94,10 @@ def plot_figure(desc: Description, angle_ids: list[str] | None = None) -> Figure
             _draw_channel(ax, desc, ch, _COLOURS[i % len(_COLOURS)])
         is_traj = channels[0].group == "Global Trajectory"
         # a panel spans at least 2·δ so that a still channel looks still, not like magnified noise
-        lo = min(float(c.values.min()) for c in channels)
-        hi = max(float(c.values.max()) for c in channels)
-        min_span = 2 * max(_tolerance(desc, c) / desc.options.hold_tolerance for c in channels)
+        defined = [c.values[~np.isnan(c.values)] for c in channels]  # rotations: NaN where undefined
+        lo = min((float(v.min()) for v in defined if v.size), default=0.0)
+        hi = max((float(v.max()) for v in defined if v.size), default=0.0)
+        min_span = 2 * max(c.delta for c in channels)
         if hi - lo < min_span:
             mid = (hi + lo) / 2
             ax.set_ylim(mid - min_span / 2, mid + min_span / 2)

@@ -12,9 +12,9 @@ from motion_smd.describer import describe
 from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
 from motion_smd.render import render_smd
-from motion_smd.viz.animation import DEFAULT_FPS, ensure_output_folder
 from motion_smd.viz.html import page, player_fragment
 from motion_smd.viz.plots import plot_figure
+from motion_smd.viz.scene import DEFAULT_FPS, ensure_output_folder
 
 _STYLE = """.smd-report{display:grid;grid-template-columns:minmax(660px,auto) minmax(360px,1fr);
 gap:16px;align-items:start}
