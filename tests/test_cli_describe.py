@@ -95,7 +95,7 @@ def test_z_up_30fps_babel_style(tmp_path: Path) -> None:
     z_up = np.stack([-j[..., 0], j[..., 2], j[..., 1]], axis=-1)
     p = tmp_path / "babel.npy"
     np.save(p, z_up)
-    res = runner.invoke(app, ["describe", str(p), "--up", "z", "--fps", "30"])
+    res = runner.invoke(app, ["describe", str(p), "--up", "z", "--input-fps", "30"])
     assert res.exit_code == 0, res.output
     assert res.output.startswith(f"Motion: {len(j) / 30:.1f}s ({len(j)} frames at 30 FPS)")
 

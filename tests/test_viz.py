@@ -92,7 +92,9 @@ def test_real_clip_gif_html_plot_report(name: str, real_clips: dict[str, Path], 
     src = real_clips[name]
     m = load_motion(src)
     gif, html, png, report = (tmp_path / f"{name}.{s}" for s in ("gif", "html", "png", "report.html"))
-    res = runner.invoke(app, ["render", str(src), "-o", str(gif), "--fps", "10", "--width", "320", "--height", "240"])
+    res = runner.invoke(
+        app, ["render", str(src), "-o", str(gif), "--clip-fps", "10", "--width", "320", "--height", "240"]
+    )
     assert res.exit_code == 0, res.output
     im = Image.open(gif)
     assert (im.n_frames, im.size) == (clip_frames(m, 10), (320, 240))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from motion_smd.errors import ConfigError
 
-FORMAT_VERSIONS = (1,)
-"""Rendered-text format versions this release can produce (spec/smd_format.md)."""
+FORMAT_VERSIONS = (2,)
+"""Rendered-text format versions this release can produce (docs/format.md, "Changelog"). Version 1 was
+withdrawn, not kept selectable: its statements were not always true of the motion (holds hiding motion,
+miscounted cycles, clipped peaks, turns on straight walks)."""
 
 
 @dataclass(frozen=True)
@@ -22,10 +24,12 @@ class SMDOptions:
         delta_m: hysteresis threshold of the position channels, metres (spec default 0.05).
         delta_heading_deg: hysteresis threshold of the heading channel, degrees (spec default 10).
         min_hold_s: shortest stretch reported as a hold, seconds (spec default 0.3).
-        hold_tolerance: a hold stays within this distance of its turning point, as a fraction of the
-            channel's threshold (default 0.3: within 0.3·δ).
-        smooth_s: standard deviation of the light Gaussian smoothing applied before segmentation,
-            seconds (0 = none).
+        hold_tolerance: plateau tolerance as a fraction of the channel's threshold (default 0.3: frames
+            within 0.3·δ of a turning point are not movement; a hold stays within that band).
+        smooth_s: standard deviation of a Gaussian smoothing of every channel before segmentation, seconds
+            (default 0 = none: smoothing flattens fast peaks, and the hysteresis δ already ignores jitter;
+            set it for noisy input such as 2-D keypoints from video). The text describes the series that
+            was segmented.
         cycles: collapse alternating similar rises/falls into "oscillates n cycles" lines.
         format_version: version of the rendered text (spec/smd_format.md).
 
@@ -33,16 +37,24 @@ class SMDOptions:
         ConfigError: a value out of range.
     """
 
-    delta_deg: float = 5.0
-    top_k: int | None = None
-    trajectory: bool = True
-    delta_m: float = 0.05
-    delta_heading_deg: float = 10.0
-    min_hold_s: float = 0.3
-    hold_tolerance: float = 0.3
-    smooth_s: float = 0.05
-    cycles: bool = True
-    format_version: int = 1
+    delta_deg: float = field(default=5.0, metadata={"help": "Segmentation threshold δ of the angles, degrees."})
+    top_k: int | None = field(
+        default=None, metadata={"help": "Keep only the K angles with the largest range of motion (default: all 26)."}
+    )
+    trajectory: bool = field(default=True, metadata={"help": "Include the trajectory sections."})
+    delta_m: float = field(default=0.05, metadata={"help": "Segmentation threshold of the positions, metres."})
+    delta_heading_deg: float = field(default=10.0, metadata={"help": "Segmentation threshold of the heading, degrees."})
+    min_hold_s: float = field(default=0.3, metadata={"help": "Shortest stretch reported as a hold, seconds."})
+    hold_tolerance: float = field(
+        default=0.3, metadata={"help": "Plateau tolerance as a fraction of the channel's threshold δ."}
+    )
+    smooth_s: float = field(
+        default=0.0, metadata={"help": "Gaussian smoothing of every channel before segmentation, seconds (0 = none)."}
+    )
+    cycles: bool = field(
+        default=True, metadata={"help": 'Collapse alternating rises/falls into "oscillates n cycles".'}
+    )
+    format_version: int = field(default=2, metadata={"help": "Version of the rendered text format."})
 
     def __post_init__(self) -> None:
         if not self.delta_deg > 0 or not self.delta_m > 0 or not self.delta_heading_deg > 0:
@@ -64,6 +76,10 @@ class SMDOptions:
         parts = ["all-26" if self.top_k is None else f"top-{self.top_k}"]
         if not self.trajectory:
             parts.append("no-trajectory")
-        if self.delta_deg != 5.0:
+        if self.delta_deg != _DEFAULT_DELTA_DEG:
             parts.append(f"delta-{self.delta_deg:g}")
         return "+".join(parts)
+
+
+_DEFAULT_DELTA_DEG = next(f.default for f in fields(SMDOptions) if f.name == "delta_deg")
+"""The δ default, read from the field (declared once, above)."""

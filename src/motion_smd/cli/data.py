@@ -14,15 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-from motion_smd.cli.common import (
-    DeltaHeadingOpt,
-    DeltaMOpt,
-    DeltaOpt,
-    NoTrajectoryOpt,
-    TopKOpt,
-    smd_options,
-)
+from motion_smd.cli.common import read_help, smd_option_set
 from motion_smd.errors import ConfigError, MotionSMDError
+from motion_smd.options import SMDOptions
 
 QA_DATASETS = ("babel-qa", "humman-qa")
 RECORD_DATASETS = (*QA_DATASETS, "humanml3d")
@@ -53,7 +47,7 @@ def _splits(split: str) -> list[str] | None:
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    from motion_smd.datasets.options import atomic_write_text
+    from motion_smd.files import atomic_write_text
 
     atomic_write_text(path, json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
 
@@ -89,7 +83,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"wrote {len(items)} questions with ≤{max_options} options to {output}")
 
     @app.command("records")
+    @smd_option_set
     def records(
+        smd_opts: SMDOptions,
         dataset: Annotated[str, typer.Argument(help="babel-qa, humman-qa or humanml3d.")],
         joints: Annotated[
             Path | None,
@@ -100,13 +96,10 @@ def register(app: typer.Typer) -> None:
         split: Annotated[str, typer.Option(help="train, val, test, a comma list, or all.")] = "test",
         max_options: Annotated[int, typer.Option(help="QA: options per question.")] = 10,
         seed: Annotated[int, typer.Option(help="QA: seed of the options.")] = 0,
-        top_k: TopKOpt = None,
-        no_trajectory: NoTrajectoryOpt = False,
-        delta: DeltaOpt = 5.0,
-        delta_m: DeltaMOpt = 0.05,
-        delta_heading: DeltaHeadingOpt = 10.0,
-        fps: Annotated[float | None, typer.Option(help="Frame rate of the joints (default per dataset).")] = None,
-        up: Annotated[str | None, typer.Option(help="Up axis of the joints, y or z (default per dataset).")] = None,
+        fps: Annotated[
+            float | None, typer.Option("--input-fps", help=read_help("fps") + " Default: per dataset.")
+        ] = None,
+        up: Annotated[str | None, typer.Option(help=read_help("up") + " Default: per dataset.")] = None,
         segments: Annotated[bool, typer.Option(help="humanml3d: also sub-segment captions.")] = False,
     ) -> None:
         """Build JSONL training/eval records (id, SMD, question/options or references, target)."""
@@ -114,7 +107,7 @@ def register(app: typer.Typer) -> None:
             from motion_smd.datasets import humanml3d
             from motion_smd.datasets.records import write_records
 
-            opts = smd_options(top_k, no_trajectory, delta, delta_m, delta_heading)
+            opts = smd_opts
             if up not in (None, "y", "z"):
                 raise ConfigError(f"--up must be y or z, got {up!r}.")
             if dataset == "humanml3d":
@@ -149,18 +142,15 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"wrote {n} QA records ({opts.variant}) to {output}")
 
     @app.command("bandai-qa")
+    @smd_option_set
     def bandai_qa_cmd(
+        smd_opts: SMDOptions,
         output: Annotated[Path, typer.Argument(help="Folder to build the set in.")],
         data_dir: Annotated[
             Path | None, typer.Option(help="Folder holding bandai_namco/ (default: $SMD_DATA_DIR).")
         ] = None,
         seed: Annotated[int, typer.Option(help="Seed of sequence composition and options.")] = 0,
         max_options: Annotated[int, typer.Option(help="Options per question.")] = 10,
-        top_k: TopKOpt = None,
-        no_trajectory: NoTrajectoryOpt = False,
-        delta: DeltaOpt = 5.0,
-        delta_m: DeltaMOpt = 0.05,
-        delta_heading: DeltaHeadingOpt = 10.0,
     ) -> None:
         """Build the real-motion QA set from the Bandai-Namco clips (joints, questions, records per split)."""
         with _errors():
@@ -171,7 +161,7 @@ def register(app: typer.Typer) -> None:
                 data_dir=data_dir,
                 seed=seed,
                 max_options=max_options,
-                smd_options=smd_options(top_k, no_trajectory, delta, delta_m, delta_heading),
+                smd_options=smd_opts,
             )
             for line in summary.lines():
                 typer.echo(line)

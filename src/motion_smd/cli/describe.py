@@ -9,23 +9,10 @@ from typing import Annotated, Literal, cast
 
 import typer
 
-from motion_smd.cli.common import (
-    DeltaHeadingOpt,
-    DeltaMOpt,
-    DeltaOpt,
-    FpsOpt,
-    MappingOpt,
-    NoTrajectoryOpt,
-    RigOpt,
-    SkipOpt,
-    TopKOpt,
-    UnitOpt,
-    UpOpt,
-    fail,
-    read_options,
-    smd_options,
-)
+from motion_smd.cli.common import fail, read_option_set, smd_option_set
 from motion_smd.errors import ConfigError, MotionSMDError
+from motion_smd.io import ReadOptions
+from motion_smd.options import SMDOptions
 
 OUTPUT_FORMATS = ("text", "json", "jsonl")
 
@@ -53,13 +40,12 @@ def register(app: typer.Typer) -> None:
     """Add describe, demo and formats to the `smd` app."""
 
     @app.command()
+    @smd_option_set
+    @read_option_set
     def describe(
+        smd_opts: SMDOptions,
+        read_opts: ReadOptions,
         paths: Annotated[list[str], typer.Argument(help="Motion files, directories or glob patterns.")],
-        top_k: TopKOpt = None,
-        no_trajectory: NoTrajectoryOpt = False,
-        delta: DeltaOpt = 5.0,
-        delta_m: DeltaMOpt = 0.05,
-        delta_heading: DeltaHeadingOpt = 10.0,
         fmt: Annotated[
             list[str],
             typer.Option(
@@ -70,13 +56,6 @@ def register(app: typer.Typer) -> None:
         ] = [],  # noqa: B006 (typer needs a literal default)
         out: Annotated[Path | None, typer.Option("-o", "--out", help="Write to this file (atomic).")] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
-        fps: FpsOpt = None,
-        up: UpOpt = None,
-        unit: UnitOpt = None,
-        resample: Annotated[float | None, typer.Option(help="Resample every motion to this fps.")] = None,
-        skip_frames: SkipOpt = None,
-        rig: RigOpt = None,
-        mapping: MappingOpt = None,
         resume: Annotated[bool, typer.Option(help="Skip ids already in OUT's .partial file.")] = False,
     ) -> None:
         """Describe motion files as Structured Motion Description text."""
@@ -86,8 +65,6 @@ def register(app: typer.Typer) -> None:
 
         try:
             output_format, input_format = _split_formats(fmt)
-            read_opts = read_options(fps, up, unit, skip_frames, rig, mapping, resample)
-            smd_opts = smd_options(top_k, no_trajectory, delta, delta_m, delta_heading)
             files = expand_paths(paths)
         except MotionSMDError as exc:
             raise fail(str(exc)) from None
@@ -138,17 +115,16 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @app.command()
+    @smd_option_set
     def demo(
+        smd_opts: SMDOptions,
         name: Annotated[str, typer.Argument(help="Bundled synthetic motion.")] = "squat",
-        top_k: Annotated[int | None, typer.Option("--top-k")] = None,
-        no_trajectory: Annotated[bool, typer.Option("--no-trajectory")] = False,
         save: Annotated[Path | None, typer.Option(help="Also save the joints as a HumanML3D .npy file.")] = None,
     ) -> None:
         """Print the SMD of a bundled synthetic motion (squat, walk, turn-left, right-arm-raise, …)."""
         import numpy as np
 
         from motion_smd import smd_text
-        from motion_smd.options import SMDOptions
         from motion_smd.synthetic import DEMOS
 
         if name not in DEMOS:
@@ -156,7 +132,7 @@ def register(app: typer.Typer) -> None:
         motion = DEMOS[name]()
         if save is not None:
             np.save(save, motion.joints.astype(np.float32))
-        typer.echo(smd_text(motion, SMDOptions(top_k=top_k, trajectory=not no_trajectory)))
+        typer.echo(smd_text(motion, smd_opts))
 
     @app.command("formats")
     def list_formats() -> None:

@@ -6,22 +6,19 @@ one line (file, problem, fix) without a traceback and exit with status 2.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from motion_smd.cli.common import (
-    DeltaHeadingOpt,
-    DeltaMOpt,
-    DeltaOpt,
-    NoTrajectoryOpt,
-    TopKOpt,
-    fail,
-    smd_options,
-)
+from motion_smd.cli.common import fail, read_option_set, smd_option_set
+from motion_smd.cli.fields import dataclass_options, key_values
 from motion_smd.errors import ConfigError, MotionSMDError
+from motion_smd.io import ReadOptions
+from motion_smd.llm.training import TrainConfig
+from motion_smd.options import SMDOptions
 
 TASK_HELP = "qa (multiple-choice question answering) or caption."
 MODEL_HELP = "Model directory, .gguf file or Hugging Face hub name (local cache); default: offline SmolLM2-135M."
@@ -37,82 +34,27 @@ def register(app: typer.Typer) -> None:
     """Add train, eval and ask to the `smd` app."""
 
     @app.command()
+    @dataclass_options(
+        "cfg",
+        TrainConfig,
+        defaults={"task": "qa", "train": "train.jsonl", "out": "runs/smd"},
+    )
     def train(
-        task: Annotated[str, typer.Option(help=TASK_HELP)] = "qa",
-        model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
-        train_path: Annotated[Path, typer.Option("--train", help="Training records (JSONL).")] = Path("train.jsonl"),
-        val: Annotated[Path | None, typer.Option(help="Validation records (JSONL); picks the best adapter.")] = None,
-        out: Annotated[Path, typer.Option(help="Output directory (checkpoints/, adapter/, train_log.jsonl).")] = Path(
-            "runs/smd"
-        ),
-        lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
-        epochs: Annotated[float, typer.Option(help="Epochs.")] = 5.0,
-        max_steps: Annotated[int, typer.Option(help="Stop after N optimizer steps (-1: by epochs).")] = -1,
-        effective_batch: Annotated[int, typer.Option(help="Examples per optimizer step (all devices).")] = 8,
-        batch_size: Annotated[int, typer.Option(help="Examples per device per forward pass.")] = 8,
-        max_length: Annotated[int, typer.Option(help="Token budget of prompt + answer (SMD cut to fit).")] = 1024,
-        lora_r: Annotated[int, typer.Option(help="LoRA rank.")] = 16,
-        lora_alpha: Annotated[int, typer.Option(help="LoRA alpha.")] = 32,
-        lora_dropout: Annotated[float, typer.Option(help="LoRA dropout.")] = 0.05,
-        target_modules: Annotated[str, typer.Option(help="all-linear or comma-separated module names.")] = "all-linear",
-        lora_layers: Annotated[
-            int | None, typer.Option(help="LoRA on the last N layers only (faster backward); default all.")
-        ] = None,
-        pack_questions: Annotated[
-            bool,
-            typer.Option(
-                "--pack-questions",
-                help="QA: questions about the same motion share one multi-turn chat (SMD encoded once).",
-            ),
-        ] = False,
-        eval_steps: Annotated[
-            int | None, typer.Option(help="Validate/checkpoint every N steps (default: per epoch).")
-        ] = None,
-        metric: Annotated[str | None, typer.Option(help="answer_exact or loss (default: by task).")] = None,
-        train_limit: Annotated[int | None, typer.Option(help="Use the first N training records.")] = None,
-        val_limit: Annotated[int | None, typer.Option(help="Use the first N validation records.")] = None,
-        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-        device: Annotated[str | None, typer.Option(help="cpu or cuda (default: GPU when available).")] = None,
-        threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
-        resume: Annotated[bool, typer.Option(help="Resume from the last checkpoint in OUT.")] = True,
-        logging_steps: Annotated[int, typer.Option(help="Log the training loss every N steps.")] = 5,
-        keep_logits: Annotated[
-            bool, typer.Option(help="LM head only on answer positions (faster; off for models without it).")
-        ] = True,
+        cfg: TrainConfig,
+        lora: Annotated[
+            list[str], typer.Option(help="Any further peft LoraConfig field, KEY=VALUE (VALUE read as JSON).")
+        ] = [],  # noqa: B006 (typer needs a literal default)
+        trainer: Annotated[
+            list[str],
+            typer.Option(help="Any further transformers TrainingArguments field, KEY=VALUE (VALUE read as JSON)."),
+        ] = [],  # noqa: B006
     ) -> None:
         """Fine-tune a LoRA adapter on SMD records (answer-only loss, the model's chat template)."""
         try:
-            from motion_smd.llm.training import TrainConfig
             from motion_smd.llm.training import train as run_train
 
-            cfg = TrainConfig(
-                task=_task(task),
-                train=str(train_path),
-                val=str(val) if val else None,
-                out=str(out),
-                model=model,
-                lr=lr,
-                epochs=epochs,
-                max_steps=max_steps,
-                effective_batch=effective_batch,
-                batch_size=batch_size,
-                max_length=max_length,
-                lora_r=lora_r,
-                lora_alpha=lora_alpha,
-                lora_dropout=lora_dropout,
-                target_modules=target_modules,
-                lora_layers=lora_layers,
-                pack_questions=pack_questions,
-                eval_steps=eval_steps,
-                metric=metric,
-                train_limit=train_limit,
-                val_limit=val_limit,
-                seed=seed,
-                device=device,
-                threads=threads,
-                resume=resume,
-                logging_steps=logging_steps,
-                keep_logits=keep_logits,
+            cfg = dataclasses.replace(
+                cfg, lora_args=key_values(lora, "--lora"), trainer_args=key_values(trainer, "--trainer")
             )
             res = run_train(cfg)
         except MotionSMDError as exc:
@@ -173,7 +115,11 @@ def register(app: typer.Typer) -> None:
         _print_eval(res, out)
 
     @app.command()
+    @smd_option_set
+    @read_option_set
     def ask(
+        smd_opts: SMDOptions,
+        read_opts: ReadOptions,
         motion: Annotated[Path, typer.Argument(help="Motion file (any format `smd formats` lists).")],
         question: Annotated[str, typer.Argument(help="The question.")],
         options: Annotated[str | None, typer.Option(help="Answer options, separated by '|' or ','.")] = None,
@@ -181,12 +127,6 @@ def register(app: typer.Typer) -> None:
         adapter: Annotated[Path | None, typer.Option(help="LoRA adapter directory.")] = None,
         backend: Annotated[str, typer.Option(help="transformers, openai or vllm.")] = "transformers",
         base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")] = None,
-        top_k: TopKOpt = None,
-        no_trajectory: NoTrajectoryOpt = False,
-        delta: DeltaOpt = 5.0,
-        delta_m: DeltaMOpt = 0.05,
-        delta_heading: DeltaHeadingOpt = 10.0,
-        fps: Annotated[float | None, typer.Option(help="Resample the motion to this fps first.")] = None,
         max_new_tokens: Annotated[int, typer.Option(help="Generation budget.")] = 64,
         max_length: Annotated[int | None, typer.Option(help="Prompt token budget (SMD cut to fit).")] = None,
         show_prompt: Annotated[bool, typer.Option(help="Print the SMD prompt too.")] = False,
@@ -195,12 +135,12 @@ def register(app: typer.Typer) -> None:
         """Ask a question about one motion file (zero-shot, or with --adapter)."""
         try:
             from motion_smd import smd_text
-            from motion_smd.io import ReadOptions, load_motion
+            from motion_smd.io import load_motion
             from motion_smd.llm.backends import make_backend
             from motion_smd.llm.evaluate import predict
 
-            m = load_motion(motion, options=ReadOptions(target_fps=fps))
-            smd = smd_text(m, smd_options(top_k, no_trajectory, delta, delta_m, delta_heading))
+            m = load_motion(motion, options=read_opts)
+            smd = smd_text(m, smd_opts)
             opts = [o.strip() for o in options.replace("|", ",").split(",") if o.strip()] if options else None
             rec = {"id": str(motion), "task": "qa", "smd": smd, "question": question, "options": opts}
             be = make_backend(backend, model, adapter, base_url, device, 1)

@@ -7,24 +7,10 @@ from typing import Annotated
 
 import typer
 
-from motion_smd.cli.common import (
-    DeltaHeadingOpt,
-    DeltaMOpt,
-    DeltaOpt,
-    FpsOpt,
-    InputFormatOpt,
-    MappingOpt,
-    NoTrajectoryOpt,
-    RigOpt,
-    SkipOpt,
-    TopKOpt,
-    UnitOpt,
-    UpOpt,
-    fail,
-    read_options,
-    smd_options,
-)
+from motion_smd.cli.common import InputFormatOpt, fail, read_option_set, smd_option_set
 from motion_smd.errors import MotionSMDError
+from motion_smd.io import ReadOptions
+from motion_smd.options import SMDOptions
 
 MotionArg = Annotated[Path, typer.Argument(help="Motion file (.npy, .bvh, …).")]
 OutOpt = Annotated[Path, typer.Option("-o", "--out", help="Output file.")]
@@ -34,32 +20,25 @@ def register(app: typer.Typer) -> None:
     """Add plot, render and report to the `smd` app."""
 
     @app.command()
+    @smd_option_set
+    @read_option_set
     def plot(
+        smd_opts: SMDOptions,
+        read_opts: ReadOptions,
         motion: MotionArg,
         out: OutOpt,
         angles: Annotated[
             str | None, typer.Option(help="Comma-separated angle ids, e.g. knee_flexion_r,hip_flexion_r.")
         ] = None,
-        top_k: TopKOpt = None,
-        no_trajectory: NoTrajectoryOpt = False,
-        delta: DeltaOpt = 5.0,
-        delta_m: DeltaMOpt = 0.05,
-        delta_heading: DeltaHeadingOpt = 10.0,
         input_format: InputFormatOpt = None,
-        fps: FpsOpt = None,
-        up: UpOpt = None,
-        unit: UnitOpt = None,
-        skip_frames: SkipOpt = None,
-        rig: RigOpt = None,
-        mapping: MappingOpt = None,
     ) -> None:
         """Plot angles over time with their SMD segments (PNG, SVG or PDF by suffix)."""
         from motion_smd import describe, load_motion
         from motion_smd.viz.plots import plot_description
 
         try:
-            m = load_motion(motion, input_format, read_options(fps, up, unit, skip_frames, rig, mapping))
-            desc = describe(m, smd_options(top_k, no_trajectory, delta, delta_m, delta_heading))
+            m = load_motion(motion, input_format, read_opts)
+            desc = describe(m, smd_opts)
             ids = [a.strip() for a in angles.split(",") if a.strip()] if angles else None
             path = plot_description(desc, out, ids)
         except MotionSMDError as exc:
@@ -67,59 +46,46 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {path}", err=True)
 
     @app.command()
+    @read_option_set
     def render(
+        read_opts: ReadOptions,
         motion: MotionArg,
         out: OutOpt,
         clip_fps: Annotated[
-            float, typer.Option("--fps", "--clip-fps", help="Frames per second of the clip (never above the motion's).")
+            float, typer.Option("--clip-fps", help="Frames per second of the clip (never above the motion's).")
         ] = 20.0,
         width: Annotated[int, typer.Option(min=64, help="Width in pixels.")] = 640,
         height: Annotated[int, typer.Option(min=64, help="Height in pixels.")] = 480,
         input_format: InputFormatOpt = None,
-        fps: Annotated[
-            float | None, typer.Option("--input-fps", help="Frame rate of input files that store none (.npy).")
-        ] = None,
-        up: UpOpt = None,
-        unit: UnitOpt = None,
-        skip_frames: SkipOpt = None,
-        rig: RigOpt = None,
-        mapping: MappingOpt = None,
     ) -> None:
         """Skeleton animation with a floor grid and the root path: .gif, .mp4 (extra `mp4`) or .html."""
         from motion_smd import load_motion
         from motion_smd.viz.animation import render_animation
 
         try:
-            m = load_motion(motion, input_format, read_options(fps, up, unit, skip_frames, rig, mapping))
+            m = load_motion(motion, input_format, read_opts)
             res = render_animation(m, out, clip_fps, (width, height))
         except MotionSMDError as exc:
             raise fail(str(exc)) from None
         typer.echo(f"wrote {res.path}: {res.n_frames} frames at {res.fps:g} fps, {res.size[0]}x{res.size[1]}", err=True)
 
     @app.command()
+    @smd_option_set
+    @read_option_set
     def report(
+        smd_opts: SMDOptions,
+        read_opts: ReadOptions,
         motion: MotionArg,
         out: OutOpt,
-        top_k: TopKOpt = None,
-        no_trajectory: NoTrajectoryOpt = False,
-        delta: DeltaOpt = 5.0,
-        delta_m: DeltaMOpt = 0.05,
-        delta_heading: DeltaHeadingOpt = 10.0,
         input_format: InputFormatOpt = None,
-        fps: FpsOpt = None,
-        up: UpOpt = None,
-        unit: UnitOpt = None,
-        skip_frames: SkipOpt = None,
-        rig: RigOpt = None,
-        mapping: MappingOpt = None,
     ) -> None:
         """One HTML page: skeleton player, angle/segment plot and SMD text side by side."""
         from motion_smd import load_motion
         from motion_smd.viz.report import write_report
 
         try:
-            m = load_motion(motion, input_format, read_options(fps, up, unit, skip_frames, rig, mapping))
-            path = write_report(m, out, smd_options(top_k, no_trajectory, delta, delta_m, delta_heading))
+            m = load_motion(motion, input_format, read_opts)
+            path = write_report(m, out, smd_opts)
         except MotionSMDError as exc:
             raise fail(str(exc)) from None
         typer.echo(f"wrote {path}", err=True)

@@ -7,39 +7,55 @@ Each reader takes a path and `ReadOptions` and returns a canonical `Motion`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from motion_smd.errors import MotionFormatError
+from motion_smd.errors import ConfigError, MotionFormatError
 from motion_smd.motion import Motion
 
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """Options shared by the readers.
+    """Options shared by the readers; each field's meaning is its `metadata["help"]` (the command-line help
+    of `smd describe` and the other commands is generated from it, `motion_smd.cli.fields`).
 
-    Attributes:
-        fps: frame rate of the file when the file does not store one (HumanML3D `.npy`: 20; BABEL: 30).
-            None = the format's default.
-        up: up axis of the stored positions ("y" or "z"); None = the format's default.
-        target_fps: resample to this rate after reading (None = keep the native rate).
-        unit: length unit of the file ("m", "cm", "mm") or None to detect from body size.
-        skip_frames: number of leading frames to drop (e.g. CMU's added T-pose frame 0); None = the
-            format's or rig's default (0 except the CMU CC_Base rig, which drops its T-pose frame 0).
-        rig: name of a built-in rig mapping, or None to detect.
-        mapping: path of a user mapping file (JSON/YAML), overriding `rig`.
-        canonicalize: bring the motion to the canonical HumanML3D frame (DESIGN.md).
+    Frame rates: `fps` is the rate of files that store none (`.npy`, HumanML3D vectors); `target_fps`
+    resamples after reading. For BVH, which stores its frame time, a given `fps` is still read as a
+    resampling rate (deprecated: pass `target_fps`).
+
+    Raises (on construction):
+        ConfigError: `up` or `unit` outside their choices.
     """
 
-    fps: float | None = None
-    up: Literal["y", "z"] | None = None
-    target_fps: float | None = None
-    unit: Literal["m", "cm", "mm"] | None = None
-    skip_frames: int | None = None
-    rig: str | None = None
-    mapping: str | None = None
-    canonicalize: bool = True
+    fps: float | None = field(
+        default=None,
+        metadata={"help": "Frame rate of input files that store none (.npy: default 20; BABEL-QA joints: 30)."},
+    )
+    up: Literal["y", "z"] | None = field(
+        default=None, metadata={"help": "Up axis of the stored joints: y (default) or z (BABEL)."}
+    )
+    target_fps: float | None = field(
+        default=None, metadata={"help": "Resample every motion to this frame rate after reading (default: keep)."}
+    )
+    unit: Literal["m", "cm", "mm"] | None = field(
+        default=None, metadata={"help": "Length unit of the file: m, cm or mm (default: detect from body size)."}
+    )
+    skip_frames: int | None = field(
+        default=None,
+        metadata={"help": "Drop this many leading frames (default: the rig's; CMU CC_Base drops its T-pose)."},
+    )
+    rig: str | None = field(default=None, metadata={"help": "Built-in rig mapping for BVH (default: detect)."})
+    mapping: str | None = field(default=None, metadata={"help": "Rig mapping file (JSON/YAML), overriding --rig."})
+    canonicalize: bool = field(
+        default=True, metadata={"help": "Bring the motion to the canonical HumanML3D frame (DESIGN.md)."}
+    )
+
+    def __post_init__(self) -> None:
+        if self.up not in (None, "y", "z"):
+            raise ConfigError(f"up axis must be y or z, got {self.up!r}.")
+        if self.unit not in (None, "m", "cm", "mm"):
+            raise ConfigError(f"unit must be m, cm or mm, got {self.unit!r}.")
 
 
 Reader = Callable[[Path, ReadOptions], Motion]

@@ -26,80 +26,84 @@ from pathlib import Path
 from typing import Any
 
 from motion_smd.errors import ConfigError
-from motion_smd.llm.records import Record, Task, read_records
+from motion_smd.llm.records import RecordDict, Task, read_records
 
 IGNORE_INDEX = -100
 
 
+def _with_overrides(cls: Any, derived: dict[str, Any], overrides: dict[str, Any], flag: str) -> dict[str, Any]:
+    """`derived` keyword arguments of the dataclass `cls` updated by the user's `overrides`.
+
+    Raises:
+        ConfigError: an override names no field of `cls`.
+    """
+    import dataclasses
+
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ConfigError(f"{flag} {', '.join(unknown)}: not a field of {cls.__name__}; check the spelling.")
+    return {**derived, **overrides}
+
+
+def _opt(default: Any, help: str) -> Any:
+    """A TrainConfig field with its default and its help (the `smd train` option is generated from both)."""
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass
 class TrainConfig:
-    """Everything `train` needs. Defaults follow the original work (lr 1e-4, 5 epochs, effective batch 8).
+    """Everything `train` needs; each field's meaning is its `metadata["help"]` (`smd train` options are
+    generated from the fields, `motion_smd.cli.fields`). Defaults follow the original work (lr 1e-4,
+    5 epochs, effective batch 8).
 
-    Attributes:
-        task: "qa" or "caption".
-        train, val: records JSONL paths (val None = no validation; the last checkpoint is kept).
-        out: output directory.
-        model: model path / hub name / None for the offline SmolLM2-135M default.
-        lr: peak learning rate (linear decay, `warmup_ratio` warm-up).
-        epochs: training epochs (ignored when `max_steps` > 0).
-        max_steps: stop after this many optimizer steps (-1 = by epochs).
-        effective_batch: examples per optimizer step over all devices (batch_size × grad accum × world).
-        batch_size: examples per device per forward pass.
-        max_length: token budget of prompt + answer; the SMD text is cut at line boundaries to fit.
-        lora_r, lora_alpha, lora_dropout: LoRA rank, scaling numerator and dropout.
-        target_modules: "all-linear" or a comma-separated list of module names (e.g. "q_proj,v_proj").
-        lora_layers: put LoRA only on the last N transformer layers (None = all). Backpropagation then stops
-            at the first adapted layer, which cuts the backward cost (used for the CPU budget run).
-        pack_questions: training records that share an SMD text are packed behind one copy of their common
-            prompt prefix (`PromptBuilder.shared_prefix_features`): the same loss as separate examples, the SMD
-            encoded once per motion. An "epoch" still covers every record once; a training row is then one
-            motion's pack (up to `max_length` tokens). Validation records stay one per question.
-        eval_steps: validate (and checkpoint) every N optimizer steps; None = once per epoch.
-        metric: "answer_exact" or "loss"; None = answer_exact for QA, loss for captions.
-        train_limit, val_limit: use only the first N records (None = all).
-        seed: seed of LoRA init, shuffling and dropout.
-        device: "cpu" / "cuda"; None = GPU when available.
-        gradient_checkpointing: None = on for GPU, off for CPU.
-        resume: resume from the last checkpoint in OUT/checkpoints when one exists.
-        warmup_ratio: fraction of steps of linear warm-up.
-        logging_steps: log the training loss every N steps.
-        threads: torch CPU threads (None = torch's default).
-        save_total_limit: checkpoints kept on disk (the best one is always kept).
-        keep_logits: compute the LM head only on the answer positions (see `pad_collate`); off for models
-            whose forward has no `logits_to_keep`.
-        extra: free-form notes stored in train_summary.json (e.g. the SMD variant of the records).
+    `lora_args` and `trainer_args` pass any further `peft.LoraConfig` / `transformers.TrainingArguments`
+    field by name (they override the values derived here); `extra` holds free-form notes stored in
+    train_summary.json (e.g. the SMD variant of the records).
     """
 
-    task: Task
-    train: str
-    out: str
-    val: str | None = None
-    model: str | None = None
-    lr: float = 1e-4
-    epochs: float = 5.0
-    max_steps: int = -1
-    effective_batch: int = 8
-    batch_size: int = 8
-    max_length: int = 1024
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.05
-    target_modules: str = "all-linear"
-    lora_layers: int | None = None
-    pack_questions: bool = False
-    eval_steps: int | None = None
-    metric: str | None = None
-    train_limit: int | None = None
-    val_limit: int | None = None
-    seed: int = 0
-    device: str | None = None
-    gradient_checkpointing: bool | None = None
-    resume: bool = True
-    warmup_ratio: float = 0.03
-    logging_steps: int = 5
-    threads: int | None = None
-    save_total_limit: int = 2
-    keep_logits: bool = True
+    task: Task = field(metadata={"help": "qa (multiple-choice question answering) or caption."})
+    train: str = field(metadata={"help": "Training records (JSONL)."})
+    out: str = field(metadata={"help": "Output directory (checkpoints/, adapter/, train_log.jsonl)."})
+    val: str | None = _opt(None, "Validation records (JSONL); picks the best adapter (none: the last is kept).")
+    model: str | None = _opt(
+        None, "Model directory, .gguf file or Hugging Face hub name (local cache); default: offline SmolLM2-135M."
+    )
+    lr: float = _opt(1e-4, "Peak learning rate (linear decay after a warm-up of warmup_ratio).")
+    epochs: float = _opt(5.0, "Training epochs (ignored when max_steps > 0).")
+    max_steps: int = _opt(-1, "Stop after N optimizer steps (-1: by epochs).")
+    effective_batch: int = _opt(8, "Examples per optimizer step over all devices (batch × accumulation × world).")
+    batch_size: int = _opt(8, "Examples per device per forward pass.")
+    max_length: int = _opt(1024, "Token budget of prompt + answer (the SMD text is cut at line boundaries).")
+    lora_r: int = _opt(16, "LoRA rank.")
+    lora_alpha: int = _opt(32, "LoRA scaling numerator (alpha).")
+    lora_dropout: float = _opt(0.05, "LoRA dropout.")
+    target_modules: str = _opt("all-linear", "all-linear or comma-separated module names (e.g. q_proj,v_proj).")
+    lora_layers: int | None = _opt(
+        None, "LoRA on the last N transformer layers only (backpropagation stops there; faster); default all."
+    )
+    pack_questions: bool = _opt(
+        False,
+        "QA: training records that share an SMD text are packed behind one copy of their common prompt prefix "
+        "(same loss, SMD encoded once per motion; validation stays one record per question).",
+    )
+    eval_steps: int | None = _opt(None, "Validate and checkpoint every N optimizer steps (default: once per epoch).")
+    metric: str | None = _opt(None, "answer_exact or loss (default: answer_exact for QA, loss for captions).")
+    train_limit: int | None = _opt(None, "Use only the first N training records.")
+    val_limit: int | None = _opt(None, "Use only the first N validation records.")
+    seed: int = _opt(0, "Seed of LoRA init, shuffling and dropout.")
+    device: str | None = _opt(None, "cpu or cuda (default: GPU when available).")
+    gradient_checkpointing: bool | None = _opt(None, "Gradient checkpointing (default: on for GPU, off for CPU).")
+    resume: bool = _opt(True, "Resume from the last checkpoint in OUT/checkpoints when one exists.")
+    warmup_ratio: float = _opt(0.03, "Fraction of the steps of linear warm-up.")
+    logging_steps: int = _opt(5, "Log the training loss every N steps.")
+    threads: int | None = _opt(None, "torch CPU threads (default: torch's).")
+    save_total_limit: int = _opt(2, "Checkpoints kept on disk (the best one is always kept).")
+    keep_logits: bool = _opt(
+        True, "LM head only on the answer positions (faster; off for models whose forward lacks logits_to_keep)."
+    )
+    lora_args: dict[str, Any] = field(default_factory=dict)
+    trainer_args: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> None:
@@ -288,12 +292,12 @@ def _last_layers(model: Any, n: int | None) -> list[int] | None:
     return list(range(total - n, total))
 
 
-def _features(builder: Any, records: list[Record], pack: bool = False) -> list[dict[str, list[int]]]:
+def _features(builder: Any, records: list[RecordDict], pack: bool = False) -> list[dict[str, list[int]]]:
     """One feature dict per record, or with `pack` one per shared-prefix pack of the records sharing an SMD
     text (groups in order of first appearance, records in their order)."""
     if not pack:
         return [builder.features(r) for r in records]
-    groups: dict[str, list[Record]] = {}
+    groups: dict[str, list[RecordDict]] = {}
     for r in records:
         groups.setdefault(str(r["smd"]), []).append(r)
     return [f for group in groups.values() for f in builder.shared_prefix_features(group)]
@@ -352,13 +356,20 @@ def train(config: TrainConfig) -> TrainResult:
             {n.rsplit(".", 1)[-1] for n, mod in model.named_modules() if isinstance(mod, torch.nn.Linear)} - {"lm_head"}
         )
     lora = LoraConfig(
-        r=config.lora_r,
-        lora_alpha=config.lora_alpha,
-        lora_dropout=config.lora_dropout,
-        target_modules=targets,
-        layers_to_transform=layers,
-        task_type="CAUSAL_LM",
-        bias="none",
+        **_with_overrides(
+            LoraConfig,
+            {
+                "r": config.lora_r,
+                "lora_alpha": config.lora_alpha,
+                "lora_dropout": config.lora_dropout,
+                "target_modules": targets,
+                "layers_to_transform": layers,
+                "task_type": "CAUSAL_LM",
+                "bias": "none",
+            },
+            config.lora_args,
+            "--lora",
+        )
     )
     model = get_peft_model(model, lora)
     model.config.use_cache = False
@@ -371,38 +382,46 @@ def train(config: TrainConfig) -> TrainResult:
     grad_ckpt = on_gpu if config.gradient_checkpointing is None else config.gradient_checkpointing
     use_bf16 = on_gpu and dtype == torch.bfloat16
     args = TrainingArguments(
-        output_dir=str(ckpt_dir),
-        per_device_train_batch_size=per_device,
-        per_device_eval_batch_size=per_device,
-        gradient_accumulation_steps=accum,
-        learning_rate=config.lr,
-        num_train_epochs=config.epochs,
-        max_steps=config.max_steps,
-        lr_scheduler_type="linear",
-        warmup_steps=int(
-            config.warmup_ratio * (config.max_steps if config.max_steps > 0 else steps_per_epoch * config.epochs)
-        ),
-        logging_steps=config.logging_steps,
-        eval_strategy="steps" if val_ds else "no",
-        eval_steps=eval_steps if val_ds else None,
-        save_strategy="steps",
-        save_steps=eval_steps,
-        save_total_limit=config.save_total_limit,
-        load_best_model_at_end=bool(val_ds),
-        metric_for_best_model=(f"eval_{metric}" if val_ds else None),
-        greater_is_better=(metric != "loss") if val_ds else None,
-        bf16=use_bf16,
-        fp16=on_gpu and dtype == torch.float16,
-        gradient_checkpointing=grad_ckpt,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if grad_ckpt else None,
-        use_cpu=not on_gpu,
-        seed=config.seed,
-        data_seed=config.seed,
-        report_to=[],
-        remove_unused_columns=False,
-        dataloader_num_workers=0,
-        save_only_model=False,
-        disable_tqdm=False,
+        **_with_overrides(
+            TrainingArguments,
+            {
+                "output_dir": str(ckpt_dir),
+                "per_device_train_batch_size": per_device,
+                "per_device_eval_batch_size": per_device,
+                "gradient_accumulation_steps": accum,
+                "learning_rate": config.lr,
+                "num_train_epochs": config.epochs,
+                "max_steps": config.max_steps,
+                "lr_scheduler_type": "linear",
+                "warmup_steps": int(
+                    config.warmup_ratio
+                    * (config.max_steps if config.max_steps > 0 else steps_per_epoch * config.epochs)
+                ),
+                "logging_steps": config.logging_steps,
+                "eval_strategy": "steps" if val_ds else "no",
+                "eval_steps": eval_steps if val_ds else None,
+                "save_strategy": "steps",
+                "save_steps": eval_steps,
+                "save_total_limit": config.save_total_limit,
+                "load_best_model_at_end": bool(val_ds),
+                "metric_for_best_model": (f"eval_{metric}" if val_ds else None),
+                "greater_is_better": (metric != "loss") if val_ds else None,
+                "bf16": use_bf16,
+                "fp16": on_gpu and dtype == torch.float16,
+                "gradient_checkpointing": grad_ckpt,
+                "gradient_checkpointing_kwargs": {"use_reentrant": False} if grad_ckpt else None,
+                "use_cpu": not on_gpu,
+                "seed": config.seed,
+                "data_seed": config.seed,
+                "report_to": [],
+                "remove_unused_columns": False,
+                "dataloader_num_workers": 0,
+                "save_only_model": False,
+                "disable_tqdm": False,
+            },
+            config.trainer_args,
+            "--trainer",
+        )
     )
 
     def preprocess(logits: Any, labels: Any) -> Any:
