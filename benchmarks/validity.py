@@ -803,8 +803,8 @@ def check_raw_extremes(clip: Clip, desc: Any, raw: Any, options: SMDOptions) -> 
 
     Reference: raw (unsmoothed) channel, channel unit. increases: printed start ≈ raw min, end ≈ raw max;
     decreases: start ≈ raw max, end ≈ raw min; oscillates: printed min/max ≈ raw min/max; holds: printed
-    mean within tolerance of both the raw min and max. Tolerance max(2° | 2 cm, δ/2). Score = worst excess
-    over the tolerance (channel unit; ≤ 0 passes).
+    level ((min + max) / 2 of the line, format 2) within tolerance of both the raw min and max. Tolerance
+    max(2° | 2 cm, δ/2). Score = worst excess over the tolerance (channel unit; ≤ 0 passes).
     """
     out: list[Check] = []
     for ch, rch in zip((*desc.trajectory, *desc.angles), (*raw.trajectory, *raw.angles)):
@@ -820,8 +820,9 @@ def check_raw_extremes(clip: Clip, desc: Any, raw: Any, options: SMDOptions) -> 
                 pairs = [(seg.start_value, rmax), (seg.end_value, rmin)]
             elif seg.kind == "oscillates":
                 pairs = [(seg.min_value, rmin), (seg.max_value, rmax)]
-            else:
-                pairs = [(seg.mean_value, rmin), (seg.mean_value, rmax)]
+            else:  # a hold is printed at the middle of its band (format 2)
+                level = (seg.min_value + seg.max_value) / 2
+                pairs = [(level, rmin), (level, rmax)]
             errs = [abs(printed(p, unit) - r) for p, r in pairs]
             excess = max(errs) - tol
             u = "°" if unit == "deg" else "m"
@@ -1021,8 +1022,8 @@ def check_turns(clip: Clip, desc: Any, joints: FloatArray, fps: float, stride: S
 
 def check_wraps(clip: Clip, desc: Any, raw: Any) -> list[Check]:
     """Property 8: no raw angle (or heading) channel jumps more than WRAP_STEP_DEG between consecutive defined
-    frames, and no printed angle line (heading and pelvis rotation excluded: a spin may exceed it) changes
-    by more than WRAP_SEGMENT_DEG.
+    frames, and no printed angle line changes by more than WRAP_SEGMENT_DEG unless the change is continuous
+    (no frame step above 90° inside it: a spin of the heading or pelvis, an arm circling overhead).
     Score = the largest raw frame step (degrees)."""
     out: list[Check] = []
     pairs = [
@@ -1032,12 +1033,19 @@ def check_wraps(clip: Clip, desc: Any, raw: Any) -> list[Check]:
         steps = np.abs(np.diff(rch.values))  # NaN next to undefined frames (axial rotations): not a step
         step = float(np.nanmax(steps)) if np.isfinite(steps).any() else 0.0
         seg_jump = 0.0
-        # a heading or pelvis rotation may truly turn > 300° (a spin), continuously
+        # a heading or pelvis rotation may truly turn > 300° (a spin), continuously; so may an arm circling
+        # overhead: a printed change > 300° is a wrap only where its frames step by more than 90°
         for seg in () if ch.id in ("heading", "pelvis_rotation") else ch.segments:
             if seg.kind in ("increases", "decreases"):
-                seg_jump = max(seg_jump, abs(printed_change(seg, "deg")))
+                change = abs(printed_change(seg, "deg"))
             elif seg.kind == "oscillates":
-                seg_jump = max(seg_jump, printed(seg.max_value, "deg") - printed(seg.min_value, "deg"))
+                change = printed(seg.max_value, "deg") - printed(seg.min_value, "deg")
+            else:
+                continue
+            inside = steps[seg.start_frame : seg.end_frame]
+            if change > WRAP_SEGMENT_DEG and np.isfinite(inside).any() and np.nanmax(inside) <= 90.0:
+                continue  # continuous rotation, not a wrap
+            seg_jump = max(seg_jump, change)
         ok = step <= WRAP_STEP_DEG and seg_jump <= WRAP_SEGMENT_DEG
         out.append(
             Check(

@@ -44,6 +44,9 @@ from motion_smd.description import Description
 from motion_smd.motion import Motion
 from motion_smd.skeleton import L_HIP, L_SHOULDER, PELVIS, R_ANKLE, R_HIP, R_SHOULDER
 
+AXIAL_ROTATIONS = ("hip_rotation_r", "hip_rotation_l", "shoulder_rotation_r", "shoulder_rotation_l")
+"""The angles that are undefined (NaN) while the knee or elbow is nearly straight."""
+
 STANDING_KNEE_MAX_DEG = 25.0
 STANDING_HIP_MAX_DEG = 25.0
 PELVIS_STANDING_M = (0.8, 1.15)
@@ -86,7 +89,15 @@ def load_clips(root: Path) -> list[Clip]:
         motion = load_motion(path)
         read_s = time.perf_counter() - t0
         clips.append(
-            Clip(dataset, label, path, motion, describe(motion), compute_angles(motion.joints), read_s)
+            Clip(
+                dataset,
+                label,
+                path,
+                motion,
+                describe(motion),
+                compute_angles(motion.joints, skeleton=motion.meta.get("rig")),
+                read_s,
+            )
         )
     return clips
 
@@ -172,7 +183,9 @@ def check_canonical(clip: Clip) -> tuple[bool, str]:
         problems.append("pelvis not at the origin")
     if abs(facing_deg) > 1e-6:
         problems.append(f"facing {facing_deg:.2f}° off +Z")
-    if not np.isfinite(clip.angles).all():
+    defined = np.ones(len(ANGLE_IDS), dtype=bool)  # the axial rotations are NaN while the knee/elbow is straight
+    defined[[ANGLE_INDEX[a] for a in AXIAL_ROTATIONS]] = False
+    if not np.isfinite(clip.angles[:, defined]).all() or np.isinf(clip.angles).any():
         problems.append("non-finite angles")
     h = standing_pelvis_height(clip)
     if h is not None and not PELVIS_STANDING_M[0] <= h <= PELVIS_STANDING_M[1]:
@@ -268,7 +281,7 @@ def gait_cycle(motion: Motion) -> tuple[int, int]:
 def angle_table(motion: Motion) -> str:
     """Min/max/range of the 26 angles over one gait cycle, as a Markdown table."""
     a, b = gait_cycle(motion)
-    angles = compute_angles(motion.joints[a : b + 1])
+    angles = compute_angles(motion.joints[a : b + 1], skeleton=motion.meta.get("rig"))
     lines = [
         f"Gait cycle of {Path(motion.source or '?').name}: frames {a}–{b} "
         f"({(b - a) / motion.fps:.2f} s at {motion.fps:g} fps)",
@@ -277,7 +290,10 @@ def angle_table(motion: Motion) -> str:
         "|---|---:|---:|---:|",
     ]
     for i, name in enumerate(ANGLE_IDS):
-        lo, hi = float(angles[:, i].min()), float(angles[:, i].max())
+        defined = angles[:, i][~np.isnan(angles[:, i])]
+        if not defined.size:
+            continue
+        lo, hi = float(defined.min()), float(defined.max())
         lines.append(f"| {name} | {lo:.1f} | {hi:.1f} | {hi - lo:.1f} |")
     return "\n".join(lines)
 

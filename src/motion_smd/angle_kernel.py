@@ -332,8 +332,8 @@ def angles_into(joints: FloatArray, out: FloatArray, neutral: FloatArray) -> tup
         elbow_l -= neutral[ELBOW_FLEXION_L]
         out[t, KNEE_FLEXION_R] = knee_r
         out[t, KNEE_FLEXION_L] = knee_l
-        out[t, ANKLE_DORSIFLEXION_R] = _inclination_deg(shank_r, foot_r) - 90.0 - neutral[ANKLE_DORSIFLEXION_R]
-        out[t, ANKLE_DORSIFLEXION_L] = _inclination_deg(shank_l, foot_l) - 90.0 - neutral[ANKLE_DORSIFLEXION_L]
+        out[t, ANKLE_DORSIFLEXION_R] = _inclination_deg(shank_r, foot_r) - 90.0
+        out[t, ANKLE_DORSIFLEXION_L] = _inclination_deg(shank_l, foot_l) - 90.0
         out[t, ELBOW_FLEXION_R] = elbow_r
         out[t, ELBOW_FLEXION_L] = elbow_l
 
@@ -401,4 +401,12 @@ def angles_into(joints: FloatArray, out: FloatArray, neutral: FloatArray) -> tup
     for t in range(T):
         out[t, HIP_ROTATION_R] = -out[t, HIP_ROTATION_R]
         out[t, SHOULDER_ROTATION_R] = -out[t, SHOULDER_ROTATION_R]
+    # the neutral reading of every other angle (knees and elbows above, sagittal angles with their series)
+    for col in range(N_ANGLES):
+        if col in (KNEE_FLEXION_R, KNEE_FLEXION_L, ELBOW_FLEXION_R, ELBOW_FLEXION_L) or neutral[col] == 0.0:
+            continue
+        if col in (HIP_FLEXION_R, HIP_FLEXION_L, SHOULDER_FLEXION_R, SHOULDER_FLEXION_L):
+            continue
+        for t in range(T):
+            out[t, col] -= neutral[col]
     return 0, 0, -1

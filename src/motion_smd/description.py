@@ -89,27 +89,32 @@ class SegmentTable:
         frames: (3, N) int64 rows start_frame, end_frame (inclusive), cycles (0 unless oscillates).
         values: (5, N) float64 rows start_value, end_value, mean_value, min_value, max_value (channel unit).
         fps: frame rate, frames → seconds.
+        period_frames: (N,) float64 an oscillation's period in frames: the mean time between its first and
+            last turning points of one phase inside it (0 for other segments).
     """
 
     kind: NDArray[np.int64]
     frames: NDArray[np.int64]
     values: NDArray[np.float64]
     fps: float
+    period_frames: NDArray[np.float64]
 
     @staticmethod
     def empty(fps: float) -> SegmentTable:
         """A table without segments."""
-        return SegmentTable(np.zeros(0, dtype=np.int64), np.zeros((3, 0), dtype=np.int64), np.zeros((5, 0)), float(fps))
+        return SegmentTable(
+            np.zeros(0, dtype=np.int64), np.zeros((3, 0), dtype=np.int64), np.zeros((5, 0)), float(fps), np.zeros(0)
+        )
 
     @cached_property
     def times_s(self) -> NDArray[np.float64]:
         """(3, N) float64 rows start_s = start_frame / fps, end_s = end_frame / fps, and period_s =
-        (end_frame − start_frame) / fps / cycles for oscillations (0 otherwise)."""
+        period_frames / fps for oscillations (0 otherwise)."""
         a, b, cycles = self.frames
         out = np.zeros((3, a.shape[0]))
         np.divide(a, self.fps, out=out[0])
         np.divide(b, self.fps, out=out[1])
-        np.divide((b - a) / self.fps, cycles, out=out[2], where=cycles > 0)
+        np.divide(self.period_frames, self.fps, out=out[2], where=cycles > 0)
         return out
 
     def segments(self, start: int, stop: int) -> tuple[Segment, ...]:
@@ -170,6 +175,13 @@ class Channel:
     def static(self) -> bool:
         """True when the whole range is below the channel's threshold (no segments)."""
         return self.rows[0] == self.rows[1]
+
+    @cached_property
+    def level_value(self) -> float:
+        """The middle of the defined values' band, (min + max) / 2: the level a static channel is printed at
+        ("holds at … throughout"), within half the range of every value; NaN if none is defined."""
+        defined = self.values[~np.isnan(self.values)]
+        return float(defined.min() + defined.max()) / 2.0 if defined.size else math.nan
 
     @cached_property
     def undefined_frames(self) -> int:

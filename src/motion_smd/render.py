@@ -73,14 +73,16 @@ def _tenths_text(rows: list[list[int]]) -> dict[int, str]:
 
 class _TableText:
     """The numbers of a segment table rounded as the text shows them, for all rows in one vectorised pass:
-    values in whole degrees and in centimetres, times in tenths of a second (start, end, period, and the
-    duration between the rounded ends)."""
+    values in whole degrees and in centimetres (the table's five value rows and a hold's level), times in
+    tenths of a second (start, end, period, and the duration between the rounded ends)."""
 
     def __init__(self, table: SegmentTable) -> None:
         self.kind: list[int] = table.kind.tolist()
         self.cycles: list[int] = table.frames[2].tolist()
-        self.values = table.values
-        self.deg = _half_away(table.values, 1.0)
+        # rows start, end, mean, min, max of the table, and the level a hold is printed at: the middle of
+        # its band, (min + max) / 2, within half its range of every value it holds
+        self.values = np.vstack([table.values, (table.values[3] + table.values[4]) / 2.0])
+        self.deg = _half_away(self.values, 1.0)
         tenths = np.floor(table.times_s * 10.0 + 0.5)  # times are ≥ 0
         duration = np.floor(np.abs(tenths[1] / 10.0 - tenths[0] / 10.0) * 10.0 + 0.5)
         rows: list[list[int]] = np.vstack([tenths, duration]).astype(np.int64).tolist()
@@ -103,7 +105,7 @@ def channel_lines(ch: Channel, text: _TableText | None = None) -> list[str]:
     if ch.undefined_frames:
         return _partly_undefined_lines(ch, text)
     if ch.static:
-        return [f"holds at {_fmt_value(ch, ch.mean_value)} throughout"]
+        return [f"holds at {_fmt_value(ch, ch.level_value)} throughout"]
     return _segment_lines(ch, text)
 
 
@@ -120,7 +122,7 @@ def _partly_undefined_lines(ch: Channel, text: _TableText | None) -> list[str]:
     if not ch.static:
         out = _segment_lines(ch, text)
     elif ch.range_value < ch.delta:
-        out = [f"holds at {_fmt_value(ch, ch.mean_value)} whenever defined"]
+        out = [f"holds at {_fmt_value(ch, ch.level_value)} whenever defined"]
     else:  # defined only in stretches too short to segment
         lo, hi = np.nanmin(ch.values), np.nanmax(ch.values)
         out = [f"between {_fmt_value(ch, lo)} and {_fmt_value(ch, hi)} in brief defined moments"]
@@ -131,13 +133,13 @@ def _segment_lines(ch: Channel, text: _TableText | None) -> list[str]:
     """The segment lines of a channel with segments (see `channel_lines`)."""
     t = text or _TableText(ch.table)
     kind, start, end, dur, cycles, period = t.kind, t.start, t.end, t.duration, t.cycles, t.period
-    v0, v1, mean, lo, hi = t.deg
+    v0, v1, _, lo, hi, level = t.deg
     out = []
     if ch.unit == "deg" and ch.id != "heading":
         for i in range(*ch.rows):  # the bulk of the text: written inline
             k = kind[i]
             if k == HOLDS:
-                out.append(f"holds at {mean[i]}° [{start[i]}–{end[i]}] ({dur[i]})")
+                out.append(f"holds at {level[i]}° [{start[i]}–{end[i]}] ({dur[i]})")
             elif k == OSCILLATES:
                 out.append(
                     f"oscillates {cycles[i]} cycles between {lo[i]}° and {hi[i]}° [{start[i]}–{end[i]}] "
@@ -153,7 +155,7 @@ def _segment_lines(ch: Channel, text: _TableText | None) -> list[str]:
         k = kind[i]
         span = f"[{start[i]}–{end[i]}] ({dur[i]})"
         if k == HOLDS:
-            out.append(f"holds at {f(num[2][i - a])} {span}")
+            out.append(f"holds at {f(num[5][i - a])} {span}")
         elif k == OSCILLATES:
             out.append(
                 f"oscillates {cycles[i]} cycles between {f(num[3][i - a])} and {f(num[4][i - a])} "
@@ -190,7 +192,7 @@ def render_trajectory(desc: Description, text: _TableText | None = None) -> list
     for ch in desc.trajectory:
         label = _trajectory_label(ch)
         if ch.static:
-            value = fmt_deg(ch.mean_value) if ch.unit == "deg" else fmt_m(ch.mean_value, 3)
+            value = fmt_deg(ch.level_value) if ch.unit == "deg" else fmt_m(ch.level_value, 3)
             out.append(f"{label}: static at {value} throughout")
         else:
             out.append(f"{label}:")

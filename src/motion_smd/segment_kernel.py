@@ -46,6 +46,10 @@ MAJOR_BREAK_RATIO = 1.5
 """Move amplitudes of a chain fall in two groups (small sub-structure, large cycle swings) where sorted
 neighbours differ by at least this ratio."""
 
+ALTERNATION_RATIO = 0.2
+"""A run whose peaks (or valleys) alternate high/low by more than max(δ, this × its median swing) is a run of
+double cycles (`_alternates`)."""
+
 PERIOD_MATCH_RATIO = 1.5
 PERIOD_MATCH_SLACK = 0.05
 """The period check of a run (`_repeats_at_period`): the series repeats "as well" after another lag when
@@ -57,6 +61,10 @@ MAX_MOVES_PER_CYCLE = 2
 
 MIN_MOVING_FRACTION = 0.8
 """A printed move is cut (at its longest slow run) until at least this fraction of its frame steps move."""
+
+PRINT_EXTREME_SLACK = 0.4
+"""A move whose slow ends were trimmed still prints its turning points' values (the whole change) while
+they differ from its span's ends by at most this × δ: within δ/2 of the span's extremes once rounded."""
 
 MIN_SPLIT_STEPS = 2
 """A move is cut at a slow run of at least this many frame steps (one slow step is a wobble, not a pause)."""
@@ -347,8 +355,9 @@ def _emit_piece(
             kinds[n + 1], ta[n + 1], tb[n + 1] = 0, x0, a2
             n += 2
             continue
-        v0 = v0 if a2 == x0 else a2
-        v1 = v1 if b2 == x1 else b2
+        # the printed values stay the move's turning points while its trimmed ends change them by ≤ 0.4·δ
+        v0 = v0 if a2 == x0 or abs(r[v0] - r[a2]) <= PRINT_EXTREME_SLACK * delta else a2
+        v1 = v1 if b2 == x1 or abs(r[v1] - r[b2]) <= PRINT_EXTREME_SLACK * delta else b2
         split = False
         if b2 - a2 >= 2:
             # the printed change: the move's extremes (its turning points' values or its span's range)
@@ -430,8 +439,8 @@ def _emit_move(
 ) -> int:
     """The move from turning point p to q over its plateau-trimmed span a..b, printed where it moves.
 
-    The span first loses the frames within `tol` of its own first or last value (a creep that settles next
-    to a plateau), then its slow ends (`_trim_slow`: frame steps below SLOW_STEP_RATIO × the mean step). A
+    The span first loses its slow ends (`_trim_slow`: frame steps that do not go the move's way by
+    SLOW_STEP_RATIO × its mean step, e.g. a creep that settles next to a plateau). A
     run of at least `min_hold` slow steps inside splits the move in two when both parts still change by δ
     (a rise, a pause, a rise), or ends (starts) it there when only the part before (after) the pause does.
     Every part is trimmed again with its own mean step (`_emit_piece`); what is cut off goes through
@@ -440,20 +449,13 @@ def _emit_move(
     """
     a0 = a
     b0 = b
-    while a < b and abs(r[a + 1] - r[a0]) <= tol:
-        a += 1
-    while b > a and abs(r[b - 1] - r[b0]) <= tol:
-        b -= 1
-    if abs(r[b] - r[a]) < delta:
-        a = a0
-        b = b0
     kind = INCREASES if r[q] > r[p] else DECREASES
     sign = 1.0 if kind == INCREASES else -1.0
     s0, s1 = _trim_slow(r, a, b, p if a == a0 else a, q if b == b0 else b, sign, delta)
     m = _emit_rest(r, a0, s0, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
     start = s0
-    v_start = p if s0 == a0 else s0
-    v_end = q if s1 == b0 else s1
+    v_start = p if s0 == a0 or abs(r[p] - r[s0]) <= PRINT_EXTREME_SLACK * delta else s0
+    v_end = q if s1 == b0 or abs(r[q] - r[s1]) <= PRINT_EXTREME_SLACK * delta else s1
     if s1 > s0:
         thr = SLOW_STEP_RATIO * abs(r[v_end] - r[v_start]) / (s1 - s0)
         t = s0
@@ -619,8 +621,36 @@ def _repeats_at_period(r: FloatArray, a: int, b: int, n: int, m: int) -> bool:
     at_p = _repeat_error(r, a, b, round(period))
     if m > 1:
         return not _repeat_error(r, a, b, round(period / 2)) <= PERIOD_MATCH_RATIO * at_p
+    if b - a < 3 * period:  # too short to compare the series with itself two periods later
+        return True
     at_2p = _repeat_error(r, a, b, round(2 * period))
     return not at_p > PERIOD_MATCH_RATIO * at_2p + PERIOD_MATCH_SLACK * _range_of(r, a, b)
+
+
+@jit
+def _alternates(mv: FloatArray, i: int, n: int, delta: float, work: FloatArray, buf: FloatArray) -> bool:
+    """Whether a run of n single-pair cycles from major pivot i is really a run of double cycles: its peaks
+    (or its valleys) alternate high, low, high, … by more than max(δ, ALTERNATION_RATIO × the median swing)
+    (a gait with a large loading-response flexion: two knee peaks per stride of different heights)."""
+    for c in range(2 * n):
+        buf[c] = abs(mv[i + c + 1] - mv[i + c])
+    amp = _median_of(buf, 2 * n, work)
+    limit = max(delta, ALTERNATION_RATIO * amp)
+    for q in range(2):  # the run's pivots of one phase: i + q, i + q + 2, …
+        count = n + 1 - q
+        if count < 3:
+            continue
+        steady = True
+        sign = 0.0
+        for c in range(count - 1):
+            d = mv[i + q + 2 * (c + 1)] - mv[i + q + 2 * c]
+            if abs(d) <= limit or (c > 0 and d * sign >= 0):
+                steady = False
+                break
+            sign = d
+        if steady:
+            return True
+    return False
 
 
 @jit
@@ -670,6 +700,8 @@ def _cycle_run(
                 break
         n += 1
     if n >= MIN_CYCLES and not _repeats_at_period(r, mf[i], mf[i + k * n], n, m):
+        return 0
+    if m == 1 and n >= 2 and _alternates(mv, i, n, delta, work, buf):
         return 0
     if m > 1 and n >= MIN_CYCLES:
         # several rise/fall pairs per cycle only when they differ (a small and a large peak): pairs that
@@ -767,19 +799,23 @@ def _collapse_cycles(
     oc: IntArray,
     op: IntArray,
     oq: IntArray,
+    operiod: FloatArray,
 ) -> int:
     """Collapse repeating stretches of moves into "oscillates" segments.
 
     A chain is a maximal run of moves whose pauses (gaps or holds) last at most HOLD_IN_CYCLE_RATIO × the
     channel's rhythm (the median time between the turning points of consecutive moves); cycles are timed
-    at the turning points. Its turning points are reduced to the major ones (`_major_pivots`) at three
-    candidate scales — δ, the natural break between small and large swings (`_natural_break`), and
-    MAJOR_SWING_RATIO × the median of the upper half of the chain's move amplitudes — and the scale whose
-    runs of cycles (`_plan_runs`, `_cycle_run`) cover the longest time is used: each run of at least
-    MIN_CYCLES similar cycles of 1 … MAX_MOVES_PER_CYCLE rise/fall pairs becomes one segment spanning its
-    first to last major turning point, cycles = the run's length. Everything else is copied.
+    at the turning points (midway between a move's arrival and the next one's departure). Its turning
+    points are reduced to the major ones (`_major_pivots`) at three candidate scales — δ, the natural
+    break between small and large swings (`_natural_break`), and MAJOR_SWING_RATIO × the median of the
+    upper half of the chain's move amplitudes — and the scale whose runs of cycles (`_plan_runs`,
+    `_cycle_run`) cover the longest time is used: each run of at least MIN_CYCLES similar cycles of
+    1 … MAX_MOVES_PER_CYCLE rise/fall pairs becomes one segment spanning its first to last major turning
+    point, cycles = the run's length, period = the mean time between its same-phase turning points
+    inside it. Everything else is copied.
 
-    Writes (kind, start, end, cycles, start pivot, end pivot) into ok, oa, ob, oc, op, oq; returns the count.
+    Writes (kind, start, end, cycles, start pivot, end pivot, period in frames) into ok, oa, ob, oc, op, oq,
+    operiod; returns the count.
     """
     work = np.empty(n + 2)
     buf = np.empty(n + 2)
@@ -827,14 +863,18 @@ def _collapse_cycles(
             j = nxt
         # chain pivots: the start of each move and the end of the last one
         n_piv = 0
+        arrival = -1
         for s in range(i, last_move + 1):
             if rk[s] != HOLDS:
                 vals[n_piv] = r[rp[s]]
-                frames[n_piv] = rp[s]  # cycles are timed at the turning points, not at the trimmed spans
+                # a turning point is timed midway between the arrival of the move before and the departure
+                # of the move after it (the middle of a plateau; the extreme itself when sharp)
+                frames[n_piv] = ra[s] if arrival < 0 else (arrival + ra[s]) // 2
                 seg_of[n_piv] = s
                 n_piv += 1
+                arrival = rb[s]
         vals[n_piv] = r[rq[last_move]]
-        frames[n_piv] = rq[last_move]
+        frames[n_piv] = rb[last_move]
         seg_of[n_piv] = last_move + 1
         n_piv += 1
         n_amp = n_piv - 1
@@ -877,6 +917,11 @@ def _collapse_cycles(
             s0 = seg_of[major[run_start[q]]]
             s1 = seg_of[major[end] - 1]  # the move that ends at the run's last major pivot
             ok[m], oa[m], ob[m], oc[m], op[m], oq[m] = OSCILLATES, ra[s0], rb[s1], run_n[q], rp[s0], rq[s1]
+            # the period: between the run's first and last turning points of one phase inside it (the
+            # run's ends sit at the edge of a start or stop and would shorten it), frames per cycle
+            k = 2 * run_m[q]
+            first = run_start[q] + 1
+            operiod[m] = float(mf[first + k * (run_n[q] - 1)] - mf[first]) / (run_n[q] - 1)
             m += 1
             mp = end
         i = last_move + 1
@@ -906,16 +951,17 @@ def segment_rows(
             in time order:
         ints: (4, N) int64 rows kind (code: index into `description.SEGMENT_KINDS`), start_frame, end_frame,
             cycles;
-        floats: (5, N) float64 rows start_value, end_value, mean_value, min_value, max_value: a move's
-            start/end values are its extremes (those of its turning points, which may lie up to `hold_tol`
-            outside its trimmed span, or of the span where a pause cut it), a hold's or oscillation's those
-            of its first/last frame; mean/min/max over the segment's frames.
+        floats: (6, N) float64 rows start_value, end_value, mean_value, min_value, max_value, period: a
+            move's start/end values are its extremes (those of its turning points, which may lie up to
+            `hold_tol` outside its trimmed span, or of the span where a pause cut it), a hold's or
+            oscillation's those of its first/last frame; mean/min/max over the segment's frames; an
+            oscillation's period in frames (between same-phase turning points inside it; 0 otherwise).
     """
     C, T = rows.shape
     counts = np.zeros(C, dtype=np.int64)
     cap = 4 * C + 16
     ints = np.empty((4, cap), dtype=np.int64)
-    floats = np.empty((5, cap))
+    floats = np.empty((6, cap))
     cand = np.empty(T + 1, dtype=np.int64)
     piv = np.empty(T + 2, dtype=np.int64)
     n_buf = 2 * T + 4
@@ -928,6 +974,7 @@ def segment_rows(
     oa = np.empty(n_buf, dtype=np.int64)
     ob = np.empty(n_buf, dtype=np.int64)
     oc = np.zeros(n_buf, dtype=np.int64)
+    operiod = np.zeros(n_buf)
     op = np.empty(n_buf, dtype=np.int64)
     oq = np.empty(n_buf, dtype=np.int64)
     total = 0
@@ -948,12 +995,15 @@ def segment_rows(
                 n_piv = turning_points_into(r, cand, n_cand, delta[c], piv)
                 n_fine = _fine_segments(r, piv, n_piv, delta[c], hold_tol[c], min_hold[c], rk, ra, rb, rp, rq)
                 if cycles[c]:
-                    n_fine = _collapse_cycles(r, delta[c], rk, ra, rb, rp, rq, n_fine, ok, oa, ob, oc, op, oq)
+                    n_fine = _collapse_cycles(
+                        r, delta[c], rk, ra, rb, rp, rq, n_fine, ok, oa, ob, oc, op, oq, operiod
+                    )
                 else:
                     ok[:n_fine] = rk[:n_fine]
                     oa[:n_fine] = ra[:n_fine]
                     ob[:n_fine] = rb[:n_fine]
                     oc[:n_fine] = 0
+                    operiod[:n_fine] = 0.0
                     op[:n_fine] = rp[:n_fine]
                     oq[:n_fine] = rq[:n_fine]
                 if total + m + n_fine > cap:
@@ -961,7 +1011,7 @@ def segment_rows(
                     grown_ints = np.empty((4, cap), dtype=np.int64)
                     grown_ints[:, : total + m] = ints[:, : total + m]
                     ints = grown_ints
-                    grown_floats = np.empty((5, cap))
+                    grown_floats = np.empty((6, cap))
                     grown_floats[:, : total + m] = floats[:, : total + m]
                     floats = grown_floats
                 for k in range(n_fine):
@@ -992,6 +1042,7 @@ def segment_rows(
                         floats[0, o] = r[a]
                         floats[1, o] = r[b]
                     floats[2, o] = acc / (b + 1 - a)
+                    floats[5, o] = operiod[k] if ok[k] == OSCILLATES else 0.0
                     floats[3, o] = lo
                     floats[4, o] = hi
                     m += 1

@@ -172,4 +172,4 @@ def segment_table(
     rows = [(0, 0)] * C
     for k, c in enumerate(active):
         rows[c] = (bounds[k], bounds[k + 1])
-    return SegmentTable(ints[0], ints[1:], floats, float(fps)), rows
+    return SegmentTable(ints[0], ints[1:], floats[:5], float(fps), floats[5]), rows

@@ -1,5 +1,8 @@
-"""Regenerate tests/golden/smd_sha256.json: SHA-256 of the SMD text of real clips (run on purpose only,
-after an intended change of the rendered text; the hashes guard byte-identical output otherwise).
+"""Regenerate the golden files (run on purpose only, after an intended change of the rendered text; they
+guard byte-identical output otherwise):
+- tests/golden/demos/<demo>.<variant>.txt: the readable SMD text of the synthetic demos (committed, so every
+  clean clone checks the format, data or no data);
+- tests/golden/smd_sha256.json: SHA-256 of the SMD text of real clips (licensed data: hashes only).
 
 Usage: python tests/golden/make_golden.py [DATA_DIR]
 """
@@ -13,6 +16,9 @@ from pathlib import Path
 
 from motion_smd import SMDOptions, smd_text
 from motion_smd.io import load_motion
+from motion_smd.synthetic import DEMOS
+
+DEMO_DIR = Path(__file__).with_name("demos")
 
 VARIANTS = {
     "all-26": SMDOptions(),
@@ -40,7 +46,20 @@ def hashes(data: Path) -> dict[str, dict[str, str]]:
     return out
 
 
+def demo_texts() -> dict[str, str]:
+    """{file name: SMD text} of every synthetic demo in the all-26 and top-3 variants."""
+    return {
+        f"{name}.{variant}.txt": smd_text(make(), VARIANTS[variant]) + "\n"
+        for name, make in DEMOS.items()
+        for variant in ("all-26", "top-3")
+    }
+
+
 if __name__ == "__main__":
+    DEMO_DIR.mkdir(exist_ok=True)
+    for file_name, text in demo_texts().items():
+        (DEMO_DIR / file_name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(demo_texts())} demo texts to {DEMO_DIR}")
     data_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2].parent / "shared/data"
     target = Path(__file__).with_name("smd_sha256.json")
     target.write_text(json.dumps(hashes(data_dir), indent=1, sort_keys=True) + "\n")
