@@ -36,18 +36,19 @@ def _params(delta: float, options: SMDOptions, fps: float) -> SegmentParams:
     )
 
 
-def _range_and_mean(columns: FloatArray) -> tuple[list[float], list[float]]:
-    """max − min and mean of each row of (C, T), over its defined (non-NaN) values; NaN for a row without
-    any (the axial rotations are undefined while the knee/elbow is straight)."""
-    defined = ~np.isnan(columns)
-    if defined.all():
-        return (columns.max(axis=1) - columns.min(axis=1)).tolist(), columns.mean(axis=1).tolist()
-    ranges, means = [], []
-    for row, ok in zip(columns, defined, strict=True):
-        vals = row[ok]
-        ranges.append(float(vals.max() - vals.min()) if vals.size else math.nan)
-        means.append(float(vals.mean()) if vals.size else math.nan)
-    return ranges, means
+def _channel_stats(columns: FloatArray) -> tuple[list[float], list[float], list[float], list[int]]:
+    """Per row of (C, T), over its defined (non-NaN) values: max − min, mean, the middle of the band
+    (min + max) / 2, and the number of undefined frames. NaN statistics for a row without any defined value
+    (the axial rotations are undefined while the knee/elbow is straight)."""
+    lo = np.fmin.reduce(columns, axis=1)  # fmin/fmax skip NaN, and give NaN only for an all-NaN row
+    hi = np.fmax.reduce(columns, axis=1)
+    undefined = np.isnan(columns).sum(axis=1)
+    if not undefined.any():
+        means = columns.mean(axis=1)
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(np.isnan(columns), 0.0, columns).sum(axis=1) / (columns.shape[1] - undefined)
+    return (hi - lo).tolist(), means.tolist(), ((lo + hi) / 2.0).tolist(), undefined.tolist()
 
 
 def summarize_trajectory(motion: Motion, delta_m: float) -> TrajectorySummary:
@@ -98,10 +99,13 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
         _params(opts.delta_heading_deg if t.unit == "deg" else opts.delta_m, opts, fps) for t in TRAJECTORY_CHANNELS
     ]
     columns = np.ascontiguousarray(series.T)  # (C, T): each channel's series is a contiguous row
-    ranges, means = _range_and_mean(columns)
+    ranges, means, levels, undefined = _channel_stats(columns)
     table, rows = segment_table(series, fps, params, ranges)
     channels = [
-        Channel(*label, columns[c], ranges[c], means[c], table, rows[c], params[c].delta, params[c].hold_tol)
+        Channel(
+            *label, columns[c], ranges[c], means[c], table, rows[c], params[c].delta, params[c].hold_tol,
+            levels[c], undefined[c],
+        )
         for c, label in enumerate(_CHANNEL_LABELS)
     ]
     return Description(

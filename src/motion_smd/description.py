@@ -151,6 +151,9 @@ class Channel:
             `delta_m` for positions, `delta_heading_deg` for the heading).
         hold_tolerance: the channel's plateau tolerance (`hold_tolerance` × δ), channel unit: a hold stays
             within twice this band.
+        level_value: the middle of the defined values' band, (min + max) / 2: the level a static channel is
+            printed at ("holds at … throughout"), within half the range of every value; NaN if none is defined.
+        undefined_frames: number of frames where the channel is undefined (NaN in `values`).
     """
 
     id: str
@@ -165,6 +168,8 @@ class Channel:
     rows: tuple[int, int]
     delta: float
     hold_tolerance: float
+    level_value: float
+    undefined_frames: int
 
     @cached_property
     def segments(self) -> tuple[Segment, ...]:
@@ -176,17 +181,6 @@ class Channel:
         """True when the whole range is below the channel's threshold (no segments)."""
         return self.rows[0] == self.rows[1]
 
-    @cached_property
-    def level_value(self) -> float:
-        """The middle of the defined values' band, (min + max) / 2: the level a static channel is printed at
-        ("holds at … throughout"), within half the range of every value; NaN if none is defined."""
-        defined = self.values[~np.isnan(self.values)]
-        return float(defined.min() + defined.max()) / 2.0 if defined.size else math.nan
-
-    @cached_property
-    def undefined_frames(self) -> int:
-        """Number of frames where the channel is undefined (NaN in `values`)."""
-        return int(np.count_nonzero(np.isnan(self.values)))
 
     def to_dict(self, include_series: bool = False) -> dict[str, Any]:
         """JSON-serialisable dict; segments as compact rows in the order of `SEGMENT_ROW_FIELDS`, values

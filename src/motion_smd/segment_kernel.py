@@ -50,6 +50,10 @@ ALTERNATION_RATIO = 0.2
 """A run whose peaks (or valleys) alternate high/low by more than max(δ, this × its median swing) is a run of
 double cycles (`_alternates`)."""
 
+REPEAT_SAMPLES = 256
+"""`_repeat_error` compares at most about this many evenly spaced frames of a run (a long run's mean
+difference does not need all of them)."""
+
 PERIOD_MATCH_RATIO = 1.5
 PERIOD_MATCH_SLACK = 0.05
 """The period check of a run (`_repeats_at_period`): the series repeats "as well" after another lag when
@@ -73,7 +77,7 @@ SLOW_STEP_RATIO = 0.2
 """A frame step of a move slower than this fraction of the move's mean step is not movement: slow ends are
 trimmed from the printed span, and long slow stretches inside split it (spans print where the channel moves)."""
 
-CYCLE_START_WINDOW = 4
+CYCLE_START_WINDOW = 2
 """A run of cycles is searched from each of this many consecutive major turning points; the one covering
 the most moves wins."""
 
@@ -319,18 +323,18 @@ def _emit_piece(
     rp: IntArray,
     rq: IntArray,
     m: int,
+    tasks: IntArray,
 ) -> int:
     """A move over a..b (printed values from frames va, vb) printed where it moves: its slow ends are cut
     off (`_trim_slow`), and while more than 1 − MIN_MOVING_FRACTION of its steps are slow it is cut at its
     longest slow run, keeping the parts that still change by δ. A part cut off that changes by δ is a move
     of its own, treated the same way; a smaller one goes through `_emit_pause`. A work list instead of
-    recursion: tasks (move or rest, a, b, va, vb), done in time order."""
-    cap = b - a + 2
-    kinds = np.empty(2 * cap, dtype=np.int64)
-    ta = np.empty(2 * cap, dtype=np.int64)
-    tb = np.empty(2 * cap, dtype=np.int64)
-    tva = np.empty(2 * cap, dtype=np.int64)
-    tvb = np.empty(2 * cap, dtype=np.int64)
+    recursion: tasks (move or rest, a, b, va, vb), done in time order, kept in the caller's `tasks`."""
+    kinds = tasks[0]  # the work list (5, ≥ 2(b − a + 2)): kinds, a, b, va, vb
+    ta = tasks[1]
+    tb = tasks[2]
+    tva = tasks[3]
+    tvb = tasks[4]
     n = 1
     kinds[0], ta[0], tb[0], tva[0], tvb[0] = 1, a, b, va, vb
     while n > 0:
@@ -409,6 +413,7 @@ def _emit_rest(
     rp: IntArray,
     rq: IntArray,
     m: int,
+    tasks: IntArray,
 ) -> int:
     """A stretch a..b cut from a move: a move of its own (`_emit_piece`) when it changes by δ, else
     `_emit_pause`."""
@@ -416,7 +421,7 @@ def _emit_rest(
         return m
     if abs(r[b] - r[a]) >= delta:
         kind = INCREASES if r[b] > r[a] else DECREASES
-        return _emit_piece(r, kind, a, b, a, b, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+        return _emit_piece(r, kind, a, b, a, b, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
     return _emit_pause(r, a, b, tol, min_hold, rk, ra, rb, rp, rq, m)
 
 
@@ -436,6 +441,7 @@ def _emit_move(
     rp: IntArray,
     rq: IntArray,
     m: int,
+    tasks: IntArray,
 ) -> int:
     """The move from turning point p to q over its plateau-trimmed span a..b, printed where it moves.
 
@@ -451,8 +457,15 @@ def _emit_move(
     b0 = b
     kind = INCREASES if r[q] > r[p] else DECREASES
     sign = 1.0 if kind == INCREASES else -1.0
+    if b > a:
+        # fast path, the common case: no step of the span is slow even against the largest threshold the
+        # steps below apply (the move's change or its span's range, per step), so nothing is trimmed or cut
+        amp = max(abs(r[q] - r[p]), _range_of(r, a, b))
+        n_slow, _, _ = _longest_slow_run(r, a, b, sign, SLOW_STEP_RATIO * amp / (b - a))
+        if n_slow == 0:
+            return _emit(kind, a, b, p, q, rk, ra, rb, rp, rq, m)
     s0, s1 = _trim_slow(r, a, b, p if a == a0 else a, q if b == b0 else b, sign, delta)
-    m = _emit_rest(r, a0, s0, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+    m = _emit_rest(r, a0, s0, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
     start = s0
     v_start = p if s0 == a0 or abs(r[p] - r[s0]) <= PRINT_EXTREME_SLACK * delta else s0
     v_end = q if s1 == b0 or abs(r[q] - r[s1]) <= PRINT_EXTREME_SLACK * delta else s1
@@ -471,19 +484,19 @@ def _emit_move(
             left = abs(r[u] - r[v_start]) >= delta
             right = abs(r[v_end] - r[t]) >= delta
             if left and right:  # a rise, a pause, a rise
-                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
-                m = _emit_rest(r, u, t, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
+                m = _emit_rest(r, u, t, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
                 start = t
                 v_start = t
             elif right:  # what comes before the pause moves by less than δ: the move starts after it
-                m = _emit_rest(r, start, t, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+                m = _emit_rest(r, start, t, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
                 start = t
                 v_start = t
             elif left:  # … or after it: the move ends where the pause begins, the rest is a pause
-                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
-                return _emit_rest(r, u, b0, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
-    m = _emit_piece(r, kind, start, s1, v_start, v_end, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
-    return _emit_rest(r, s1, b0, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
+                return _emit_rest(r, u, b0, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
+    m = _emit_piece(r, kind, start, s1, v_start, v_end, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
+    return _emit_rest(r, s1, b0, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
 
 
 @jit
@@ -499,8 +512,10 @@ def _fine_segments(
     rb: IntArray,
     rp: IntArray,
     rq: IntArray,
+    tasks: IntArray,
 ) -> int:
-    """Moves between consecutive turning points (|Δ| ≥ δ) and the holds between them.
+    """Moves between consecutive turning points (|Δ| ≥ δ) and the holds between them (`tasks`: the work
+    list of `_emit_piece`, (5, ≥ 2T + 4) int64).
 
     A move's printed span is trimmed to where the raw series r has left the start turning point's value by
     more than `tol` and not yet come within `tol` of the end turning point's value (the plateaus around a
@@ -528,7 +543,7 @@ def _fine_segments(
         if a - cursor >= min_hold and _range_of(r, cursor, a) <= 2.0 * tol:
             # the stretch before this move is a hold when it is long and flat enough
             m = _emit_hold(r, cursor, a, tol, rk, ra, rb, rp, rq, m)
-        m = _emit_move(r, p, q, a, b, delta, tol, min_hold, rk, ra, rb, rp, rq, m)
+        m = _emit_move(r, p, q, a, b, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
         cursor = b
     if T - 1 - cursor >= min_hold and _range_of(r, cursor, T - 1) <= 2.0 * tol:
         m = _emit_hold(r, cursor, T - 1, tol, rk, ra, rb, rp, rq, m)
@@ -536,17 +551,31 @@ def _fine_segments(
 
 
 @jit
-def _median_of(values: FloatArray, n: int, work: FloatArray) -> float:
-    """Median of values[:n] (n ≥ 1), sorting a copy in `work`."""
-    for i in range(n):
-        v = values[i]
-        j = i
-        while j > 0 and work[j - 1] > v:
-            work[j] = work[j - 1]
-            j -= 1
-        work[j] = v
+def _insort(arr: FloatArray, n: int, v: float) -> None:
+    """Insert v into the sorted arr[:n] (arr has room for n + 1), right of equal values."""
+    i = n
+    while i > 0 and arr[i - 1] > v:
+        arr[i] = arr[i - 1]
+        i -= 1
+    arr[i] = v
+
+
+@jit
+def _sorted_median(arr: FloatArray, n: int) -> float:
+    """Median of the sorted arr[:n] (n ≥ 1): the middle value, or the mean of the two middle values."""
     h = n >> 1
-    return work[h] if n & 1 else (work[h - 1] + work[h]) / 2
+    return arr[h] if n & 1 else (arr[h - 1] + arr[h]) / 2
+
+
+@jit
+def _median_of(values: FloatArray, n: int, work: FloatArray) -> float:
+    """Median of values[:n] (n ≥ 1): a few values are insertion-sorted into `work` (no allocation), many go
+    through np.median (O(n))."""
+    if n > 32:
+        return float(np.median(values[:n]))
+    for i in range(n):
+        _insort(work, i, values[i])
+    return _sorted_median(work, n)
 
 
 @jit
@@ -605,10 +634,14 @@ def _repeat_error(r: FloatArray, a: int, b: int, lag: int) -> float:
     the span is shorter than the lag."""
     if lag < 1 or b - lag < a:
         return math.inf
+    count = b - lag + 1 - a
+    step = max(1, count // REPEAT_SAMPLES)  # a long run is compared on REPEAT_SAMPLES evenly spaced frames
     acc = 0.0
-    for t in range(a, b - lag + 1):
+    n = 0
+    for t in range(a, b - lag + 1, step):
         acc += abs(r[t] - r[t + lag])
-    return acc / (b - lag + 1 - a)
+        n += 1
+    return acc / n
 
 
 @jit
@@ -664,40 +697,43 @@ def _cycle_run(
     delta: float,
     work: FloatArray,
     buf: FloatArray,
+    durs: FloatArray,
+    amps: FloatArray,
+    vals: FloatArray,
 ) -> int:
     """Number of consecutive similar cycles of 2·m moves starting at major pivot i (see the module constants).
+    durs (≥ n_major), amps and vals (≥ 2·MAX_MOVES_PER_CYCLE × n_major) are work arrays.
 
     mv, mf: values and frames of the major pivots (n_major of them); a cycle c spans pivots
     i + 2mc … i + 2m(c + 1).
     """
     k = 2 * m
+    # the accepted cycles' durations, and per position q their amplitudes and values, each kept sorted
+    # (insertion), so every median is read in O(1)
     n = 0
     while i + k * (n + 1) < n_major:
         s = i + k * n
+        dur = float(mf[s + k] - mf[s])
         if n >= 1:
-            for c in range(n):
-                buf[c] = float(mf[i + k * (c + 1)] - mf[i + k * c])
-            med = _median_of(buf, n, work)
-            dur = float(mf[s + k] - mf[s])
+            med = _sorted_median(durs, n)
             if not med / CYCLE_DURATION_RATIO <= dur <= med * CYCLE_DURATION_RATIO:
                 break
             ok = True
             for q in range(k):
-                for c in range(n):
-                    buf[c] = abs(mv[i + k * c + q + 1] - mv[i + k * c + q])
-                amp_med = _median_of(buf, n, work)
+                amp_med = _sorted_median(amps[q], n)
                 amp = abs(mv[s + q + 1] - mv[s + q])
                 if not (amp_med > 0 and amp_med / CYCLE_AMPLITUDE_RATIO <= amp <= amp_med * CYCLE_AMPLITUDE_RATIO):
                     ok = False
                     break
-                for c in range(n):
-                    buf[c] = mv[i + k * c + q + 1]
-                val_med = _median_of(buf, n, work)
-                if abs(mv[s + q + 1] - val_med) > max(delta, CYCLE_VALUE_TOLERANCE * amp_med):
+                if abs(mv[s + q + 1] - _sorted_median(vals[q], n)) > max(delta, CYCLE_VALUE_TOLERANCE * amp_med):
                     ok = False
                     break
             if not ok:
                 break
+        _insort(durs, n, dur)
+        for q in range(k):
+            _insort(amps[q], n, abs(mv[s + q + 1] - mv[s + q]))
+            _insort(vals[q], n, mv[s + q + 1])
         n += 1
     if n >= MIN_CYCLES and not _repeats_at_period(r, mf[i], mf[i + k * n], n, m):
         return 0
@@ -729,6 +765,9 @@ def _plan_runs(
     delta: float,
     work: FloatArray,
     buf: FloatArray,
+    durs: FloatArray,
+    amps: FloatArray,
+    vals: FloatArray,
     run_start: IntArray,
     run_m: IntArray,
     run_n: IntArray,
@@ -749,13 +788,15 @@ def _plan_runs(
         for start in range(mp, min(mp + CYCLE_START_WINDOW, n_major)):
             if n_major - start > 2 * MIN_CYCLES:
                 for mm in range(1, MAX_MOVES_PER_CYCLE + 1):
-                    nc = _cycle_run(r, mv, mf, n_major, start, mm, delta, work, buf)
+                    nc = _cycle_run(r, mv, mf, n_major, start, mm, delta, work, buf, durs, amps, vals)
                     # the most moves covered; on a tie the fewer pairs per cycle (the shorter period)
                     better = mm * nc > best_m * best_n or (mm * nc == best_m * best_n and mm < best_m)
                     if nc >= MIN_CYCLES and better:
                         best_m = mm
                         best_n = nc
                         best_start = start
+            if best_m == 1 and best_start + 2 * best_n >= n_major - 2:
+                break  # a single-pair run reaching the chain's end: a later start cannot do better
         if best_n:
             run_start[n_runs], run_m[n_runs], run_n[n_runs] = best_start, best_m, best_n
             n_runs += 1
@@ -828,7 +869,14 @@ def _collapse_cycles(
     run_start = np.empty(n + 2, dtype=np.int64)
     run_m = np.empty(n + 2, dtype=np.int64)
     run_n = np.empty(n + 2, dtype=np.int64)
+    cand_major = np.empty(n + 2, dtype=np.int64)  # the same, for the scale being tried
+    cand_start = np.empty(n + 2, dtype=np.int64)
+    cand_m = np.empty(n + 2, dtype=np.int64)
+    cand_n = np.empty(n + 2, dtype=np.int64)
     thresholds = np.empty(3)
+    cyc_durs = np.empty(n + 2)  # work arrays of `_cycle_run`
+    cyc_amps = np.empty((2 * MAX_MOVES_PER_CYCLE, n + 2))
+    cyc_vals = np.empty((2 * MAX_MOVES_PER_CYCLE, n + 2))
     # the channel's rhythm: the median time from one move's turning point to the next move's
     n_moves = 0
     prev = -1
@@ -877,34 +925,48 @@ def _collapse_cycles(
         frames[n_piv] = rb[last_move]
         seg_of[n_piv] = last_move + 1
         n_piv += 1
+        if n_piv < 2 * MIN_CYCLES + 1:  # too few moves for a run: copy them
+            for s in range(i, last_move + 1):
+                ok[m], oa[m], ob[m], oc[m], op[m], oq[m] = rk[s], ra[s], rb[s], 0, rp[s], rq[s]
+                m += 1
+            i = last_move + 1
+            continue
         n_amp = n_piv - 1
         for s in range(n_amp):
             buf[s] = abs(vals[s + 1] - vals[s])
-        _median_of(buf, n_amp, work)  # sorts the amplitudes into work
+        work[:n_amp] = np.sort(buf[:n_amp])  # the amplitudes, sorted
         upper = work[n_amp // 2 : n_amp]
         # candidate scales of a cycle's swings: every swing ≥ δ, the large group of a two-group chain, and
         # swings of at least half the typical large swing; the one whose runs cover the longest time wins
         thresholds[0] = delta
         thresholds[1] = _natural_break(work, n_amp, delta)
         thresholds[2] = max(delta, MAJOR_SWING_RATIO * _median_of(upper, upper.shape[0], buf))
-        best_k = 0
         best_cover = -1
+        n_major = 0
+        n_runs = 0
+        last_n = -1
         for k in range(3):
-            if k > 0 and thresholds[k] == thresholds[k - 1]:
+            n_cand = _major_pivots(vals, n_piv, thresholds[k], cand_major)
+            if n_cand == last_n:  # the same reduction as the previous scale (the scales only remove pivots)
                 continue
-            n_major = _major_pivots(vals, n_piv, thresholds[k], major)
-            for s in range(n_major):
-                mv[s] = vals[major[s]]
-                mf[s] = frames[major[s]]
-            _, cover = _plan_runs(r, mv, mf, n_major, delta, work, buf, run_start, run_m, run_n)
+            last_n = n_cand
+            for s in range(n_cand):
+                mv[s] = vals[cand_major[s]]
+                mf[s] = frames[cand_major[s]]
+            n_cand_runs, cover = _plan_runs(
+                r, mv, mf, n_cand, delta, work, buf, cyc_durs, cyc_amps, cyc_vals, cand_start, cand_m, cand_n
+            )
             if cover > best_cover:
                 best_cover = cover
-                best_k = k
-        n_major = _major_pivots(vals, n_piv, thresholds[best_k], major)
+                n_major = n_cand
+                n_runs = n_cand_runs
+                major[:n_major] = cand_major[:n_major]
+                run_start[:n_runs] = cand_start[:n_runs]
+                run_m[:n_runs] = cand_m[:n_runs]
+                run_n[:n_runs] = cand_n[:n_runs]
         for s in range(n_major):
             mv[s] = vals[major[s]]
             mf[s] = frames[major[s]]
-        n_runs, _ = _plan_runs(r, mv, mf, n_major, delta, work, buf, run_start, run_m, run_n)
         mp = 0  # current major pivot
         for q in range(n_runs + 1):
             upto = run_start[q] if q < n_runs else n_major - 1
@@ -975,6 +1037,7 @@ def segment_rows(
     ob = np.empty(n_buf, dtype=np.int64)
     oc = np.zeros(n_buf, dtype=np.int64)
     operiod = np.zeros(n_buf)
+    tasks = np.empty((5, n_buf), dtype=np.int64)
     op = np.empty(n_buf, dtype=np.int64)
     oq = np.empty(n_buf, dtype=np.int64)
     total = 0
@@ -993,7 +1056,9 @@ def segment_rows(
                 r = row[s:e]
                 n_cand = local_extrema_into(r, cand)
                 n_piv = turning_points_into(r, cand, n_cand, delta[c], piv)
-                n_fine = _fine_segments(r, piv, n_piv, delta[c], hold_tol[c], min_hold[c], rk, ra, rb, rp, rq)
+                n_fine = _fine_segments(
+                    r, piv, n_piv, delta[c], hold_tol[c], min_hold[c], rk, ra, rb, rp, rq, tasks
+                )
                 if cycles[c]:
                     n_fine = _collapse_cycles(
                         r, delta[c], rk, ra, rb, rp, rq, n_fine, ok, oa, ob, oc, op, oq, operiod

@@ -123,14 +123,14 @@ def trajectory_series(joints: FloatArray, fps: float) -> FloatArray:
         initial left), heading (deg, `heading_series_deg`, + = left).
     """
     pelvis = joints[:, PELVIS]
-    yaw = facing_yaw_rad(joints)
-    y0 = initial_facing_rad(yaw, fps)
+    facing = _gait_filtered(facing_yaw_rad(joints), fps)
+    y0 = float(facing[0])  # initial_facing_rad, filtered once for both uses
     s, c = np.sin(y0), np.cos(y0)
     dx = pelvis[:, 0] - pelvis[0, 0]
     dz = pelvis[:, 2] - pelvis[0, 2]
     forward = s * dx + c * dz  # along (sin y0, 0, cos y0)
     lateral = c * dx - s * dz  # along the left, (cos y0, 0, −sin y0)
-    return np.stack([pelvis[:, 1], forward, lateral, heading_series_deg(yaw, fps)], axis=-1)
+    return np.stack([pelvis[:, 1], forward, lateral, np.degrees(facing - y0)], axis=-1)
 
 
 def path_length_m(xz: FloatArray) -> float:
