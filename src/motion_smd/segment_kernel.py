@@ -70,6 +70,10 @@ PRINT_EXTREME_SLACK = 0.4
 """A move whose slow ends were trimmed still prints its turning points' values (the whole change) while
 they differ from its span's ends by at most this × δ: within δ/2 of the span's extremes once rounded."""
 
+HOLD_BAND_RATIO = 0.8
+"""A hold's values stay within this × δ (max − min): printed at the middle of its band, rounded, it is then
+within δ/2 of every value it holds (0.4·δ + half a unit of rounding; δ = 5° → 2.5°)."""
+
 MIN_SPLIT_STEPS = 2
 """A move is cut at a slow run of at least this many frame steps (one slow step is a wobble, not a pause)."""
 
@@ -218,7 +222,7 @@ def _emit_hold(
     r: FloatArray,
     a: int,
     b: int,
-    tol: float,
+    band: float,
     rk: IntArray,
     ra: IntArray,
     rb: IntArray,
@@ -227,8 +231,8 @@ def _emit_hold(
     m: int,
 ) -> int:
     """Append a hold over a..b, merged into the previous segment when that is a hold ending where this one
-    begins and the two together stay within the plateau band (2·tol)."""
-    if m > 0 and rk[m - 1] == HOLDS and rb[m - 1] >= a - 1 and _range_of(r, ra[m - 1], b) <= 2.0 * tol:
+    begins and the two together stay within `band` (max − min ≤ band = HOLD_BAND_RATIO × δ)."""
+    if m > 0 and rk[m - 1] == HOLDS and rb[m - 1] >= a - 1 and _range_of(r, ra[m - 1], b) <= band:
         rb[m - 1] = b
         rq[m - 1] = b
         return m
@@ -240,7 +244,7 @@ def _emit_pause(
     r: FloatArray,
     a: int,
     b: int,
-    tol: float,
+    band: float,
     min_hold: int,
     rk: IntArray,
     ra: IntArray,
@@ -249,10 +253,10 @@ def _emit_pause(
     rq: IntArray,
     m: int,
 ) -> int:
-    """A stretch a..b that changes by less than δ: a hold when it is long and within the plateau band
-    (2·tol), else left out of the text."""
-    if b - a >= min_hold and _range_of(r, a, b) <= 2.0 * tol:
-        return _emit_hold(r, a, b, tol, rk, ra, rb, rp, rq, m)
+    """A stretch a..b that changes by less than δ: a hold when it lasts at least `min_hold` frames and stays
+    within `band` (max − min ≤ band = HOLD_BAND_RATIO × δ), else left out of the text."""
+    if b - a >= min_hold and _range_of(r, a, b) <= band:
+        return _emit_hold(r, a, b, band, rk, ra, rb, rp, rq, m)
     return m
 
 
@@ -344,7 +348,7 @@ def _emit_piece(
             if x1 <= x0:
                 continue
             if abs(r[x1] - r[x0]) < delta:
-                m = _emit_pause(r, x0, x1, tol, min_hold, rk, ra, rb, rp, rq, m)
+                m = _emit_pause(r, x0, x1, HOLD_BAND_RATIO * delta, min_hold, rk, ra, rb, rp, rq, m)
                 continue
             # a stretch cut off that still changes by δ is a move of its own (either way)
             v0 = x0
@@ -422,7 +426,7 @@ def _emit_rest(
     if abs(r[b] - r[a]) >= delta:
         kind = INCREASES if r[b] > r[a] else DECREASES
         return _emit_piece(r, kind, a, b, a, b, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
-    return _emit_pause(r, a, b, tol, min_hold, rk, ra, rb, rp, rq, m)
+    return _emit_pause(r, a, b, HOLD_BAND_RATIO * delta, min_hold, rk, ra, rb, rp, rq, m)
 
 
 @jit
@@ -521,8 +525,9 @@ def _fine_segments(
     more than `tol` and not yet come within `tol` of the end turning point's value (the plateaus around a
     turning point are not movement). The frames between two moves (a plateau around a turning point, all
     within `tol` of it) become a hold when they last at least `min_hold` frames; so do the clip's lead-in
-    and tail when their range is at most 2·tol, like a plateau's. Shorter pauses are left out of the text
-    (its times show them). Each move goes through `_emit_move` (slow ends trimmed, long pauses split out).
+    and tail, and the pauses cut out of moves, when they stay within HOLD_BAND_RATIO × δ. Shorter or wider
+    stretches are left out of the text (its times show them). Each move goes through `_emit_move` (slow
+    ends trimmed, long pauses split out).
     Writes (kind, start_frame, end_frame, frame of the printed start value, frame of the printed end value)
     into rk, ra, rb, rp, rq and returns their number.
     """
@@ -540,13 +545,13 @@ def _fine_segments(
         b = q
         while b > a and abs(r[b - 1] - r[q]) <= tol:
             b -= 1
-        if a - cursor >= min_hold and _range_of(r, cursor, a) <= 2.0 * tol:
+        if a - cursor >= min_hold and _range_of(r, cursor, a) <= HOLD_BAND_RATIO * delta:
             # the stretch before this move is a hold when it is long and flat enough
-            m = _emit_hold(r, cursor, a, tol, rk, ra, rb, rp, rq, m)
+            m = _emit_hold(r, cursor, a, HOLD_BAND_RATIO * delta, rk, ra, rb, rp, rq, m)
         m = _emit_move(r, p, q, a, b, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
         cursor = b
-    if T - 1 - cursor >= min_hold and _range_of(r, cursor, T - 1) <= 2.0 * tol:
-        m = _emit_hold(r, cursor, T - 1, tol, rk, ra, rb, rp, rq, m)
+    if T - 1 - cursor >= min_hold and _range_of(r, cursor, T - 1) <= HOLD_BAND_RATIO * delta:
+        m = _emit_hold(r, cursor, T - 1, HOLD_BAND_RATIO * delta, rk, ra, rb, rp, rq, m)
     return m
 
 

@@ -11,14 +11,17 @@ reported at their real height):
 2. Moves and holds: between consecutive turning points the channel "increases"/"decreases" (by ≥ δ). A
    move's span is trimmed to where the raw series is more than the hold tolerance away from both turning
    points' values, so the printed span is movement. The plateau around a turning point (all within the
-   tolerance of it) is a "hold" when it lasts at least `min_hold_s`; a hold's raw values therefore stay
-   within 2 × tolerance < δ. Shorter pauses are not printed (the times show the gap). The clip's lead-in
-   and tail are holds when long enough and within the same band.
-3. Cycles: a chain of moves (pauses up to twice the median move) is reduced to its major turning points
-   (swings below half the chain's typical large swing are sub-structure, e.g. the knee's loading-response
-   bump in gait); a run of at least two similar cycles of one or two rise/fall pairs of major swings (same
-   amplitudes, turning-point values and duration within the ratios of `segment_kernel`) becomes one
-   "oscillates n cycles" segment, n = the number of cycles, so its period is the real repetition period.
+   tolerance of it) is a "hold" when it lasts at least `min_hold_s` (its values stay within 2 × tolerance);
+   so is a pause cut out of a move, or the clip's lead-in or tail, that lasts as long and stays within
+   0.8·δ (max − min). A hold is printed at the middle of its band. Shorter or wider stretches are not printed
+   (the times show the gap).
+3. Cycles: a chain of moves (pauses up to twice the channel's rhythm) is reduced to its major turning
+   points at three swing scales (small swings can be sub-structure of a cycle, e.g. the knee's
+   loading-response bump in gait) and the scale whose runs cover the longest time wins; a run of at least
+   two similar cycles of one or two rise/fall pairs (amplitudes, turning-point values and durations within
+   the ratios of `segment_kernel`; checked against the series' own repetition at the claimed period)
+   becomes one "oscillates n cycles" segment; its period is the mean time between its same-phase turning
+   points inside it.
 """
 
 from __future__ import annotations
