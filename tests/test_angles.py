@@ -228,3 +228,17 @@ def test_no_wraparound_jumps_near_the_pole() -> None:
     rotation = np.abs(np.diff(a[:, ANGLE_INDEX["shoulder_rotation_r"]]))
     assert (rotation > 30).sum() <= 1 and np.nanmax(rotation) < 180  # unwrapped: no ±360° jump
     assert flexion[-1] == pytest.approx(180, abs=15)  # overhead reads ~180, not −180
+
+
+def test_angle_table_is_the_single_source() -> None:
+    """The kernel's columns, the text's order and docs/angles.md all come from motion_smd.angle_table."""
+    from pathlib import Path
+
+    from motion_smd import angle_kernel, angle_table
+
+    for i, spec in enumerate(angle_table.ANGLES):
+        assert getattr(angle_kernel, spec.id.upper()) == i == ANGLE_INDEX[spec.id]
+    assert angle_kernel.N_ANGLES == len(ANGLES) == 26 and len(set(ANGLE_IDS)) == 26
+    assert sorted(TEXT_ORDER) == list(range(26))
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "angles.md").read_text(encoding="utf-8")
+    assert angle_table.angle_table_markdown() in docs, "regenerate the table of docs/angles.md"

@@ -1,8 +1,9 @@
-"""Compiled kernel of the 26 SMD joint angles (spec/angles.md): one pass over the frames of a clip.
+"""Compiled kernel of the 26 SMD joint angles (docs/angles.md): one pass over the frames of a clip.
 
 The maths is that of `motion_smd.angles` (whose docstrings give the definitions and sources), written per
 frame in scalar form and compiled with numba (`njit(cache=True)`; see `motion_smd.segment_kernel` for the
-interpreted fallback). Every angle is float64 degrees; the column order is that of `angles.ANGLES`.
+interpreted fallback). Every angle is float64 degrees; the column of each angle is read from the angle table
+(`motion_smd.angle_table`, declared once).
 
 Conventions (spec/angles.md, "Frames"): body frame per frame: right = normalize(right_hip − left_hip),
 up = pelvis − mid_hips made orthogonal to right, forward = up × right; thorax frame: up = normalize(neck −
@@ -17,7 +18,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from motion_smd.angles import EPS, POLE_HOLD_DEG, ROTATION_MIN_FLEXION_DEG
+from motion_smd.angle_table import ANGLE_INDEX, ANGLES, EPS, POLE_HOLD_DEG, ROTATION_MIN_FLEXION_DEG
 from motion_smd.compiled import jit
 from motion_smd.skeleton import (
     HEAD,
@@ -58,15 +59,28 @@ DEGENERATE_AXES = (
 )
 """What a non-zero status code of `angles_into` names (code k → DEGENERATE_AXES[k − 1])."""
 
-# Column numbers of spec/angles.md (the order of angles.ANGLES).
-PELVIS_TILT, PELVIS_LIST, PELVIS_ROTATION = 0, 1, 2
-HIP_FLEXION_R, HIP_ADDUCTION_R, HIP_ROTATION_R, KNEE_FLEXION_R, ANKLE_DORSIFLEXION_R = 3, 4, 5, 6, 7
-HIP_FLEXION_L, HIP_ADDUCTION_L, HIP_ROTATION_L, KNEE_FLEXION_L, ANKLE_DORSIFLEXION_L = 8, 9, 10, 11, 12
-LUMBAR_EXTENSION, LUMBAR_BENDING, LUMBAR_ROTATION = 13, 14, 15
-SHOULDER_FLEXION_R, SHOULDER_ADDUCTION_R, SHOULDER_ROTATION_R = 16, 17, 18
-SHOULDER_FLEXION_L, SHOULDER_ADDUCTION_L, SHOULDER_ROTATION_L = 19, 20, 21
-ELBOW_FLEXION_R, ELBOW_FLEXION_L, NECK_FLEXION, NECK_LATERAL_BENDING = 22, 23, 24, 25
-N_ANGLES = 26
+# Column numbers, read from the angle table (motion_smd.angle_table, the order of docs/angles.md).
+PELVIS_TILT, PELVIS_LIST, PELVIS_ROTATION = (ANGLE_INDEX[a] for a in ("pelvis_tilt", "pelvis_list", "pelvis_rotation"))
+HIP_FLEXION_R, HIP_ADDUCTION_R, HIP_ROTATION_R = (
+    ANGLE_INDEX[a] for a in ("hip_flexion_r", "hip_adduction_r", "hip_rotation_r")
+)
+KNEE_FLEXION_R, ANKLE_DORSIFLEXION_R = ANGLE_INDEX["knee_flexion_r"], ANGLE_INDEX["ankle_dorsiflexion_r"]
+HIP_FLEXION_L, HIP_ADDUCTION_L, HIP_ROTATION_L = (
+    ANGLE_INDEX[a] for a in ("hip_flexion_l", "hip_adduction_l", "hip_rotation_l")
+)
+KNEE_FLEXION_L, ANKLE_DORSIFLEXION_L = ANGLE_INDEX["knee_flexion_l"], ANGLE_INDEX["ankle_dorsiflexion_l"]
+LUMBAR_EXTENSION, LUMBAR_BENDING, LUMBAR_ROTATION = (
+    ANGLE_INDEX[a] for a in ("lumbar_extension", "lumbar_bending", "lumbar_rotation")
+)
+SHOULDER_FLEXION_R, SHOULDER_ADDUCTION_R, SHOULDER_ROTATION_R = (
+    ANGLE_INDEX[a] for a in ("shoulder_flexion_r", "shoulder_adduction_r", "shoulder_rotation_r")
+)
+SHOULDER_FLEXION_L, SHOULDER_ADDUCTION_L, SHOULDER_ROTATION_L = (
+    ANGLE_INDEX[a] for a in ("shoulder_flexion_l", "shoulder_adduction_l", "shoulder_rotation_l")
+)
+ELBOW_FLEXION_R, ELBOW_FLEXION_L = ANGLE_INDEX["elbow_flexion_r"], ANGLE_INDEX["elbow_flexion_l"]
+NECK_FLEXION, NECK_LATERAL_BENDING = ANGLE_INDEX["neck_flexion"], ANGLE_INDEX["neck_lateral_bending"]
+N_ANGLES = len(ANGLES)
 
 
 @jit

@@ -3,8 +3,9 @@
 Source: `shared/spec/angles.md` (OpenSim gait-model names, Delp et al. 2007 / Rajagopal et al. 2016),
 computed from canonical SMPL-22 joints (metres, Y up) in the pelvis (body) frame and, for the arms and
 neck, in the thorax frame. All functions are pure; all angles are float64 degrees. The per-frame maths is
-the compiled kernel `motion_smd.angle_kernel` (imported on first use); this module holds the angle
-metadata and the public entry point `compute_angles`.
+the compiled kernel `motion_smd.angle_kernel` (imported on first use); the angles themselves are declared
+once in `motion_smd.angle_table` (re-exported here); this module holds the public entry point
+`compute_angles`.
 
 Frame conventions (spec/angles.md, "Frames"): body frame axes per frame are `forward`, `up`, `right`
 with `right = normalize(right_hip − left_hip)`, `up = pelvis − mid_hips` made orthogonal to `right`,
@@ -13,111 +14,41 @@ with `right = normalize(right_hip − left_hip)`, `up = pelvis − mid_hips` mad
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from motion_smd.angle_table import (
+    ANGLE_IDS,
+    ANGLE_INDEX,
+    ANGLES,
+    BODY_PARTS,
+    EPS,
+    POLE_HOLD_DEG,
+    ROTATION_MIN_FLEXION_DEG,
+    TEXT_ORDER,
+    AngleSpec,
+)
 from motion_smd.errors import DegenerateSkeletonError, where
 from motion_smd.neutral import neutral_offsets
 
+__all__ = [
+    "ANGLES",
+    "ANGLE_IDS",
+    "ANGLE_INDEX",
+    "BODY_PARTS",
+    "EPS",
+    "POLE_HOLD_DEG",
+    "ROTATION_MIN_FLEXION_DEG",
+    "TEXT_ORDER",
+    "AngleSpec",
+    "compute_angles",
+    "mirror_angle_index",
+]
+
 FloatArray = NDArray[np.float64]
 Side = Literal["r", "l"]
-
-POLE_HOLD_DEG: Final[float] = 30.0
-"""A limb within this angle of the left-right axis has no well-defined sagittal angle: the last one is held."""
-
-ROTATION_MIN_FLEXION_DEG: Final[float] = 15.0
-"""Hip/shoulder rotation is reported only where the knee/elbow is flexed more than this (spec/angles.md #6, #19)."""
-
-EPS: Final[float] = 1e-9
-"""Shortest vector (metres) treated as having a direction."""
-
-
-@dataclass(frozen=True)
-class AngleSpec:
-    """Metadata of one SMD angle.
-
-    Attributes:
-        id: OpenSim-style identifier, e.g. "knee_flexion_r".
-        group: body-part header, e.g. "Right Knee".
-        name: display name, e.g. "Right Knee Flexion".
-        gloss: plain-language meaning of a positive change, e.g. "bending knee".
-        lateral: True for the angles whose sign flips under mirroring (pelvis list/rotation, lumbar
-            bending/rotation, neck lateral bending).
-    """
-
-    id: str
-    group: str
-    name: str
-    gloss: str
-    lateral: bool = False
-
-
-def _leg(side: str, s: str) -> tuple[AngleSpec, ...]:
-    return (
-        AngleSpec(f"hip_flexion_{s}", f"{side} Hip", f"{side} Hip Flexion", "swinging thigh forward"),
-        AngleSpec(f"hip_adduction_{s}", f"{side} Hip", f"{side} Hip Adduction", "moving thigh toward the midline"),
-        AngleSpec(f"hip_rotation_{s}", f"{side} Hip", f"{side} Hip Rotation", "turning thigh inward"),
-        AngleSpec(f"knee_flexion_{s}", f"{side} Knee", f"{side} Knee Flexion", "bending knee"),
-        AngleSpec(f"ankle_dorsiflexion_{s}", f"{side} Ankle", f"{side} Ankle Dorsiflexion", "lifting toes toward shin"),
-    )
-
-
-def _arm(side: str, s: str) -> tuple[AngleSpec, ...]:
-    return (
-        AngleSpec(f"shoulder_flexion_{s}", f"{side} Shoulder", f"{side} Shoulder Flexion", "raising arm forward"),
-        AngleSpec(
-            f"shoulder_adduction_{s}",
-            f"{side} Shoulder",
-            f"{side} Shoulder Adduction",
-            "bringing arm toward the body; negative = raising arm sideways",
-        ),
-        AngleSpec(f"shoulder_rotation_{s}", f"{side} Shoulder", f"{side} Shoulder Rotation", "turning arm inward"),
-    )
-
-
-ANGLES: Final[tuple[AngleSpec, ...]] = (
-    AngleSpec("pelvis_tilt", "Pelvis", "Pelvis Tilt", "tilting pelvis backward"),
-    AngleSpec("pelvis_list", "Pelvis", "Pelvis List", "pelvis dropping toward the left", lateral=True),
-    AngleSpec("pelvis_rotation", "Pelvis", "Pelvis Rotation", "turning body to the left", lateral=True),
-    *_leg("Right", "r"),
-    *_leg("Left", "l"),
-    AngleSpec("lumbar_extension", "Trunk", "Lumbar Extension", "leaning trunk backward"),
-    AngleSpec("lumbar_bending", "Trunk", "Lumbar Bending", "bending trunk to the right", lateral=True),
-    AngleSpec("lumbar_rotation", "Trunk", "Lumbar Rotation", "twisting shoulders to the left", lateral=True),
-    *_arm("Right", "r"),
-    *_arm("Left", "l"),
-    AngleSpec("elbow_flexion_r", "Right Elbow", "Right Elbow Flexion", "bending elbow"),
-    AngleSpec("elbow_flexion_l", "Left Elbow", "Left Elbow Flexion", "bending elbow"),
-    AngleSpec("neck_flexion", "Neck", "Neck Flexion", "tilting head forward"),
-    AngleSpec("neck_lateral_bending", "Neck", "Neck Lateral Bending", "tilting head to the right", lateral=True),
-)
-"""The 26 angles in the numbering of spec/angles.md (column order of `compute_angles`)."""
-
-ANGLE_IDS: Final[tuple[str, ...]] = tuple(a.id for a in ANGLES)
-ANGLE_INDEX: Final[dict[str, int]] = {a: i for i, a in enumerate(ANGLE_IDS)}
-
-BODY_PARTS: Final[tuple[str, ...]] = (
-    "Pelvis",
-    "Right Hip",
-    "Left Hip",
-    "Right Knee",
-    "Left Knee",
-    "Right Ankle",
-    "Left Ankle",
-    "Trunk",
-    "Neck",
-    "Right Shoulder",
-    "Left Shoulder",
-    "Right Elbow",
-    "Left Elbow",
-)
-"""The 13 body-part headers in the fixed order of the SMD text (spec/angles.md)."""
-
-TEXT_ORDER: Final[tuple[int, ...]] = tuple(i for part in BODY_PARTS for i, a in enumerate(ANGLES) if a.group == part)
-"""Column indices of `ANGLES` in the order the SMD text lists them (body part, then numbering)."""
 
 
 def mirror_angle_index() -> tuple[int, ...]:
