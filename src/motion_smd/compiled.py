@@ -1,4 +1,5 @@
-"""Compilation of the describer's kernels with numba (`motion_smd.segment_kernel`, `motion_smd.angle_kernel`).
+"""Compilation of the describer's kernels with numba (`motion_smd.segment_kernel`, `motion_smd.cycle_kernel`,
+`motion_smd.angle_kernel`).
 
 Kernels are plain Python over NumPy arrays and scalars. With numba installed (a dependency of the package)
 `jit` compiles them (`numba.njit(cache=True, nogil=True)`: the machine code is cached beside the module, or in

@@ -19,7 +19,7 @@ reported at their real height):
    points at three swing scales (small swings can be sub-structure of a cycle, e.g. the knee's
    loading-response bump in gait) and the scale whose runs cover the longest time wins; a run of at least
    two similar cycles of one or two rise/fall pairs (amplitudes, turning-point values and durations within
-   the ratios of `segment_kernel`; checked against the series' own repetition at the claimed period)
+   the ratios of `cycle_kernel`; checked against the series' own repetition at the claimed period)
    becomes one "oscillates n cycles" segment; its period is the mean time between its same-phase turning
    points inside it.
 """
