@@ -14,19 +14,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from motion_smd.errors import DegenerateSkeletonError, MotionFormatError, MotionValueError, where
+from motion_smd.geometry import across_vector, face_z, facing_yaw_rad
 from motion_smd.skeleton import (
     HEAD,
     L_ANKLE,
     L_HIP,
     L_KNEE,
-    L_SHOULDER,
     N_JOINTS,
     NECK,
     PELVIS,
     R_ANKLE,
     R_HIP,
     R_KNEE,
-    R_SHOULDER,
     SKELETON_NAME,
     SMPL22_BONES,
     SMPL22_JOINTS,
@@ -221,8 +220,8 @@ class Motion:
         """Return the motion in the canonical HumanML3D frame.
 
         Floor at y = 0 (lowest joint over the whole clip), pelvis XZ at the origin in frame 0, rotated
-        about Y so the body faces +Z in frame 0, where forward = up × (r_hip − l_hip + r_shoulder −
-        l_shoulder) as in HumanML3D's `motion_process.py`.
+        about Y so the body faces +Z in frame 0 (`motion_smd.geometry`: forward = up × (r_hip − l_hip +
+        r_shoulder − l_shoulder) as in HumanML3D's `motion_process.py`).
 
         Raises:
             DegenerateSkeletonError: when the hips and shoulders give no horizontal across-direction.
@@ -231,21 +230,13 @@ class Motion:
         j[..., 1] -= j[..., 1].min()
         j[..., 0] -= j[0, PELVIS, 0]
         j[..., 2] -= j[0, PELVIS, 2]
-        across = ((j[0, R_HIP] - j[0, L_HIP]) + (j[0, R_SHOULDER] - j[0, L_SHOULDER])).tolist()
-        # forward = (0, 1, 0) × across, written out as np.cross computes it (x and z components)
-        fwd = (1.0 * across[2] - 0.0 * across[1], 0.0, 0.0 * across[1] - 1.0 * across[0])
-        norm = float(np.hypot(fwd[0], fwd[2]))
-        if norm < 1e-9:
+        across = across_vector(j[0])
+        if float(np.hypot(across[0], across[2])) < 1e-9:
             raise DegenerateSkeletonError(
                 f"{where(self.source)}cannot find the facing direction in frame 0: hips and shoulders "
                 "give no horizontal left-right axis."
             )
-        theta = float(np.arctan2(fwd[0], fwd[2]))
-        c, s = np.cos(theta), np.sin(theta)
-        x = j[..., 0].copy()
-        z = j[..., 2].copy()
-        j[..., 0] = c * x - s * z
-        j[..., 2] = s * x + c * z
+        j[..., 0], j[..., 2] = face_z(j[..., 0].copy(), j[..., 2].copy(), float(facing_yaw_rad(j[0])))
         return self._rigidly_moved(j)
 
     def resample(self, fps: float) -> Motion:

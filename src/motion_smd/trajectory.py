@@ -25,7 +25,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter1d
 
-from motion_smd.skeleton import L_HIP, L_SHOULDER, PELVIS, R_HIP, R_SHOULDER
+from motion_smd import geometry
+from motion_smd.geometry import face_z
+from motion_smd.skeleton import PELVIS
 
 FloatArray = NDArray[np.float64]
 
@@ -64,15 +66,11 @@ def facing_yaw_rad(joints: FloatArray) -> FloatArray:
 
     Returns:
         (T,) float64 radians: 0 when facing +Z, + when turned toward +X (the canonical left); continuous
-        over time (turns accumulate past ±π). Frames without a horizontal across-vector keep the previous
-        frame's yaw.
+        over time (turns accumulate past ±π).
 
-    Source: forward = up × across, across = (r_hip − l_hip) + (r_shoulder − l_shoulder) (HumanML3D
-    `motion_process.py`); forward = (across_z, 0, −across_x), so yaw = atan2(across_z, −across_x).
+    Source: `motion_smd.geometry.facing_yaw_rad` (HumanML3D's facing), unwrapped.
     """
-    across = (joints[:, R_HIP] - joints[:, L_HIP]) + (joints[:, R_SHOULDER] - joints[:, L_SHOULDER])
-    yaw = np.arctan2(across[:, 2], -across[:, 0])
-    return np.asarray(np.unwrap(yaw), dtype=np.float64)
+    return np.asarray(np.unwrap(geometry.facing_yaw_rad(joints)), dtype=np.float64)
 
 
 def _gait_filtered(x: FloatArray, fps: float) -> FloatArray:
@@ -125,11 +123,7 @@ def trajectory_series(joints: FloatArray, fps: float) -> FloatArray:
     pelvis = joints[:, PELVIS]
     facing = _gait_filtered(facing_yaw_rad(joints), fps)
     y0 = float(facing[0])  # initial_facing_rad, filtered once for both uses
-    s, c = np.sin(y0), np.cos(y0)
-    dx = pelvis[:, 0] - pelvis[0, 0]
-    dz = pelvis[:, 2] - pelvis[0, 2]
-    forward = s * dx + c * dz  # along (sin y0, 0, cos y0)
-    lateral = c * dx - s * dz  # along the left, (cos y0, 0, −sin y0)
+    lateral, forward = face_z(pelvis[:, 0] - pelvis[0, 0], pelvis[:, 2] - pelvis[0, 2], y0)
     return np.stack([pelvis[:, 1], forward, lateral, np.degrees(facing - y0)], axis=-1)
 
 

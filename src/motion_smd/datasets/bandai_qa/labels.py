@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from motion_smd.geometry import facing_yaw_rad
 from motion_smd.motion import Motion
-from motion_smd.skeleton import L_HIP, L_SHOULDER, L_WRIST, PELVIS, R_HIP, R_SHOULDER, R_WRIST
+from motion_smd.skeleton import L_WRIST, PELVIS, R_WRIST
 
 ACTIONS = ("walk", "run", "turn", "wave", "raise hand", "bow")
 BODY_PARTS = ("left hand", "right hand", "both hands")
@@ -61,12 +62,9 @@ def facing_deg(joints: NDArray[np.float64]) -> NDArray[np.float64]:
     Returns:
         (T,) float64 degrees, unwrapped over time (so a 270° turn reads 270, not −90).
 
-    Source: forward = up × (r_hip − l_hip + r_shoulder − l_shoulder), as in HumanML3D / Motion.canonicalize.
+    Source: `motion_smd.geometry.facing_yaw_rad` (as in HumanML3D / Motion.canonicalize), unwrapped.
     """
-    across = (joints[:, R_HIP] - joints[:, L_HIP]) + (joints[:, R_SHOULDER] - joints[:, L_SHOULDER])
-    fwd_x = across[:, 2]  # (0,1,0) × (ax, ay, az) = (az, 0, −ax)
-    fwd_z = -across[:, 0]
-    return np.asarray(np.degrees(np.unwrap(np.arctan2(fwd_x, fwd_z))), dtype=np.float64)
+    return np.asarray(np.degrees(np.unwrap(facing_yaw_rad(joints))), dtype=np.float64)
 
 
 def check_clip(motion: Motion, label: ClipLabel) -> str | None:
