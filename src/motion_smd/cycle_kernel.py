@@ -114,53 +114,74 @@ def _median_of(values: FloatArray, n: int, work: FloatArray) -> float:
 
 
 @jit
-def _major_pivots(vals: FloatArray, n: int, delta: float, out: IntArray) -> int:
-    """Hysteresis δ over a sequence of turning-point values vals[:n] (alternating extremes): the positions of
-    the extremes that remain when swings smaller than δ are ignored, plus the first and last position.
-    Returns their number."""
-    k = 1
+def turning_points_into(x: FloatArray, cand: IntArray, n_cand: int, delta: float, out: IntArray) -> int:
+    """Peak–valley detection with hysteresis δ over the candidate frames `cand[:n_cand]` (local extrema).
+
+    A peak is confirmed when the signal falls δ below the running maximum, a valley when it rises δ above
+    the running minimum. Writes 0, the confirmed turning points, the last extreme and T − 1 into `out`.
+
+    Returns:
+        The number of frames written (increasing; consecutive ones differ by ≥ δ in value except possibly
+        the last pair).
+    """
+    T = x.shape[0]
+    n = 1
     out[0] = 0
     trend = 0
-    hi = 0
+    hi = 0  # positions (in the candidates) of the running max / min since the last pivot
     lo = 0
     ext = 0
-    for i in range(1, n):
-        v = vals[i]
+    for k in range(1, n_cand):
+        val = x[cand[k]]
         if trend == 0:
-            if v > vals[hi]:
-                hi = i
-            if v < vals[lo]:
-                lo = i
-            if vals[hi] - vals[lo] >= delta:
-                first = lo if hi > lo else hi
-                if first != 0:
-                    out[k] = first
-                    k += 1
-                trend = 1 if hi > lo else -1
-                ext = hi if hi > lo else lo
+            if val > x[cand[hi]]:
+                hi = k
+            if val < x[cand[lo]]:
+                lo = k
+            if x[cand[hi]] - x[cand[lo]] >= delta:
+                if hi > lo:  # rose from the min: the min is a valley (kept only if it is not the start)
+                    if lo != 0:
+                        out[n] = cand[lo]
+                        n += 1
+                    trend = 1
+                    ext = hi
+                else:
+                    if hi != 0:
+                        out[n] = cand[hi]
+                        n += 1
+                    trend = -1
+                    ext = lo
         elif trend == 1:
-            if v >= vals[ext]:
-                ext = i
-            elif vals[ext] - v >= delta:
-                out[k] = ext
-                k += 1
+            if val >= x[cand[ext]]:
+                ext = k
+            elif x[cand[ext]] - val >= delta:
+                out[n] = cand[ext]
+                n += 1
                 trend = -1
-                ext = i
+                ext = k
         else:
-            if v <= vals[ext]:
-                ext = i
-            elif v - vals[ext] >= delta:
-                out[k] = ext
-                k += 1
+            if val <= x[cand[ext]]:
+                ext = k
+            elif val - x[cand[ext]] >= delta:
+                out[n] = cand[ext]
+                n += 1
                 trend = 1
-                ext = i
-    if trend != 0 and ext != out[k - 1]:
-        out[k] = ext
-        k += 1
-    if out[k - 1] != n - 1:
-        out[k] = n - 1
-        k += 1
-    return k
+                ext = k
+    if trend != 0 and cand[ext] != out[n - 1]:
+        out[n] = cand[ext]
+        n += 1
+    if out[n - 1] != T - 1:
+        out[n] = T - 1
+        n += 1
+    return n
+
+
+@jit
+def _major_pivots(vals: FloatArray, n: int, delta: float, ident: IntArray, out: IntArray) -> int:
+    """Hysteresis δ over a sequence of turning-point values vals[:n] (`turning_points_into` with every
+    position a candidate; `ident` holds 0, 1, 2, …): the positions of the extremes that remain when swings
+    smaller than δ are ignored, plus the first and last position. Returns their number."""
+    return turning_points_into(vals[:n], ident, n, delta, out)
 
 
 @jit
@@ -405,6 +426,7 @@ def _collapse_cycles(
     run_m = np.empty(n + 2, dtype=np.int64)
     run_n = np.empty(n + 2, dtype=np.int64)
     cand_major = np.empty(n + 2, dtype=np.int64)  # the same, for the scale being tried
+    ident = np.arange(n + 2)  # every position a candidate turning point (`_major_pivots`)
     cand_start = np.empty(n + 2, dtype=np.int64)
     cand_m = np.empty(n + 2, dtype=np.int64)
     cand_n = np.empty(n + 2, dtype=np.int64)
@@ -481,7 +503,7 @@ def _collapse_cycles(
         n_runs = 0
         last_n = -1
         for k in range(3):
-            n_cand = _major_pivots(vals, n_piv, thresholds[k], cand_major)
+            n_cand = _major_pivots(vals, n_piv, thresholds[k], ident, cand_major)
             if n_cand == last_n:  # the same reduction as the previous scale (the scales only remove pivots)
                 continue
             last_n = n_cand

@@ -28,6 +28,7 @@ from motion_smd.cycle_kernel import (
     IntArray,
     _collapse_cycles,
     _range_of,
+    turning_points_into,
 )
 
 __all__ = ["DECREASES", "HOLDS", "INCREASES", "OSCILLATES", "local_extrema_into", "segment_rows", "turning_points_into"]
@@ -78,69 +79,6 @@ def local_extrema_into(x: FloatArray, out: IntArray) -> int:
             last_sign = s
     out[n] = T - 1
     return n + 1
-
-
-@jit
-def turning_points_into(x: FloatArray, cand: IntArray, n_cand: int, delta: float, out: IntArray) -> int:
-    """Peak–valley detection with hysteresis δ over the candidate frames `cand[:n_cand]` (local extrema).
-
-    A peak is confirmed when the signal falls δ below the running maximum, a valley when it rises δ above
-    the running minimum. Writes 0, the confirmed turning points, the last extreme and T − 1 into `out`.
-
-    Returns:
-        The number of frames written (increasing; consecutive ones differ by ≥ δ in value except possibly
-        the last pair).
-    """
-    T = x.shape[0]
-    n = 1
-    out[0] = 0
-    trend = 0
-    hi = 0  # positions (in the candidates) of the running max / min since the last pivot
-    lo = 0
-    ext = 0
-    for k in range(1, n_cand):
-        val = x[cand[k]]
-        if trend == 0:
-            if val > x[cand[hi]]:
-                hi = k
-            if val < x[cand[lo]]:
-                lo = k
-            if x[cand[hi]] - x[cand[lo]] >= delta:
-                if hi > lo:  # rose from the min: the min is a valley (kept only if it is not the start)
-                    if lo != 0:
-                        out[n] = cand[lo]
-                        n += 1
-                    trend = 1
-                    ext = hi
-                else:
-                    if hi != 0:
-                        out[n] = cand[hi]
-                        n += 1
-                    trend = -1
-                    ext = lo
-        elif trend == 1:
-            if val >= x[cand[ext]]:
-                ext = k
-            elif x[cand[ext]] - val >= delta:
-                out[n] = cand[ext]
-                n += 1
-                trend = -1
-                ext = k
-        else:
-            if val <= x[cand[ext]]:
-                ext = k
-            elif val - x[cand[ext]] >= delta:
-                out[n] = cand[ext]
-                n += 1
-                trend = 1
-                ext = k
-    if trend != 0 and cand[ext] != out[n - 1]:
-        out[n] = cand[ext]
-        n += 1
-    if out[n - 1] != T - 1:
-        out[n] = T - 1
-        n += 1
-    return n
 
 
 @jit
