@@ -11,8 +11,11 @@ One facing definition serves all three: the body faces `forward = up × across` 
 shoulders counter-rotate in gait, ±5–10°), which is not a turn: the heading is the yaw low-pass filtered
 with a Gaussian of σ = `HEADING_SMOOTH_S`, which removes the stride-frequency swing (≈ 1 Hz, gain
 exp(−2π²σ²f²) ≈ 0.17 at σ = 0.3 s) and keeps turns (a 90° turn in 1 s is widened by about ±0.3 s).
-The initial facing, the axes of Forward/Lateral and the zero of Heading, is the filtered yaw at frame 0
-(`initial_facing_rad`). The heading is the body's yaw: a
+The initial facing, the axes of Forward/Lateral and the zero of Heading, is the filtered yaw at frame 0:
+frame 0's own facing is off the walking direction by the gait's swing, the filtered one a little less
+(shared walks: median 4.2°, at most 11°, against 4.6° and 12.3°); a mean over the first second would be
+closer still on straight walks, but it turns the axes with a walker who turns in that second (a diagonal
+"walk-left" then reads as much less lateral than the actor walked). The heading is the body's yaw: a
 walker who turns the whole body while keeping a straight path (walking on while looking aside with
 the trunk and pelvis turned) turns by that much; the gait's swing is not a turn.
 """
@@ -81,34 +84,6 @@ def _gait_filtered(x: FloatArray, fps: float) -> FloatArray:
     return np.asarray(gaussian_filter1d(x, sigma, axis=0, mode="nearest"), dtype=np.float64)
 
 
-def initial_facing_rad(yaw: FloatArray, fps: float) -> float:
-    """The body's initial facing: the gait-filtered facing yaw (`HEADING_SMOOTH_S`) at frame 0, radians.
-    Frame 0's own facing is off the walking direction by the gait's swing; the filtered one a little less
-    (shared walks: median 4.2°, at most 11°, against 4.6° and 12.3°). A mean over the first second would
-    be closer still on straight walks, but it turns the axes with a walker who turns in that second (a
-    diagonal "walk-left" then reads as much less lateral than the actor walked from the start).
-
-    Args:
-        yaw: (T,) `facing_yaw_rad`.
-        fps: frame rate.
-    """
-    return float(_gait_filtered(yaw, fps)[0])
-
-
-def heading_series_deg(yaw: FloatArray, fps: float) -> FloatArray:
-    """The body's heading relative to its initial facing, degrees (+ = turned left): the facing yaw with
-    the gait's oscillation filtered out (`HEADING_SMOOTH_S`), minus `initial_facing_rad`.
-
-    Args:
-        yaw: (T,) `facing_yaw_rad` of the joints.
-        fps: frame rate.
-
-    Returns:
-        (T,) float64 degrees, continuous (turns accumulate past ±180).
-    """
-    return np.asarray(np.degrees(_gait_filtered(yaw, fps) - initial_facing_rad(yaw, fps)), dtype=np.float64)
-
-
 def trajectory_series(joints: FloatArray, fps: float) -> FloatArray:
     """The four trajectory channels per frame.
 
@@ -118,11 +93,12 @@ def trajectory_series(joints: FloatArray, fps: float) -> FloatArray:
 
     Returns:
         (T, 4) float64: height (m), forward (m, along the initial facing), lateral (m, + = toward the
-        initial left), heading (deg, `heading_series_deg`, + = left).
+        initial left), heading (deg, the gait-filtered facing yaw relative to the initial facing, + = left,
+        continuous: turns accumulate past ±180).
     """
     pelvis = joints[:, PELVIS]
     facing = _gait_filtered(facing_yaw_rad(joints), fps)
-    y0 = float(facing[0])  # initial_facing_rad, filtered once for both uses
+    y0 = float(facing[0])  # the initial facing (see the module docstring)
     lateral, forward = face_z(pelvis[:, 0] - pelvis[0, 0], pelvis[:, 2] - pelvis[0, 2], y0)
     return np.stack([pelvis[:, 1], forward, lateral, np.degrees(facing - y0)], axis=-1)
 
