@@ -88,15 +88,12 @@ def _emit(
     b: int,
     va: int,
     vb: int,
-    rk: IntArray,
-    ra: IntArray,
-    rb: IntArray,
-    rp: IntArray,
-    rq: IntArray,
+    seg: IntArray,
     m: int,
 ) -> int:
-    """Append one segment (kind, frames a..b, printed-value frames va, vb); returns the new count."""
-    rk[m], ra[m], rb[m], rp[m], rq[m] = kind, a, b, va, vb
+    """Append one segment (kind, frames a..b, printed-value frames va, vb) to the rows of `seg`; returns the new
+    count."""
+    seg[0, m], seg[1, m], seg[2, m], seg[3, m], seg[4, m] = kind, a, b, va, vb
     return m + 1
 
 
@@ -106,20 +103,16 @@ def _emit_hold(
     a: int,
     b: int,
     band: float,
-    rk: IntArray,
-    ra: IntArray,
-    rb: IntArray,
-    rp: IntArray,
-    rq: IntArray,
+    seg: IntArray,
     m: int,
 ) -> int:
     """Append a hold over a..b, merged into the previous segment when that is a hold ending where this one
     begins and the two together stay within `band` (max − min ≤ band = HOLD_BAND_RATIO × δ)."""
-    if m > 0 and rk[m - 1] == HOLDS and rb[m - 1] >= a - 1 and _range_of(r, ra[m - 1], b) <= band:
-        rb[m - 1] = b
-        rq[m - 1] = b
+    if m > 0 and seg[0, m - 1] == HOLDS and seg[2, m - 1] >= a - 1 and _range_of(r, seg[1, m - 1], b) <= band:
+        seg[2, m - 1] = b
+        seg[4, m - 1] = b
         return m
-    return _emit(HOLDS, a, b, a, b, rk, ra, rb, rp, rq, m)
+    return _emit(HOLDS, a, b, a, b, seg, m)
 
 
 @jit
@@ -129,17 +122,13 @@ def _emit_pause(
     b: int,
     band: float,
     min_hold: int,
-    rk: IntArray,
-    ra: IntArray,
-    rb: IntArray,
-    rp: IntArray,
-    rq: IntArray,
+    seg: IntArray,
     m: int,
 ) -> int:
     """A stretch a..b that changes by less than δ: a hold when it lasts at least `min_hold` frames and stays
     within `band` (max − min ≤ band = HOLD_BAND_RATIO × δ), else left out of the text."""
     if b - a >= min_hold and _range_of(r, a, b) <= band:
-        return _emit_hold(r, a, b, band, rk, ra, rb, rp, rq, m)
+        return _emit_hold(r, a, b, band, seg, m)
     return m
 
 
@@ -204,11 +193,7 @@ def _emit_piece(
     delta: float,
     tol: float,
     min_hold: int,
-    rk: IntArray,
-    ra: IntArray,
-    rb: IntArray,
-    rp: IntArray,
-    rq: IntArray,
+    seg: IntArray,
     m: int,
     tasks: IntArray,
 ) -> int:
@@ -231,7 +216,7 @@ def _emit_piece(
             if x1 <= x0:
                 continue
             if abs(r[x1] - r[x0]) < delta:
-                m = _emit_pause(r, x0, x1, HOLD_BAND_RATIO * delta, min_hold, rk, ra, rb, rp, rq, m)
+                m = _emit_pause(r, x0, x1, HOLD_BAND_RATIO * delta, min_hold, seg, m)
                 continue
             # a stretch cut off that still changes by δ is a move of its own (either way)
             v0 = x0
@@ -279,7 +264,7 @@ def _emit_piece(
                 else:
                     n -= 1  # neither part changes by δ alone: the move stays whole
         if not split:
-            m = _emit(move_kind, a2, b2, v0, v1, rk, ra, rb, rp, rq, m)
+            m = _emit(move_kind, a2, b2, v0, v1, seg, m)
             if b2 < x1:  # the slow tail
                 kinds[n], ta[n], tb[n] = 0, b2, x1
                 n += 1
@@ -294,11 +279,7 @@ def _emit_rest(
     delta: float,
     tol: float,
     min_hold: int,
-    rk: IntArray,
-    ra: IntArray,
-    rb: IntArray,
-    rp: IntArray,
-    rq: IntArray,
+    seg: IntArray,
     m: int,
     tasks: IntArray,
 ) -> int:
@@ -308,8 +289,8 @@ def _emit_rest(
         return m
     if abs(r[b] - r[a]) >= delta:
         kind = INCREASES if r[b] > r[a] else DECREASES
-        return _emit_piece(r, kind, a, b, a, b, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
-    return _emit_pause(r, a, b, HOLD_BAND_RATIO * delta, min_hold, rk, ra, rb, rp, rq, m)
+        return _emit_piece(r, kind, a, b, a, b, delta, tol, min_hold, seg, m, tasks)
+    return _emit_pause(r, a, b, HOLD_BAND_RATIO * delta, min_hold, seg, m)
 
 
 @jit
@@ -322,11 +303,7 @@ def _emit_move(
     delta: float,
     tol: float,
     min_hold: int,
-    rk: IntArray,
-    ra: IntArray,
-    rb: IntArray,
-    rp: IntArray,
-    rq: IntArray,
+    seg: IntArray,
     m: int,
     tasks: IntArray,
 ) -> int:
@@ -350,9 +327,9 @@ def _emit_move(
         amp = max(abs(r[q] - r[p]), _range_of(r, a, b))
         n_slow, _, _ = _longest_slow_run(r, a, b, sign, SLOW_STEP_RATIO * amp / (b - a))
         if n_slow == 0:
-            return _emit(kind, a, b, p, q, rk, ra, rb, rp, rq, m)
+            return _emit(kind, a, b, p, q, seg, m)
     s0, s1 = _trim_slow(r, a, b, p if a == a0 else a, q if b == b0 else b, sign, delta)
-    m = _emit_rest(r, a0, s0, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
+    m = _emit_rest(r, a0, s0, delta, tol, min_hold, seg, m, tasks)
     start = s0
     v_start = p if s0 == a0 or abs(r[p] - r[s0]) <= PRINT_EXTREME_SLACK * delta else s0
     v_end = q if s1 == b0 or abs(r[q] - r[s1]) <= PRINT_EXTREME_SLACK * delta else s1
@@ -371,19 +348,19 @@ def _emit_move(
             left = abs(r[u] - r[v_start]) >= delta
             right = abs(r[v_end] - r[t]) >= delta
             if left and right:  # a rise, a pause, a rise
-                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
-                m = _emit_rest(r, u, t, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
+                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, seg, m, tasks)
+                m = _emit_rest(r, u, t, delta, tol, min_hold, seg, m, tasks)
                 start = t
                 v_start = t
             elif right:  # what comes before the pause moves by less than δ: the move starts after it
-                m = _emit_rest(r, start, t, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
+                m = _emit_rest(r, start, t, delta, tol, min_hold, seg, m, tasks)
                 start = t
                 v_start = t
             elif left:  # … or after it: the move ends where the pause begins, the rest is a pause
-                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
-                return _emit_rest(r, u, b0, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
-    m = _emit_piece(r, kind, start, s1, v_start, v_end, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
-    return _emit_rest(r, s1, b0, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
+                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, seg, m, tasks)
+                return _emit_rest(r, u, b0, delta, tol, min_hold, seg, m, tasks)
+    m = _emit_piece(r, kind, start, s1, v_start, v_end, delta, tol, min_hold, seg, m, tasks)
+    return _emit_rest(r, s1, b0, delta, tol, min_hold, seg, m, tasks)
 
 
 @jit
@@ -394,11 +371,7 @@ def _fine_segments(
     delta: float,
     tol: float,
     min_hold: int,
-    rk: IntArray,
-    ra: IntArray,
-    rb: IntArray,
-    rp: IntArray,
-    rq: IntArray,
+    seg: IntArray,
     tasks: IntArray,
 ) -> int:
     """Moves between consecutive turning points (|Δ| ≥ δ) and the holds between them (`tasks`: the work
@@ -412,7 +385,7 @@ def _fine_segments(
     stretches are left out of the text (its times show them). Each move goes through `_emit_move` (slow
     ends trimmed, long pauses split out).
     Writes (kind, start_frame, end_frame, frame of the printed start value, frame of the printed end value)
-    into rk, ra, rb, rp, rq and returns their number.
+    into the rows of `seg` (5, ≥ 2T + 4) int64 and returns their number.
     """
     T = r.shape[0]
     m = 0
@@ -430,11 +403,11 @@ def _fine_segments(
             b -= 1
         if a - cursor >= min_hold and _range_of(r, cursor, a) <= HOLD_BAND_RATIO * delta:
             # the stretch before this move is a hold when it is long and flat enough
-            m = _emit_hold(r, cursor, a, HOLD_BAND_RATIO * delta, rk, ra, rb, rp, rq, m)
-        m = _emit_move(r, p, q, a, b, delta, tol, min_hold, rk, ra, rb, rp, rq, m, tasks)
+            m = _emit_hold(r, cursor, a, HOLD_BAND_RATIO * delta, seg, m)
+        m = _emit_move(r, p, q, a, b, delta, tol, min_hold, seg, m, tasks)
         cursor = b
     if T - 1 - cursor >= min_hold and _range_of(r, cursor, T - 1) <= HOLD_BAND_RATIO * delta:
-        m = _emit_hold(r, cursor, T - 1, HOLD_BAND_RATIO * delta, rk, ra, rb, rp, rq, m)
+        m = _emit_hold(r, cursor, T - 1, HOLD_BAND_RATIO * delta, seg, m)
     return m
 
 
@@ -475,11 +448,8 @@ def segment_rows(
     cand = np.empty(T + 1, dtype=np.int64)
     piv = np.empty(T + 2, dtype=np.int64)
     n_buf = 2 * T + 4
-    rk = np.empty(n_buf, dtype=np.int64)
-    ra = np.empty(n_buf, dtype=np.int64)
-    rb = np.empty(n_buf, dtype=np.int64)
-    rp = np.empty(n_buf, dtype=np.int64)
-    rq = np.empty(n_buf, dtype=np.int64)
+    seg = np.empty((5, n_buf), dtype=np.int64)  # a channel's moves and holds: kind, a, b, va, vb
+    rk, ra, rb, rp, rq = seg[0], seg[1], seg[2], seg[3], seg[4]
     ok = np.empty(n_buf, dtype=np.int64)
     oa = np.empty(n_buf, dtype=np.int64)
     ob = np.empty(n_buf, dtype=np.int64)
@@ -504,7 +474,7 @@ def segment_rows(
                 r = row[s:e]
                 n_cand = local_extrema_into(r, cand)
                 n_piv = turning_points_into(r, cand, n_cand, delta[c], piv)
-                n_fine = _fine_segments(r, piv, n_piv, delta[c], hold_tol[c], min_hold[c], rk, ra, rb, rp, rq, tasks)
+                n_fine = _fine_segments(r, piv, n_piv, delta[c], hold_tol[c], min_hold[c], seg, tasks)
                 if cycles[c]:
                     n_fine = _collapse_cycles(r, delta[c], rk, ra, rb, rp, rq, n_fine, ok, oa, ob, oc, op, oq, operiod)
                 else:
