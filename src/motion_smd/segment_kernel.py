@@ -191,7 +191,6 @@ def _emit_piece(
     va: int,
     vb: int,
     delta: float,
-    tol: float,
     min_hold: int,
     seg: IntArray,
     m: int,
@@ -277,7 +276,6 @@ def _emit_rest(
     a: int,
     b: int,
     delta: float,
-    tol: float,
     min_hold: int,
     seg: IntArray,
     m: int,
@@ -289,7 +287,7 @@ def _emit_rest(
         return m
     if abs(r[b] - r[a]) >= delta:
         kind = INCREASES if r[b] > r[a] else DECREASES
-        return _emit_piece(r, kind, a, b, a, b, delta, tol, min_hold, seg, m, tasks)
+        return _emit_piece(r, kind, a, b, a, b, delta, min_hold, seg, m, tasks)
     return _emit_pause(r, a, b, HOLD_BAND_RATIO * delta, min_hold, seg, m)
 
 
@@ -301,7 +299,6 @@ def _emit_move(
     a: int,
     b: int,
     delta: float,
-    tol: float,
     min_hold: int,
     seg: IntArray,
     m: int,
@@ -329,7 +326,7 @@ def _emit_move(
         if n_slow == 0:
             return _emit(kind, a, b, p, q, seg, m)
     s0, s1 = _trim_slow(r, a, b, p if a == a0 else a, q if b == b0 else b, sign, delta)
-    m = _emit_rest(r, a0, s0, delta, tol, min_hold, seg, m, tasks)
+    m = _emit_rest(r, a0, s0, delta, min_hold, seg, m, tasks)
     start = s0
     v_start = p if s0 == a0 or abs(r[p] - r[s0]) <= PRINT_EXTREME_SLACK * delta else s0
     v_end = q if s1 == b0 or abs(r[q] - r[s1]) <= PRINT_EXTREME_SLACK * delta else s1
@@ -348,19 +345,19 @@ def _emit_move(
             left = abs(r[u] - r[v_start]) >= delta
             right = abs(r[v_end] - r[t]) >= delta
             if left and right:  # a rise, a pause, a rise
-                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, seg, m, tasks)
-                m = _emit_rest(r, u, t, delta, tol, min_hold, seg, m, tasks)
+                m = _emit_piece(r, kind, start, u, v_start, u, delta, min_hold, seg, m, tasks)
+                m = _emit_rest(r, u, t, delta, min_hold, seg, m, tasks)
                 start = t
                 v_start = t
             elif right:  # what comes before the pause moves by less than δ: the move starts after it
-                m = _emit_rest(r, start, t, delta, tol, min_hold, seg, m, tasks)
+                m = _emit_rest(r, start, t, delta, min_hold, seg, m, tasks)
                 start = t
                 v_start = t
             elif left:  # … or after it: the move ends where the pause begins, the rest is a pause
-                m = _emit_piece(r, kind, start, u, v_start, u, delta, tol, min_hold, seg, m, tasks)
-                return _emit_rest(r, u, b0, delta, tol, min_hold, seg, m, tasks)
-    m = _emit_piece(r, kind, start, s1, v_start, v_end, delta, tol, min_hold, seg, m, tasks)
-    return _emit_rest(r, s1, b0, delta, tol, min_hold, seg, m, tasks)
+                m = _emit_piece(r, kind, start, u, v_start, u, delta, min_hold, seg, m, tasks)
+                return _emit_rest(r, u, b0, delta, min_hold, seg, m, tasks)
+    m = _emit_piece(r, kind, start, s1, v_start, v_end, delta, min_hold, seg, m, tasks)
+    return _emit_rest(r, s1, b0, delta, min_hold, seg, m, tasks)
 
 
 @jit
@@ -404,7 +401,7 @@ def _fine_segments(
         if a - cursor >= min_hold and _range_of(r, cursor, a) <= HOLD_BAND_RATIO * delta:
             # the stretch before this move is a hold when it is long and flat enough
             m = _emit_hold(r, cursor, a, HOLD_BAND_RATIO * delta, seg, m)
-        m = _emit_move(r, p, q, a, b, delta, tol, min_hold, seg, m, tasks)
+        m = _emit_move(r, p, q, a, b, delta, min_hold, seg, m, tasks)
         cursor = b
     if T - 1 - cursor >= min_hold and _range_of(r, cursor, T - 1) <= HOLD_BAND_RATIO * delta:
         m = _emit_hold(r, cursor, T - 1, HOLD_BAND_RATIO * delta, seg, m)
