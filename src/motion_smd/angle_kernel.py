@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from motion_smd.angle_table import ANGLE_INDEX, ANGLES, EPS, POLE_HOLD_DEG, ROTATION_MIN_FLEXION_DEG
-from motion_smd.compiled import jit
+from motion_smd.compiled import jit, jit_noalloc
 from motion_smd.skeleton import (
     HEAD,
     L_ANKLE,
@@ -83,28 +83,28 @@ NECK_FLEXION, NECK_LATERAL_BENDING = ANGLE_INDEX["neck_flexion"], ANGLE_INDEX["n
 N_ANGLES = len(ANGLES)
 
 
-@jit
+@jit_noalloc
 def _sub(j: FloatArray, a: int, b: int) -> tuple[float, float, float]:
     """joints[a] − joints[b] of one frame (22, 3)."""
     return j[a, 0] - j[b, 0], j[a, 1] - j[b, 1], j[a, 2] - j[b, 2]
 
 
-@jit
+@jit_noalloc
 def _dot(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 
 
-@jit
+@jit_noalloc
 def _cross(a: tuple[float, float, float], b: tuple[float, float, float]) -> tuple[float, float, float]:
     return a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]
 
 
-@jit
+@jit_noalloc
 def _div(a: tuple[float, float, float], s: float) -> tuple[float, float, float]:
     return a[0] / s, a[1] / s, a[2] / s
 
 
-@jit
+@jit_noalloc
 def _normalized(
     v: tuple[float, float, float], axis: int, t: int, bad: NDArray[np.int64], first: NDArray[np.int64]
 ) -> tuple[tuple[float, float, float], bool]:
@@ -119,14 +119,14 @@ def _normalized(
     return _div(v, n), True
 
 
-@jit
+@jit_noalloc
 def _orthogonalize(v: tuple[float, float, float], axis: tuple[float, float, float]) -> tuple[float, float, float]:
     """v minus its component along the unit `axis`."""
     d = _dot(v, axis)
     return v[0] - d * axis[0], v[1] - d * axis[1], v[2] - d * axis[2]
 
 
-@jit
+@jit_noalloc
 def _express(
     v: tuple[float, float, float],
     fwd: tuple[float, float, float],
@@ -137,35 +137,35 @@ def _express(
     return _dot(v, fwd), _dot(v, up), _dot(v, right)
 
 
-@jit
+@jit_noalloc
 def _inclination_deg(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
     """Angle between a and b, degrees in [0, 180] (atan2 form: accurate near 0 and 180)."""
     c = _cross(a, b)
     return math.atan2(math.sqrt(_dot(c, c)), _dot(a, b)) * _DEG
 
 
-@jit
+@jit_noalloc
 def _sagittal_deg(v: tuple[float, float, float]) -> float:
     """atan2(v_forward, −v_up) of frame components: 0 = pointing down, +90 = forward; wrapped to (−90, 270]."""
     a = math.atan2(v[0], -v[1]) * _DEG
     return a + 360.0 if a <= -90.0 else a
 
 
-@jit
+@jit_noalloc
 def _frontal_deg(v: tuple[float, float, float]) -> float:
     """asin(v_right / |v|) of frame components: + toward the subject's right."""
     n = max(math.sqrt(_dot(v, v)), EPS)
     return math.asin(min(max(v[2] / n, -1.0), 1.0)) * _DEG
 
 
-@jit
+@jit_noalloc
 def _sagittal_valid(v: tuple[float, float, float]) -> bool:
     """The limb is farther than POLE_HOLD_DEG from the left-right axis (its sagittal angle is defined)."""
     n = max(math.sqrt(_dot(v, v)), EPS)
     return abs(v[2]) / n < _COS_POLE
 
 
-@jit
+@jit_noalloc
 def _axial_rotation(
     proximal: tuple[float, float, float],
     distal: tuple[float, float, float],
@@ -185,7 +185,7 @@ def _axial_rotation(
     return raw, away
 
 
-@jit
+@jit_noalloc
 def _unwrap(x: FloatArray, period: float) -> None:
     """In place, `np.unwrap(x, period=period)`: jumps larger than period/2 are removed by adding multiples
     of the period (ties at exactly ±period/2 resolved as NumPy does)."""
@@ -206,7 +206,7 @@ def _unwrap(x: FloatArray, period: float) -> None:
         x[t] = cur + cum
 
 
-@jit
+@jit_noalloc
 def _continuous(out: FloatArray, col: int, low: float) -> None:
     """In place on out[:, col]: remove ±360° jumps along time and place the series so that its first frame
     lies in (low, low + 360]."""
@@ -218,7 +218,7 @@ def _continuous(out: FloatArray, col: int, low: float) -> None:
             x[t] += shift
 
 
-@jit
+@jit_noalloc
 def _continuous_where_defined(out: FloatArray, col: int) -> None:
     """In place on out[:, col], which is NaN where the angle is undefined: each defined stretch starts in
     (−180, 180] and is continuous (steps beyond 180° unwrapped); NaN stays NaN."""
@@ -234,7 +234,7 @@ def _continuous_where_defined(out: FloatArray, col: int) -> None:
                 out[t, col] += 360.0
 
 
-@jit
+@jit_noalloc
 def _sagittal_series(out: FloatArray, col: int, valid: NDArray[np.bool_], low: float) -> None:
     """In place on out[:, col] (raw sagittal angles): a series without jumps.
 

@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from motion_smd.compiled import jit
+from motion_smd.compiled import jit, jit_noalloc
 
 INCREASES, DECREASES, HOLDS, OSCILLATES = 0, 1, 2, 3
 """Segment kind codes: indices into `motion_smd.description.SEGMENT_KINDS`."""
@@ -71,7 +71,7 @@ MIN_CYCLES = 2
 """A run is collapsed into "oscillates" only with at least this many cycles."""
 
 
-@jit
+@jit_noalloc
 def _range_of(r: FloatArray, a: int, b: int) -> float:
     """max − min of r[a : b + 1]."""
     lo = r[a]
@@ -85,7 +85,7 @@ def _range_of(r: FloatArray, a: int, b: int) -> float:
     return hi - lo
 
 
-@jit
+@jit_noalloc
 def _insort(arr: FloatArray, n: int, v: float) -> None:
     """Insert v into the sorted arr[:n] (arr has room for n + 1), right of equal values."""
     i = n
@@ -95,7 +95,7 @@ def _insort(arr: FloatArray, n: int, v: float) -> None:
     arr[i] = v
 
 
-@jit
+@jit_noalloc
 def _sorted_median(arr: FloatArray, n: int) -> float:
     """Median of the sorted arr[:n] (n ≥ 1): the middle value, or the mean of the two middle values."""
     h = n >> 1
@@ -104,16 +104,19 @@ def _sorted_median(arr: FloatArray, n: int) -> float:
 
 @jit
 def _median_of(values: FloatArray, n: int, work: FloatArray) -> float:
-    """Median of values[:n] (n ≥ 1): a few values are insertion-sorted into `work` (no allocation), many go
-    through np.median (O(n))."""
+    """Median of values[:n] (n ≥ 1), sorted into `work` (another array, ≥ n): a few values by insertion, many
+    in place by `ndarray.sort` (no allocation either way)."""
     if n > 32:
-        return float(np.median(values[:n]))
+        for i in range(n):
+            work[i] = values[i]
+        work[:n].sort()
+        return _sorted_median(work, n)
     for i in range(n):
         _insort(work, i, values[i])
     return _sorted_median(work, n)
 
 
-@jit
+@jit_noalloc
 def turning_points_into(x: FloatArray, cand: IntArray, n_cand: int, delta: float, out: IntArray) -> int:
     """Peak–valley detection with hysteresis δ over the candidate frames `cand[:n_cand]` (local extrema).
 
@@ -176,7 +179,7 @@ def turning_points_into(x: FloatArray, cand: IntArray, n_cand: int, delta: float
     return n
 
 
-@jit
+@jit_noalloc
 def _major_pivots(vals: FloatArray, n: int, delta: float, ident: IntArray, out: IntArray) -> int:
     """Hysteresis δ over a sequence of turning-point values vals[:n] (`turning_points_into` with every
     position a candidate; `ident` holds 0, 1, 2, …): the positions of the extremes that remain when swings
@@ -184,7 +187,7 @@ def _major_pivots(vals: FloatArray, n: int, delta: float, ident: IntArray, out: 
     return turning_points_into(vals[:n], ident, n, delta, out)
 
 
-@jit
+@jit_noalloc
 def _repeat_error(r: FloatArray, a: int, b: int, lag: int) -> float:
     """Mean |r[t] − r[t + lag]| over t in a … b − lag (the series against itself one lag later); inf when
     the span is shorter than the lag."""
@@ -200,7 +203,7 @@ def _repeat_error(r: FloatArray, a: int, b: int, lag: int) -> float:
     return acc / n
 
 
-@jit
+@jit_noalloc
 def _repeats_at_period(r: FloatArray, a: int, b: int, n: int, m: int) -> bool:
     """Whether the series over a..b repeats with its claimed period P = (b − a) / n rather than with half
     or twice it (the claim of a run of n cycles of m rise/fall pairs). With m = 2 it must not repeat as well
@@ -216,7 +219,7 @@ def _repeats_at_period(r: FloatArray, a: int, b: int, n: int, m: int) -> bool:
     return not at_p > PERIOD_MATCH_RATIO * at_2p + PERIOD_MATCH_SLACK * _range_of(r, a, b)
 
 
-@jit
+@jit_noalloc
 def _alternates(mv: FloatArray, i: int, n: int, delta: float, work: FloatArray, buf: FloatArray) -> bool:
     """Whether a run of n single-pair cycles from major pivot i is really a run of double cycles: its peaks
     (or its valleys) alternate high, low, high, … by more than max(δ, ALTERNATION_RATIO × the median swing)
@@ -242,7 +245,7 @@ def _alternates(mv: FloatArray, i: int, n: int, delta: float, work: FloatArray, 
     return False
 
 
-@jit
+@jit_noalloc
 def _cycle_run(
     r: FloatArray,
     mv: FloatArray,
@@ -312,7 +315,7 @@ def _cycle_run(
     return n
 
 
-@jit
+@jit_noalloc
 def _plan_runs(
     r: FloatArray,
     mv: FloatArray,
@@ -364,7 +367,7 @@ def _plan_runs(
     return n_runs, covered
 
 
-@jit
+@jit_noalloc
 def _natural_break(sorted_amps: FloatArray, n: int, delta: float) -> float:
     """The threshold between the small and the large swings of a chain whose sorted move amplitudes fall in
     two groups (a ratio of at least MAJOR_BREAK_RATIO between neighbours above δ): their geometric mean;
@@ -380,23 +383,21 @@ def _natural_break(sorted_amps: FloatArray, n: int, delta: float) -> float:
     return out
 
 
+COLLAPSE_INT_ROWS = 12
+COLLAPSE_FLOAT_ROWS = 5 + 4 * MAX_MOVES_PER_CYCLE
+"""Rows of the int64 and float64 work arrays of `_collapse_cycles` (allocated once by its caller)."""
+
+
 @jit
 def _collapse_cycles(
     r: FloatArray,
     delta: float,
-    rk: IntArray,
-    ra: IntArray,
-    rb: IntArray,
-    rp: IntArray,
-    rq: IntArray,
+    seg: IntArray,
     n: int,
-    ok: IntArray,
-    oa: IntArray,
-    ob: IntArray,
-    oc: IntArray,
-    op: IntArray,
-    oq: IntArray,
+    out: IntArray,
     operiod: FloatArray,
+    iwork: IntArray,
+    fwork: FloatArray,
 ) -> int:
     """Collapse repeating stretches of moves into "oscillates" segments.
 
@@ -411,29 +412,30 @@ def _collapse_cycles(
     point, cycles = the run's length, period = the mean time between its same-phase turning points
     inside it. Everything else is copied.
 
-    Writes (kind, start, end, cycles, start pivot, end pivot, period in frames) into ok, oa, ob, oc, op, oq,
-    operiod; returns the count.
+    Args:
+        r: (T,) the series.
+        delta: the channel's δ.
+        seg: (5, ≥ n) int64 rows kind, start frame, end frame, frame of the start value, frame of the end
+            value of the n moves and holds (in time order).
+        n: number of moves and holds.
+        out: (6, ≥ n) int64, written: rows kind, start, end, cycles, start pivot, end pivot.
+        operiod: (≥ n,) float64, written: period in frames (oscillations).
+        iwork: (COLLAPSE_INT_ROWS, ≥ n + 2) int64 work array whose row 8 holds 0, 1, 2, ….
+        fwork: (COLLAPSE_FLOAT_ROWS, ≥ n + 2) float64 work array.
+
+    Returns:
+        The number of segments written.
     """
-    work = np.empty(n + 2)
-    buf = np.empty(n + 2)
-    vals = np.empty(n + 2)
-    frames = np.empty(n + 2, dtype=np.int64)
-    seg_of = np.empty(n + 2, dtype=np.int64)  # chain pivot j → index of the move that starts at it
-    major = np.empty(n + 2, dtype=np.int64)
-    mv = np.empty(n + 2)
-    mf = np.empty(n + 2, dtype=np.int64)
-    run_start = np.empty(n + 2, dtype=np.int64)
-    run_m = np.empty(n + 2, dtype=np.int64)
-    run_n = np.empty(n + 2, dtype=np.int64)
-    cand_major = np.empty(n + 2, dtype=np.int64)  # the same, for the scale being tried
-    ident = np.arange(n + 2)  # every position a candidate turning point (`_major_pivots`)
-    cand_start = np.empty(n + 2, dtype=np.int64)
-    cand_m = np.empty(n + 2, dtype=np.int64)
-    cand_n = np.empty(n + 2, dtype=np.int64)
-    thresholds = np.empty(3)
-    cyc_durs = np.empty(n + 2)  # work arrays of `_cycle_run`
-    cyc_amps = np.empty((2 * MAX_MOVES_PER_CYCLE, n + 2))
-    cyc_vals = np.empty((2 * MAX_MOVES_PER_CYCLE, n + 2))
+    rk, ra, rb, rp, rq = seg[0], seg[1], seg[2], seg[3], seg[4]
+    ok, oa, ob, oc, op, oq = out[0], out[1], out[2], out[3], out[4], out[5]
+    frames, seg_of, major, mf = iwork[0], iwork[1], iwork[2], iwork[3]  # seg_of: chain pivot → its move
+    run_start, run_m, run_n = iwork[4], iwork[5], iwork[6]
+    cand_major = iwork[7]  # the major pivots at the scale being tried, and its runs:
+    ident = iwork[8]  # 0, 1, 2, …: every position a candidate turning point (`_major_pivots`)
+    cand_start, cand_m, cand_n = iwork[9], iwork[10], iwork[11]
+    work, buf, vals, mv, cyc_durs = fwork[0], fwork[1], fwork[2], fwork[3], fwork[4]
+    cyc_amps = fwork[5 : 5 + 2 * MAX_MOVES_PER_CYCLE]  # work arrays of `_cycle_run`
+    cyc_vals = fwork[5 + 2 * MAX_MOVES_PER_CYCLE : 5 + 4 * MAX_MOVES_PER_CYCLE]
     # the channel's rhythm: the median time from one move's turning point to the next move's
     n_moves = 0
     prev = -1
@@ -490,14 +492,16 @@ def _collapse_cycles(
             continue
         n_amp = n_piv - 1
         for s in range(n_amp):
-            buf[s] = abs(vals[s + 1] - vals[s])
-        work[:n_amp] = np.sort(buf[:n_amp])  # the amplitudes, sorted
+            work[s] = abs(vals[s + 1] - vals[s])
+        work[:n_amp].sort()  # the amplitudes, sorted
         upper = work[n_amp // 2 : n_amp]
         # candidate scales of a cycle's swings: every swing ≥ δ, the large group of a two-group chain, and
         # swings of at least half the typical large swing; the one whose runs cover the longest time wins
-        thresholds[0] = delta
-        thresholds[1] = _natural_break(work, n_amp, delta)
-        thresholds[2] = max(delta, MAJOR_SWING_RATIO * _median_of(upper, upper.shape[0], buf))
+        thresholds = (
+            delta,
+            _natural_break(work, n_amp, delta),
+            max(delta, MAJOR_SWING_RATIO * _median_of(upper, upper.shape[0], buf)),
+        )
         best_cover = -1
         n_major = 0
         n_runs = 0
@@ -517,10 +521,10 @@ def _collapse_cycles(
                 best_cover = cover
                 n_major = n_cand
                 n_runs = n_cand_runs
-                major[:n_major] = cand_major[:n_major]
-                run_start[:n_runs] = cand_start[:n_runs]
-                run_m[:n_runs] = cand_m[:n_runs]
-                run_n[:n_runs] = cand_n[:n_runs]
+                for s in range(n_major):
+                    major[s] = cand_major[s]
+                for s in range(n_runs):
+                    run_start[s], run_m[s], run_n[s] = cand_start[s], cand_m[s], cand_n[s]
         for s in range(n_major):
             mv[s] = vals[major[s]]
             mf[s] = frames[major[s]]

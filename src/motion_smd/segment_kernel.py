@@ -18,8 +18,10 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from motion_smd.compiled import jit
+from motion_smd.compiled import jit, jit_noalloc
 from motion_smd.cycle_kernel import (
+    COLLAPSE_FLOAT_ROWS,
+    COLLAPSE_INT_ROWS,
     DECREASES,
     HOLDS,
     INCREASES,
@@ -52,7 +54,7 @@ SLOW_STEP_RATIO = 0.2
 trimmed from the printed span, and long slow stretches inside split it (spans print where the channel moves)."""
 
 
-@jit
+@jit_noalloc
 def local_extrema_into(x: FloatArray, out: IntArray) -> int:
     """Write 0, every strict local extremum of x (plateaus: their first frame) and T − 1 into `out`.
 
@@ -81,7 +83,7 @@ def local_extrema_into(x: FloatArray, out: IntArray) -> int:
     return n + 1
 
 
-@jit
+@jit_noalloc
 def _emit(
     kind: int,
     a: int,
@@ -97,7 +99,7 @@ def _emit(
     return m + 1
 
 
-@jit
+@jit_noalloc
 def _emit_hold(
     r: FloatArray,
     a: int,
@@ -115,7 +117,7 @@ def _emit_hold(
     return _emit(HOLDS, a, b, a, b, seg, m)
 
 
-@jit
+@jit_noalloc
 def _emit_pause(
     r: FloatArray,
     a: int,
@@ -132,7 +134,7 @@ def _emit_pause(
     return m
 
 
-@jit
+@jit_noalloc
 def _trim_slow(r: FloatArray, a: int, b: int, va: int, vb: int, sign: float, delta: float) -> tuple[int, int]:
     """The span a..b of a move in direction `sign` (+1 rise, −1 fall) without its slow ends: frame steps that
     do not go the move's way by at least SLOW_STEP_RATIO × its mean step (its printed change — the extremes
@@ -159,7 +161,7 @@ def _trim_slow(r: FloatArray, a: int, b: int, va: int, vb: int, sign: float, del
     return a, b
 
 
-@jit
+@jit_noalloc
 def _longest_slow_run(r: FloatArray, a: int, b: int, sign: float, thr: float) -> tuple[int, int, int]:
     """(number of slow steps, start, end) of a..b, where a step t → t + 1 is slow when it does not go in
     direction `sign` by at least thr; start..end is the longest run of consecutive slow steps (end = start
@@ -182,7 +184,7 @@ def _longest_slow_run(r: FloatArray, a: int, b: int, sign: float, thr: float) ->
     return n_slow, best_u, best_t
 
 
-@jit
+@jit_noalloc
 def _emit_piece(
     r: FloatArray,
     kind: int,
@@ -270,7 +272,7 @@ def _emit_piece(
     return m
 
 
-@jit
+@jit_noalloc
 def _emit_rest(
     r: FloatArray,
     a: int,
@@ -291,7 +293,7 @@ def _emit_rest(
     return _emit_pause(r, a, b, HOLD_BAND_RATIO * delta, min_hold, seg, m)
 
 
-@jit
+@jit_noalloc
 def _emit_move(
     r: FloatArray,
     p: int,
@@ -360,7 +362,7 @@ def _emit_move(
     return _emit_rest(r, s1, b0, delta, min_hold, seg, m, tasks)
 
 
-@jit
+@jit_noalloc
 def _fine_segments(
     r: FloatArray,
     piv: IntArray,
@@ -408,6 +410,57 @@ def _fine_segments(
     return m
 
 
+@jit_noalloc
+def _write_segments(
+    r: FloatArray,
+    offset: int,
+    out: IntArray,
+    operiod: FloatArray,
+    n: int,
+    ints: IntArray,
+    floats: FloatArray,
+    o: int,
+) -> None:
+    """Write the n segments of one defined stretch r (starting at frame `offset` of its channel) with their
+    statistics into columns o … o + n − 1 of `ints` and `floats` (the layout of `segment_rows`).
+
+    out: (6, ≥ n) int64 rows kind, start, end, cycles, frame of the start value, frame of the end value
+    (frames within r); operiod: (≥ n,) period in frames of each oscillation.
+    """
+    for k in range(n):
+        kind = out[0, k]
+        a = out[1, k]
+        b = out[2, k]
+        ints[0, o] = kind
+        ints[1, o] = a + offset
+        ints[2, o] = b + offset
+        ints[3, o] = out[3, k]
+        lo = r[a]
+        hi = r[a]
+        acc = 0.0
+        for t in range(a, b + 1):
+            v = r[t]
+            acc += v
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
+        if kind == INCREASES:  # the extremes: of the turning points, or of the span where it is cut
+            floats[0, o] = min(r[out[4, k]], lo)
+            floats[1, o] = max(r[out[5, k]], hi)
+        elif kind == DECREASES:
+            floats[0, o] = max(r[out[4, k]], hi)
+            floats[1, o] = min(r[out[5, k]], lo)
+        else:
+            floats[0, o] = r[a]
+            floats[1, o] = r[b]
+        floats[2, o] = acc / (b + 1 - a)
+        floats[5, o] = operiod[k] if kind == OSCILLATES else 0.0
+        floats[3, o] = lo
+        floats[4, o] = hi
+        o += 1
+
+
 @jit
 def segment_rows(
     rows: FloatArray,
@@ -436,6 +489,8 @@ def segment_rows(
             `hold_tol` outside its trimmed span, or of the span where a pause cut it), a hold's or
             oscillation's those of its first/last frame; mean/min/max over the segment's frames; an
             oscillation's period in frames (between same-phase turning points inside it; 0 otherwise).
+
+    Every work array is allocated here, once per call; the helpers allocate nothing (`jit_noalloc`).
     """
     C, T = rows.shape
     counts = np.zeros(C, dtype=np.int64)
@@ -446,15 +501,12 @@ def segment_rows(
     piv = np.empty(T + 2, dtype=np.int64)
     n_buf = 2 * T + 4
     seg = np.empty((5, n_buf), dtype=np.int64)  # a channel's moves and holds: kind, a, b, va, vb
-    rk, ra, rb, rp, rq = seg[0], seg[1], seg[2], seg[3], seg[4]
-    ok = np.empty(n_buf, dtype=np.int64)
-    oa = np.empty(n_buf, dtype=np.int64)
-    ob = np.empty(n_buf, dtype=np.int64)
-    oc = np.zeros(n_buf, dtype=np.int64)
+    out = np.zeros((6, n_buf), dtype=np.int64)  # … after the cycle collapse: kind, a, b, cycles, va, vb
     operiod = np.zeros(n_buf)
     tasks = np.empty((5, n_buf), dtype=np.int64)
-    op = np.empty(n_buf, dtype=np.int64)
-    oq = np.empty(n_buf, dtype=np.int64)
+    iwork = np.empty((COLLAPSE_INT_ROWS, n_buf + 2), dtype=np.int64)
+    iwork[8] = np.arange(n_buf + 2)
+    fwork = np.empty((COLLAPSE_FLOAT_ROWS, n_buf + 2))
     total = 0
     for c in range(C):
         row = rows[c]
@@ -473,15 +525,15 @@ def segment_rows(
                 n_piv = turning_points_into(r, cand, n_cand, delta[c], piv)
                 n_fine = _fine_segments(r, piv, n_piv, delta[c], hold_tol[c], min_hold[c], seg, tasks)
                 if cycles[c]:
-                    n_fine = _collapse_cycles(r, delta[c], rk, ra, rb, rp, rq, n_fine, ok, oa, ob, oc, op, oq, operiod)
+                    n_fine = _collapse_cycles(r, delta[c], seg, n_fine, out, operiod, iwork, fwork)
                 else:
-                    ok[:n_fine] = rk[:n_fine]
-                    oa[:n_fine] = ra[:n_fine]
-                    ob[:n_fine] = rb[:n_fine]
-                    oc[:n_fine] = 0
+                    out[0, :n_fine] = seg[0, :n_fine]
+                    out[1, :n_fine] = seg[1, :n_fine]
+                    out[2, :n_fine] = seg[2, :n_fine]
+                    out[3, :n_fine] = 0
+                    out[4, :n_fine] = seg[3, :n_fine]
+                    out[5, :n_fine] = seg[4, :n_fine]
                     operiod[:n_fine] = 0.0
-                    op[:n_fine] = rp[:n_fine]
-                    oq[:n_fine] = rq[:n_fine]
                 if total + m + n_fine > cap:
                     cap = 2 * (total + m + n_fine)
                     grown_ints = np.empty((4, cap), dtype=np.int64)
@@ -490,38 +542,8 @@ def segment_rows(
                     grown_floats = np.empty((6, cap))
                     grown_floats[:, : total + m] = floats[:, : total + m]
                     floats = grown_floats
-                for k in range(n_fine):
-                    a = oa[k]
-                    b = ob[k]
-                    o = total + m
-                    ints[0, o] = ok[k]
-                    ints[1, o] = a + s
-                    ints[2, o] = b + s
-                    ints[3, o] = oc[k]
-                    lo = r[a]
-                    hi = r[a]
-                    acc = 0.0
-                    for t in range(a, b + 1):
-                        v = r[t]
-                        acc += v
-                        if v < lo:
-                            lo = v
-                        if v > hi:
-                            hi = v
-                    if ok[k] == INCREASES:  # the extremes: of the turning points, or of the span where it is cut
-                        floats[0, o] = min(r[op[k]], lo)
-                        floats[1, o] = max(r[oq[k]], hi)
-                    elif ok[k] == DECREASES:
-                        floats[0, o] = max(r[op[k]], hi)
-                        floats[1, o] = min(r[oq[k]], lo)
-                    else:
-                        floats[0, o] = r[a]
-                        floats[1, o] = r[b]
-                    floats[2, o] = acc / (b + 1 - a)
-                    floats[5, o] = operiod[k] if ok[k] == OSCILLATES else 0.0
-                    floats[3, o] = lo
-                    floats[4, o] = hi
-                    m += 1
+                _write_segments(r, s, out, operiod, n_fine, ints, floats, total + m)
+                m += n_fine
             s = e
         counts[c] = m
         total += m
