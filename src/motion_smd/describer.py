@@ -100,7 +100,7 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
     ]
     columns = np.ascontiguousarray(series.T)  # (C, T): each channel's series is a contiguous row
     ranges, means, levels, undefined = _channel_stats(columns)
-    table, rows = segment_table(series, fps, params, ranges)
+    table, rows = segment_table(columns, fps, params, ranges)
     channels = [
         Channel(
             *label, columns[c], ranges[c], means[c], table, rows[c], params[c].delta, params[c].hold_tol,

@@ -128,44 +128,42 @@ def segment_series(x: FloatArray, fps: float, params: SegmentParams) -> tuple[Se
 
     Source: spec/smd_format.md, "Segments"; this module's docstring.
     """
-    table, rows = segment_table(np.asarray(x, dtype=np.float64)[:, None], fps, [params])
+    table, rows = segment_table(np.asarray(x, dtype=np.float64)[None, :], fps, [params])
     return table.segments(*rows[0])
 
 
 def segment_table(
-    X: FloatArray, fps: float, params: list[SegmentParams], ranges: list[float] | None = None
+    columns: FloatArray, fps: float, params: list[SegmentParams], ranges: list[float] | None = None
 ) -> tuple[SegmentTable, list[tuple[int, int]]]:
-    """Segments of every column of a (T, C) array (one SegmentParams per column), as one table.
+    """Segments of every row of a (C, T) array (one channel per row, one SegmentParams each), as one table.
 
-    Columns whose range is below their δ are static (no segments). The others go through the compiled
+    Channels whose range is below their δ are static (no segments). The others go through the compiled
     kernel (`motion_smd.segment_kernel.segment_rows`) in one call: turning points, holds and moves, cycle
     collapse and the segment statistics.
 
     Args:
-        X: (T, C) float64 series, one channel per column; NaN where a channel is undefined.
+        columns: (C, T) float64 series, one channel per row (C-contiguous rows avoid a copy); NaN where a
+            channel is undefined.
         fps: frame rate.
         params: C thresholds.
-        ranges: max − min of each column, if already computed.
+        ranges: max − min of each channel, if already computed.
 
     Returns:
-        The table, and for each column its (start, stop) rows in it (start == stop for a static column).
+        The table, and for each channel its (start, stop) rows in it (start == stop for a static channel).
 
     Source: spec/smd_format.md, "Segments".
     """
-    T, C = X.shape
+    C, T = columns.shape
     if T < 2:
         ranges = [0.0] * C
-    elif ranges is None:
-        with np.errstate(invalid="ignore"):
-            ranges = (np.nanmax(X, axis=0) - np.nanmin(X, axis=0)).tolist() if not np.isnan(X).all(axis=0).any() else [
-                float(np.nanmax(col) - np.nanmin(col)) if not np.isnan(col).all() else float("nan") for col in X.T
-            ]
+    elif ranges is None:  # fmax/fmin skip NaN; a channel never defined gets NaN
+        ranges = (np.fmax.reduce(columns, axis=1) - np.fmin.reduce(columns, axis=1)).tolist()
     active = [c for c in range(C) if ranges[c] >= params[c].delta]  # False for NaN (never defined)
     if not active:
         return SegmentTable.empty(fps), [(0, 0)] * C
     chosen = [params[c] for c in active]
     counts, ints, floats = _kernel().segment_rows(
-        np.ascontiguousarray(X[:, active].T),
+        np.ascontiguousarray(columns if len(active) == C else columns[active]),
         np.array([p.delta for p in chosen], dtype=np.float64),
         np.array([p.hold_tol for p in chosen], dtype=np.float64),
         np.array([p.min_hold_frames for p in chosen], dtype=np.int64),
