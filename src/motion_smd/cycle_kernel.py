@@ -103,16 +103,22 @@ def _sorted_median(arr: FloatArray, n: int) -> float:
 
 
 @jit
-def _median_of(values: FloatArray, n: int, work: FloatArray) -> float:
-    """Median of values[:n] (n ≥ 1), sorted into `work` (another array, ≥ n): a few values by insertion, many
-    in place by `ndarray.sort` (no allocation either way)."""
+def _sorted_into(values: FloatArray, n: int, work: FloatArray) -> None:
+    """values[:n] sorted into work[:n] (another array): a few by insertion, many in place by `ndarray.sort`
+    (no allocation either way; the sort needs numba's runtime, so this is `jit`, not `jit_noalloc`)."""
     if n > 32:
         for i in range(n):
             work[i] = values[i]
         work[:n].sort()
-        return _sorted_median(work, n)
+        return
     for i in range(n):
         _insort(work, i, values[i])
+
+
+@jit
+def _median_of(values: FloatArray, n: int, work: FloatArray) -> float:
+    """Median of values[:n] (n ≥ 1), sorted into `work` (another array, ≥ n; `_sorted_into`)."""
+    _sorted_into(values, n, work)
     return _sorted_median(work, n)
 
 
@@ -492,8 +498,8 @@ def _collapse_cycles(
             continue
         n_amp = n_piv - 1
         for s in range(n_amp):
-            work[s] = abs(vals[s + 1] - vals[s])
-        work[:n_amp].sort()  # the amplitudes, sorted
+            buf[s] = abs(vals[s + 1] - vals[s])
+        _sorted_into(buf, n_amp, work)  # the amplitudes, sorted
         upper = work[n_amp // 2 : n_amp]
         # candidate scales of a cycle's swings: every swing ≥ δ, the large group of a two-group chain, and
         # swings of at least half the typical large swing; the one whose runs cover the longest time wins
