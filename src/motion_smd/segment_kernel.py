@@ -185,6 +185,29 @@ def _longest_slow_run(r: FloatArray, a: int, b: int, sign: float, thr: float) ->
 
 
 @jit_noalloc
+def _moves_throughout(r: FloatArray, a: int, b: int, sign: float, change: float) -> bool:
+    """Whether no frame step of a..b (b > a) is slow: each goes direction `sign` by at least SLOW_STEP_RATIO ×
+    the move's mean step, max(change, the span's range) / (b − a). One pass (the range and the least step
+    together), left early at a step that is slow whatever the range."""
+    floor = SLOW_STEP_RATIO * change / (b - a)  # the threshold is at least this
+    lo = r[a]
+    hi = r[a]
+    least = math.inf
+    for t in range(a, b):
+        v = r[t + 1]
+        d = sign * (v - r[t])
+        if d < floor:
+            return False
+        if d < least:
+            least = d
+        if v < lo:
+            lo = v
+        if v > hi:
+            hi = v
+    return least >= SLOW_STEP_RATIO * max(change, hi - lo) / (b - a)
+
+
+@jit_noalloc
 def _emit_piece(
     r: FloatArray,
     kind: int,
@@ -320,13 +343,10 @@ def _emit_move(
     b0 = b
     kind = INCREASES if r[q] > r[p] else DECREASES
     sign = 1.0 if kind == INCREASES else -1.0
-    if b > a:
-        # fast path, the common case: no step of the span is slow even against the largest threshold the
-        # steps below apply (the move's change or its span's range, per step), so nothing is trimmed or cut
-        amp = max(abs(r[q] - r[p]), _range_of(r, a, b))
-        n_slow, _, _ = _longest_slow_run(r, a, b, sign, SLOW_STEP_RATIO * amp / (b - a))
-        if n_slow == 0:
-            return _emit(kind, a, b, p, q, seg, m)
+    # fast path, the common case: no step of the span is slow even against the largest threshold the steps
+    # below apply (the move's change or its span's range, per step), so nothing is trimmed or cut
+    if b > a and _moves_throughout(r, a, b, sign, abs(r[q] - r[p])):
+        return _emit(kind, a, b, p, q, seg, m)
     s0, s1 = _trim_slow(r, a, b, p if a == a0 else a, q if b == b0 else b, sign, delta)
     m = _emit_rest(r, a0, s0, delta, min_hold, seg, m, tasks)
     start = s0
