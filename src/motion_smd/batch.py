@@ -23,6 +23,7 @@ import orjson
 
 from motion_smd.describer import describe
 from motion_smd.errors import MotionFormatError, MotionSMDError
+from motion_smd.files import atomic_open
 from motion_smd.io import ReadOptions, formats, load_motion
 from motion_smd.options import SMDOptions
 from motion_smd.render import render_smd
@@ -243,13 +244,12 @@ def write_results(
 
 
 def finalize(out: Path, output_format: OutputFormat) -> None:
-    """Turn `<out>.partial` into `out` in the chosen format, atomically (temp file + os.replace)."""
+    """Turn `<out>.partial` into `out` in the chosen format, atomically (a rename, or `files.atomic_open`)."""
     part = partial_path(out)
     if output_format == "jsonl":
         os.replace(part, out)
         return
-    tmp = out.with_name(out.name + ".tmp")
-    with part.open(encoding="utf-8") as src, tmp.open("w", encoding="utf-8") as dst:
+    with part.open(encoding="utf-8") as src, atomic_open(out) as dst:
         if output_format == "json":
             dst.write("{")
             first = True
@@ -262,5 +262,4 @@ def finalize(out: Path, output_format: OutputFormat) -> None:
             for line in src:
                 rec = json.loads(line)
                 dst.write(f"# {rec['id']}\n{rec['smd']}\n\n")
-    os.replace(tmp, out)
     part.unlink()
