@@ -183,13 +183,14 @@ def test_vectorised_rounding_equals_python_round() -> None:
 def test_vectorised_segment_numbers_are_written_like_the_scalar_formatters() -> None:
     """The renderer rounds a description's numbers in one vectorised pass; each must read exactly as the
     scalar formatters (fmt_deg, fmt_m, fmt_s) write it."""
-    from motion_smd.render import _cm_text, _half_away, _tenths_text, fmt_deg, fmt_m, fmt_s
+    from motion_smd.render import _CENTIMETRES, _DEGREES, _TENTHS, _half_away, fmt_deg, fmt_m, fmt_s
 
     rng = np.random.default_rng(2)
     v = np.concatenate([rng.normal(0, 3, 20_000), (rng.integers(-999, 999, 2_000) + 0.5) / 100, [0.0, -0.0, -0.004]])
-    assert [f"{k}°" for k in _half_away(v, 1.0)] == [fmt_deg(x) for x in v.tolist()]
-    assert [_cm_text(k) for k in _half_away(v, 100.0)] == [fmt_m(x) for x in v.tolist()]
+    assert _DEGREES(_half_away(v, 1.0)) == [fmt_deg(x) for x in v.tolist()]
+    assert _CENTIMETRES(_half_away(v, 100.0)) == [fmt_m(x) for x in v.tolist()]
     t = np.abs(v) * 10
-    tenths = np.floor(t * 10.0 + 0.5).astype(np.int64).tolist()
-    text = _tenths_text([tenths])
-    assert [text[k] for k in tenths] == [fmt_s(x) for x in t.tolist()]
+    tenths = np.floor(t * 10.0 + 0.5).astype(np.int64)
+    assert _TENTHS(tenths) == [fmt_s(x) for x in t.tolist()]
+    # the lookup tables grow with the values seen; 2-D input gives one list per row
+    assert _DEGREES(np.array([[5000, -5000], [0, 1]])) == [["5000°", "-5000°"], ["0°", "1°"]]

@@ -7,13 +7,16 @@ millimetres for static positions, 0.1 s for times), no locale dependence.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from motion_smd.angles import BODY_PARTS
 from motion_smd.description import SEGMENT_KINDS, Channel, Description, SegmentTable
+from motion_smd.sentences import SAY
 
 HOLDS, OSCILLATES = SEGMENT_KINDS.index("holds"), SEGMENT_KINDS.index("oscillates")
 
@@ -48,12 +51,11 @@ def _fmt_value(ch: Channel, v: float) -> str:
     return fmt_deg(v) if ch.unit == "deg" else fmt_m(v)
 
 
-def _half_away(v: NDArray[np.float64], scale: float) -> list[list[int]]:
+def _half_away(v: NDArray[np.float64], scale: float) -> NDArray[np.int64]:
     """Signed integers floor(|v|·scale + 0.5) with the sign of v: `_round_half_up(v, digits) · 10^digits`
     (the same floating-point operations), element-wise."""
     k = np.floor(np.abs(v) * scale + 0.5)
-    out: list[list[int]] = np.where(v < 0, -k, k).astype(np.int64).tolist()
-    return out
+    return np.where(v < 0, -k, k).astype(np.int64)
 
 
 def _deg_text(k: int) -> str:
@@ -66,15 +68,54 @@ def _cm_text(k: int) -> str:
     return f"-{-k // 100}.{-k % 100:02d}m" if k < 0 else f"{k // 100}.{k % 100:02d}m"
 
 
-def _tenths_text(rows: list[list[int]]) -> dict[int, str]:
-    """Each (non-negative) k in `rows` as `fmt_s` writes k tenths of a second, e.g. 34 → "3.4s"."""
-    return {k: f"{k // 10}.{k % 10}s" for k in set().union(*rows)}
+def _tenths_text(k: int) -> str:
+    """k (≥ 0) tenths of a second as `fmt_s` writes them, e.g. 34 → "3.4s"."""
+    return f"{k // 10}.{k % 10}s"
+
+
+class _IntTexts:
+    """Integers written as text by `write`, each value once per process: a lookup table over the range of
+    values seen so far, grown on demand (degrees and times repeat across a clip's thousands of segments)."""
+
+    MAX_TABLE = 200_000
+    """Ranges wider than this are written value by value instead of tabled."""
+
+    def __init__(self, write: Callable[[int], str]) -> None:
+        self.write = write
+        self.table: tuple[int, NDArray[np.object_]] = (0, np.empty(0, dtype=object))  # (first value, texts)
+
+    def __call__(self, codes: NDArray[np.int64]) -> list[Any]:
+        """`codes` (any shape, int64) as nested lists of their texts."""
+        if codes.size == 0:
+            return [] if codes.ndim == 1 else [[] for _ in range(codes.shape[0])]
+        lo, hi = int(codes.min()), int(codes.max())
+        first, texts = self.table
+        if lo < first or hi >= first + len(texts):
+            if len(texts):
+                lo, hi = min(lo, first), max(hi, first + len(texts) - 1)
+            if hi - lo >= self.MAX_TABLE:
+                return [[self.write(k) for k in row] for row in codes.tolist()] if codes.ndim == 2 else [
+                    self.write(k) for k in codes.tolist()
+                ]
+            texts = np.array([self.write(k) for k in range(lo, hi + 1)], dtype=object)
+            first = lo
+            self.table = (first, texts)  # one assignment: a concurrent reader sees the old or the new table
+        out: list[Any] = texts[codes - first].tolist()
+        return out
+
+
+_DEGREES = _IntTexts(_deg_text)
+_CENTIMETRES = _IntTexts(_cm_text)
+_TENTHS = _IntTexts(_tenths_text)
+
+_VALUE_ROWS = [0, 1, 3, 4, 5]
+"""Rows of `_TableText.values` a line prints: start, end, min, max and the hold level (not the mean)."""
 
 
 class _TableText:
-    """The numbers of a segment table rounded as the text shows them, for all rows in one vectorised pass:
-    values in whole degrees and in centimetres (the table's five value rows and a hold's level), times in
-    tenths of a second (start, end, period, and the duration between the rounded ends)."""
+    """The numbers of a segment table written as the text shows them, for all rows in one vectorised pass:
+    values in whole degrees (start, end, min, max and a hold's level), times in tenths of a second (start,
+    end, period, and the duration between the rounded ends); metre values per channel on demand (`cm`)."""
 
     def __init__(self, table: SegmentTable) -> None:
         self.kind: list[int] = table.kind.tolist()
@@ -82,16 +123,16 @@ class _TableText:
         # rows start, end, mean, min, max of the table, and the level a hold is printed at: the middle of
         # its band, (min + max) / 2, within half its range of every value it holds
         self.values = np.vstack([table.values, (table.values[3] + table.values[4]) / 2.0])
-        self.deg = _half_away(self.values, 1.0)
+        self.deg_codes = _half_away(self.values, 1.0)
+        self.deg: list[list[str]] = _DEGREES(self.deg_codes[_VALUE_ROWS])
         tenths = np.floor(table.times_s * 10.0 + 0.5)  # times are ≥ 0
         duration = np.floor(np.abs(tenths[1] / 10.0 - tenths[0] / 10.0) * 10.0 + 0.5)
-        rows: list[list[int]] = np.vstack([tenths, duration]).astype(np.int64).tolist()
-        text = _tenths_text(rows)
-        self.start, self.end, self.period, self.duration = ([text[k] for k in row] for row in rows)
+        self.start, self.end, self.period, self.duration = _TENTHS(np.vstack([tenths, duration]).astype(np.int64))
 
-    def cm(self, start: int, stop: int) -> list[list[int]]:
-        """Values of rows start:stop in signed centimetres (for the metre channels), indexed from `start`."""
-        return _half_away(self.values[:, start:stop], 100.0)
+    def cm(self, start: int, stop: int) -> list[list[str]]:
+        """Values of rows start:stop as centimetre texts (the metre channels), indexed from `start`; the rows
+        of `deg`."""
+        return _CENTIMETRES(_half_away(self.values[_VALUE_ROWS, start:stop], 100.0))
 
 
 def channel_lines(ch: Channel, text: _TableText | None = None) -> list[str]:
@@ -105,7 +146,7 @@ def channel_lines(ch: Channel, text: _TableText | None = None) -> list[str]:
     if ch.undefined_frames:
         return _partly_undefined_lines(ch, text)
     if ch.static:
-        return [f"holds at {_fmt_value(ch, ch.level_value)} throughout"]
+        return [SAY["static"](_fmt_value(ch, ch.level_value))]
     return _segment_lines(ch, text)
 
 
@@ -118,55 +159,52 @@ def _partly_undefined_lines(ch: Channel, text: _TableText | None) -> list[str]:
     then one line saying where it is undefined; or one line when it is never defined."""
     why = UNDEFINED_WHILE.get(ch.id.removesuffix("_r").removesuffix("_l"), "it is not measurable")
     if ch.undefined_frames == len(ch.values):
-        return [f"undefined throughout ({why})"]
+        return [SAY["undefined_throughout"](why)]
     if not ch.static:
         out = _segment_lines(ch, text)
     elif ch.range_value < ch.delta:
-        out = [f"holds at {_fmt_value(ch, ch.level_value)} whenever defined"]
+        out = [SAY["static_where_defined"](_fmt_value(ch, ch.level_value))]
     else:  # defined only in stretches too short to segment
         lo, hi = np.nanmin(ch.values), np.nanmax(ch.values)
-        out = [f"between {_fmt_value(ch, lo)} and {_fmt_value(ch, hi)} in brief defined moments"]
-    return [*out, f"undefined in {ch.undefined_frames} of {len(ch.values)} frames ({why})"]
+        out = [SAY["brief_where_defined"](_fmt_value(ch, lo), _fmt_value(ch, hi))]
+    return [*out, SAY["undefined_in"](ch.undefined_frames, len(ch.values), why)]
+
+
+_DECREASES = SEGMENT_KINDS.index("decreases")
 
 
 def _segment_lines(ch: Channel, text: _TableText | None) -> list[str]:
-    """The segment lines of a channel with segments (see `channel_lines`)."""
+    """The segment lines of a channel with segments (see `channel_lines`): one sentence of
+    `motion_smd.sentences` per segment."""
     t = text or _TableText(ch.table)
+    a, b = ch.rows
+    v0, v1, lo, hi, level = t.deg if ch.unit == "deg" else t.cm(a, b)
+    off = 0 if ch.unit == "deg" else a  # a metre channel's texts hold its own rows only
     kind, start, end, dur, cycles, period = t.kind, t.start, t.end, t.duration, t.cycles, t.period
-    v0, v1, _, lo, hi, level = t.deg
-    out = []
-    if ch.unit == "deg" and ch.id != "heading":
-        for i in range(*ch.rows):  # the bulk of the text: written inline
-            k = kind[i]
-            if k == HOLDS:
-                out.append(f"holds at {level[i]}° [{start[i]}–{end[i]}] ({dur[i]})")
-            elif k == OSCILLATES:
-                out.append(
-                    f"oscillates {cycles[i]} cycles between {lo[i]}° and {hi[i]}° [{start[i]}–{end[i]}] "
-                    f"(period {period[i]})"
-                )
-            else:
-                out.append(f"{SEGMENT_KINDS[k]}: {v0[i]}° → {v1[i]}° [{start[i]}–{end[i]}] ({dur[i]})")
-        return out
-    a = ch.rows[0] if ch.unit == "m" else 0  # `num` holds the channel's rows only, for a metre channel
-    num = t.cm(*ch.rows) if ch.unit == "m" else t.deg
-    f = _cm_text if ch.unit == "m" else _deg_text
-    for i in range(*ch.rows):
-        k = kind[i]
-        span = f"[{start[i]}–{end[i]}] ({dur[i]})"
-        if k == HOLDS:
-            out.append(f"holds at {f(num[5][i - a])} {span}")
-        elif k == OSCILLATES:
-            out.append(
-                f"oscillates {cycles[i]} cycles between {f(num[3][i - a])} and {f(num[4][i - a])} "
-                f"[{start[i]}–{end[i]}] (period {period[i]})"
+    holds, oscillates, moves = SAY["holds"], SAY["oscillates"], (SAY["increases"], SAY["decreases"])
+    if ch.id == "heading":  # a heading move is a turn: which way by its sign (+ = left), how far as printed
+        turns = SAY["turns"]
+        values, codes = ch.table.values, t.deg_codes
+        return [
+            holds(level[i], start[i], end[i], dur[i])
+            if kind[i] == HOLDS
+            else oscillates(cycles[i], lo[i], hi[i], start[i], end[i], period[i])
+            if kind[i] == OSCILLATES
+            else turns(
+                "left" if values[1, i] > values[0, i] else "right",
+                _deg_text(abs(int(codes[1, i]) - int(codes[0, i]))),
+                v0[i], v1[i], start[i], end[i], dur[i],
             )
-        elif ch.id == "heading":  # the turn is the difference of the ends as shown, in whole degrees
-            way = "left" if ch.table.values[1, i] > ch.table.values[0, i] else "right"
-            out.append(f"turns {way} {abs(v1[i] - v0[i])}°: {f(num[0][i - a])} → {f(num[1][i - a])} {span}")
-        else:
-            out.append(f"{SEGMENT_KINDS[k]}: {f(num[0][i - a])} → {f(num[1][i - a])} {span}")
-    return out
+            for i in range(a, b)
+        ]
+    return [
+        holds(level[i - off], start[i], end[i], dur[i])
+        if kind[i] == HOLDS
+        else oscillates(cycles[i], lo[i - off], hi[i - off], start[i], end[i], period[i])
+        if kind[i] == OSCILLATES
+        else moves[kind[i] == _DECREASES](v0[i - off], v1[i - off], start[i], end[i], dur[i])
+        for i in range(a, b)
+    ]
 
 
 def _trajectory_label(ch: Channel) -> str:
@@ -193,7 +231,7 @@ def render_trajectory(desc: Description, text: _TableText | None = None) -> list
         label = _trajectory_label(ch)
         if ch.static:
             value = fmt_deg(ch.level_value) if ch.unit == "deg" else fmt_m(ch.level_value, 3)
-            out.append(f"{label}: static at {value} throughout")
+            out.append(SAY["static_trajectory"](label, value))
         else:
             out.append(f"{label}:")
             out.extend(channel_lines(ch, text))
