@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from scipy.spatial.transform import Rotation
 
 from motion_smd.errors import ConfigError, MotionFormatError, MotionValueError
-from motion_smd.io import ReadOptions, postprocess, register_reader
+from motion_smd.io.registry import ReadOptions, postprocess, register_reader
 from motion_smd.io.rigs import RigMap, builtin_rig, detect_rig, load_mapping
 from motion_smd.io.units import to_metres
 from motion_smd.motion import Motion, z_up_to_y_up

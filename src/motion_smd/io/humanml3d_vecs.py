@@ -37,8 +37,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from motion_smd.errors import MotionFormatError, MotionValueError, where
-from motion_smd.io import ReadOptions, postprocess, register_reader
 from motion_smd.io.npy import HUMANML3D_FPS, read_joints_npy
+from motion_smd.io.registry import ReadOptions, postprocess, register_reader
 from motion_smd.motion import Motion
 from motion_smd.skeleton import N_JOINTS
 

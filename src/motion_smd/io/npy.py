@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from motion_smd.errors import MotionFormatError
-from motion_smd.io import ReadOptions, postprocess, register_reader
+from motion_smd.io.registry import ReadOptions, postprocess, register_reader
 from motion_smd.motion import Motion, z_up_to_y_up
 
 HUMANML3D_FPS = 20.0

@@ -1,0 +1,87 @@
+"""The reader registry of `motion_smd.io`: the options every reader takes, the table of readers by format
+name, and the steps shared after reading. Reader modules (`bvh`, `npy`, `humanml3d_vecs`) import this module
+and register themselves; `motion_smd.io` imports them on first use, so nothing here imports a reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from motion_smd.errors import ConfigError
+from motion_smd.motion import Motion
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Options shared by the readers; each field's meaning is its `metadata["help"]` (the command-line help
+    of `smd describe` and the other commands is generated from it, `motion_smd.cli.fields`).
+
+    Frame rates: `fps` is the rate of files that store none (`.npy`, HumanML3D vectors); `target_fps`
+    resamples after reading. For BVH, which stores its frame time, a given `fps` is still read as a
+    resampling rate (deprecated: pass `target_fps`).
+
+    Raises (on construction):
+        ConfigError: `up` or `unit` outside their choices.
+    """
+
+    fps: float | None = field(
+        default=None,
+        metadata={"help": "Frame rate of input files that store none (.npy: default 20; BABEL-QA joints: 30)."},
+    )
+    up: Literal["y", "z"] | None = field(
+        default=None, metadata={"help": "Up axis of the stored joints: y (default) or z (BABEL)."}
+    )
+    target_fps: float | None = field(
+        default=None, metadata={"help": "Resample every motion to this frame rate after reading (default: keep)."}
+    )
+    unit: Literal["m", "cm", "mm"] | None = field(
+        default=None, metadata={"help": "Length unit of the file: m, cm or mm (default: detect from body size)."}
+    )
+    skip_frames: int | None = field(
+        default=None,
+        metadata={"help": "Drop this many leading frames (default: the rig's; CMU CC_Base drops its T-pose)."},
+    )
+    rig: str | None = field(default=None, metadata={"help": "Built-in rig mapping for BVH (default: detect)."})
+    mapping: str | None = field(default=None, metadata={"help": "Rig mapping file (JSON/YAML), overriding --rig."})
+    canonicalize: bool = field(
+        default=True, metadata={"help": "Bring the motion to the canonical HumanML3D frame (DESIGN.md)."}
+    )
+
+    def __post_init__(self) -> None:
+        if self.up not in (None, "y", "z"):
+            raise ConfigError(f"up axis must be y or z, got {self.up!r}.")
+        if self.unit not in (None, "m", "cm", "mm"):
+            raise ConfigError(f"unit must be m, cm or mm, got {self.unit!r}.")
+
+
+Reader = Callable[[Path, ReadOptions], Motion]
+
+
+@dataclass(frozen=True)
+class ReaderSpec:
+    """A registered reader: its format name, the suffixes it claims, and the function."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    read: Reader
+    description: str
+
+
+_READERS: dict[str, ReaderSpec] = {}
+
+
+def register_reader(name: str, suffixes: tuple[str, ...], read: Reader, description: str) -> None:
+    """Register `read` as the reader of format `name` for files ending in one of `suffixes`."""
+    _READERS[name] = ReaderSpec(name, tuple(s.lower() for s in suffixes), read, description)
+
+
+def postprocess(motion: Motion, options: ReadOptions) -> Motion:
+    """Apply the shared steps after a reader: canonicalise, then resample to `target_fps`."""
+    if options.canonicalize:
+        motion = motion.canonicalize()
+    if options.target_fps is not None:
+        motion = motion.resample(options.target_fps)
+    return motion
