@@ -254,7 +254,7 @@ def write_generated_clips(folder: Path, n_frames: int, n_clips: int) -> ClipSet:
         path = folder / f"synthetic-{n_frames}-{k:03d}.npy"
         np.save(path, generated_joints(n_frames, start_block=k).astype(np.float32))
         paths.append(path)
-    return ClipSet(f"synthetic-{n_frames}", tuple(paths), ReadOptions(canonicalize=False, fps=FPS))
+    return ClipSet(f"synthetic-{n_frames}", tuple(paths), ReadOptions(canonicalize=False, source_fps=FPS))
 
 
 def hip_yaw_deg(joints: FloatArray) -> FloatArray:
@@ -305,7 +305,7 @@ def write_window_clips(folder: Path, stream: FloatArray, name: str, n_frames: in
         path = folder / f"{name}-{n_frames}-{k:03d}.npy"
         np.save(path, stream[a : a + n_frames].astype(np.float32))
         paths.append(path)
-    return ClipSet(f"{name}-{n_frames}", tuple(paths), ReadOptions(canonicalize=False, fps=FPS))
+    return ClipSet(f"{name}-{n_frames}", tuple(paths), ReadOptions(canonicalize=False, source_fps=FPS))
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -120,9 +120,12 @@ def test_skip_frames_fps_resample_and_up(tmp_path: Path) -> None:
     skipped = load_motion(path, options=ReadOptions(skip_frames=1, canonicalize=False))
     assert skipped.n_frames == 60 and skipped.meta["skip_frames"] == "1"
     np.testing.assert_allclose(skipped.joints, full.joints[1:])
-    at20 = load_motion(path, options=ReadOptions(fps=20.0))
+    at20 = load_motion(path, options=ReadOptions(target_fps=20.0))
     assert at20.fps == 20.0 and at20.n_frames == 41  # 2 s at 20 fps, both ends included
-    assert load_motion(path, options=ReadOptions(target_fps=10.0, fps=20.0)).fps == 10.0
+    assert load_motion(path, options=ReadOptions(target_fps=10.0, source_fps=20.0)).fps == 10.0
+    # a BVH stores its own rate: the rate for files that store none does not apply (no resampling)
+    native = load_motion(path, options=ReadOptions(source_fps=20.0))
+    assert native.fps == full.fps and native.n_frames == full.n_frames
     zup = load_motion(path, options=ReadOptions(up="z", canonicalize=False))
     np.testing.assert_allclose(zup.joints[..., 1], full.joints[..., 2])
     with pytest.raises(MotionValueError, match="skip-frames"):

@@ -51,7 +51,7 @@ def test_flags_reach_the_fields() -> None:
     assert res.exit_code == 0, res.output
     smd, read = seen[0]
     assert smd == SMDOptions(delta_deg=8, delta_heading_deg=12, top_k=3, trajectory=False, smooth_s=0.1)
-    assert read == ReadOptions(fps=30, target_fps=20, up="z")
+    assert read == ReadOptions(source_fps=30, target_fps=20, up="z")
 
 
 def test_invalid_values_are_one_line_errors() -> None:

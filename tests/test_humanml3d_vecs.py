@@ -138,7 +138,7 @@ def test_reader_loads_and_is_canonical(tmp_path: Path) -> None:
 def test_reader_fps_and_resample(tmp_path: Path) -> None:
     path = tmp_path / "a.npy"
     np.save(path, encode_features(_walking_turn(81)))
-    m = load_motion(path, format="humanml3d-vecs", options=ReadOptions(fps=30.0, target_fps=20.0))
+    m = load_motion(path, format="humanml3d-vecs", options=ReadOptions(source_fps=30.0, target_fps=20.0))
     assert m.fps == 20.0
     assert m.n_frames == 53  # 80 frames at 30 fps → t = 0 .. 79/30 s → floor(79 · 20/30) + 1 = 53
 
@@ -186,6 +186,6 @@ def test_normalised_features_rejected(tmp_path: Path) -> None:
 def test_round_trip_on_real_walk_turn(smd_data_dir: Path) -> None:
     """A real clip (Bandai-Namco walk-turn-left, resampled to 20 fps) survives encode → recover."""
     clip = smd_data_dir / "bandai_namco" / "dataset-2" / "data" / "dataset-2_walk-turn-left_normal_001.bvh"
-    joints = load_motion(clip, options=ReadOptions(fps=20.0)).joints
+    joints = load_motion(clip, options=ReadOptions(target_fps=20.0)).joints
     rec = recover_joints(encode_features(np.array(joints)))
     np.testing.assert_allclose(rec, joints[:-1], atol=1e-9)

@@ -88,7 +88,7 @@ def test_npy_reader(tmp_path: Path, walk: Motion) -> None:
     assert detect_format(p) == "npy"
     m = load_motion(p)
     assert m.fps == 20 and m.n_frames == walk.n_frames and m.source == str(p)
-    m30 = load_motion(p, options=ReadOptions(fps=30))
+    m30 = load_motion(p, options=ReadOptions(source_fps=30))
     assert m30.fps == 30
     cm = tmp_path / "cm.npy"
     np.save(cm, walk.joints * 100)

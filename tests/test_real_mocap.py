@@ -135,7 +135,7 @@ def test_cmu_frame0_is_a_tpose_when_present(smd_data_dir: Path) -> None:
 def test_resample_to_humanml3d_rate(smd_data_dir: Path) -> None:
     path = smd_data_dir / "cmu" / "bvh" / "007_01.bvh"
     native = load_motion(path)
-    at20 = load_motion(path, options=ReadOptions(fps=20))
+    at20 = load_motion(path, options=ReadOptions(target_fps=20))
     assert at20.fps == 20.0
     assert at20.n_frames == int((native.n_frames - 1) * 20 / 60) + 1
     # 60 → 20 fps keeps every third frame exactly (linear interpolation at the samples)

@@ -15,7 +15,7 @@ from motion_smd.options import SMDOptions
 SMD_FLAGS = {"delta_deg": "--delta", "delta_heading_deg": "--delta-heading"}
 """Command-line spellings of `SMDOptions` fields whose name differs from the flag (others: --field-name)."""
 
-READ_FLAGS = {"fps": "--input-fps", "target_fps": "--resample-fps"}
+READ_FLAGS = {"source_fps": "--input-fps", "target_fps": "--resample-fps"}
 """Command-line spellings of `ReadOptions` fields: one meaning per flag in every command (--input-fps is the
 rate of files that store none, --resample-fps resamples after reading)."""
 

@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         max_options: Annotated[int, typer.Option(help="QA: options per question.")] = 10,
         seed: Annotated[int, typer.Option(help="QA: seed of the options.")] = 0,
         fps: Annotated[
-            float | None, typer.Option("--input-fps", help=read_help("fps") + " Default: per dataset.")
+            float | None, typer.Option("--input-fps", help=read_help("source_fps") + " Default: per dataset.")
         ] = None,
         up: Annotated[str | None, typer.Option(help=read_help("up") + " Default: per dataset.")] = None,
         segments: Annotated[bool, typer.Option(help="humanml3d: also sub-segment captions.")] = False,

@@ -411,7 +411,7 @@ def npy_smd_reader(
     """
     from motion_smd.io import ReadOptions, load_motion
 
-    read_opts = ReadOptions(fps=fps, up=up, target_fps=target_fps)
+    read_opts = ReadOptions(source_fps=fps, up=up, target_fps=target_fps)
 
     def read(path: Path) -> str:
         return smd_of_motion(load_motion(path, format="npy", options=read_opts), options)

@@ -24,9 +24,9 @@ BVH conventions followed (those of bvhio and of the Biovision/CMU files):
   world_pos(child) = world_pos(parent) + world_rot(parent) · translation(child).
 - End Sites carry no channels and no SMD joint; they are parsed (by bvhio) and ignored.
 
-Frame rate: BVH stores its frame time, so ``ReadOptions.fps``, if given, means "resample to this rate",
-exactly like ``target_fps`` (``target_fps`` wins when both are given). The native rate 1 / frame time is
-rounded to a whole number when within 0.1 % of one (0.0333333 s → 30 fps, 0.016667 s → 60 fps).
+Frame rate: BVH stores its frame time, so ``ReadOptions.source_fps`` (the rate of files that store none)
+does not apply; ``target_fps`` resamples. The native rate 1 / frame time is rounded to a whole number when
+within 0.1 % of one (0.0333333 s → 30 fps, 0.016667 s → 60 fps).
 """
 
 from __future__ import annotations
@@ -349,8 +349,8 @@ def read_bvh(path: Path, options: ReadOptions) -> Motion:
         path: the .bvh file.
         options: `mapping` (user mapping file) or `rig` (built-in name) or detection from joint names;
             `skip_frames` (None = the rig's default: 1 for CMU CC_Base, else 0); `unit` (None = detect
-            from body size); `up` ("y" default, "z" for Z-up files); `canonicalize`; `target_fps` or
-            `fps` (both mean: resample to this rate, since BVH stores its own frame time).
+            from body size); `up` ("y" default, "z" for Z-up files); `canonicalize`; `target_fps`
+            (resample to this rate; `source_fps` does not apply: BVH stores its own frame time).
 
     Returns:
         Motion with joints (T, 22, 3) float64 metres, native fps (or the resampled rate), meta keys
@@ -378,8 +378,7 @@ def read_bvh(path: Path, options: ReadOptions) -> Motion:
         "native_fps": f"{bvh.fps:g}",
     }
     motion = Motion(joints, bvh.fps, source=str(path), meta=meta)
-    target = options.target_fps if options.target_fps is not None else options.fps
-    return postprocess(motion, ReadOptions(canonicalize=options.canonicalize, target_fps=target))
+    return postprocess(motion, options)
 
 
 register_reader(

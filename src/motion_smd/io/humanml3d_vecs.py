@@ -23,7 +23,7 @@ rounding.
 
 The file must hold the raw features as HumanML3D stores them, *not* the mean/std-normalised tensors a
 model sees; normalised input gives a collapsed skeleton, which `Motion` rejects with a size error.
-The file has no frame rate: 20 fps (HumanML3D) unless `ReadOptions.fps` is given (that is the file's
+The file has no frame rate: 20 fps (HumanML3D) unless `ReadOptions.source_fps` is given (that is the file's
 rate here; `target_fps` resamples). A `.npy` suffix cannot tell features from joints, so this reader is
 only chosen explicitly (`--format humanml3d-vecs`).
 """
@@ -139,7 +139,7 @@ def read_humanml3d_vecs(path: Path, options: ReadOptions) -> Motion:
         arr = arr[options.skip_frames :]
     joints = recover_joints(arr, str(path))
     meta = {"format": "humanml3d-vecs", "rig": "smpl"}  # SMPL joint centres (see motion_smd.neutral)
-    motion = Motion(joints, options.fps or HUMANML3D_FPS, source=str(path), meta=meta)
+    motion = Motion(joints, options.source_fps or HUMANML3D_FPS, source=str(path), meta=meta)
     return postprocess(motion, options)
 
 

@@ -1,6 +1,6 @@
 """Reader for HumanML3D `new_joints` `.npy` files: (T, 22, 3) float, metres.
 
-HumanML3D: Y up, 20 fps (Guo et al. 2022). BABEL-QA joints: Z up, 30 fps (pass fps=30, up="z").
+HumanML3D: Y up, 20 fps (Guo et al. 2022). BABEL-QA joints: Z up, 30 fps (pass source_fps=30, up="z").
 Loading uses `allow_pickle=False` so a file cannot execute code.
 """
 
@@ -53,7 +53,7 @@ def read_npy(path: Path, options: ReadOptions) -> Motion:
     if up == "z" and arr.ndim == 3 and arr.shape[-1] == 3:
         arr = z_up_to_y_up(arr)
     # HumanML3D / AMASS joints are SMPL joint centres: angles are calibrated to SMPL's neutral stance
-    motion = Motion(arr, options.fps or HUMANML3D_FPS, source=source, meta={"format": "npy", "rig": "smpl"})
+    motion = Motion(arr, options.source_fps or HUMANML3D_FPS, source=source, meta={"format": "npy", "rig": "smpl"})
     return postprocess(motion, options)
 
 

@@ -19,17 +19,19 @@ class ReadOptions:
     """Options shared by the readers; each field's meaning is its `metadata["help"]` (the command-line help
     of `smd describe` and the other commands is generated from it, `motion_smd.cli.fields`).
 
-    Frame rates: `fps` is the rate of files that store none (`.npy`, HumanML3D vectors); `target_fps`
-    resamples after reading. For BVH, which stores its frame time, a given `fps` is still read as a
-    resampling rate (deprecated: pass `target_fps`).
+    Frame rates: `source_fps` is the rate of files that store none (`.npy`, HumanML3D vectors; formats that
+    store their own, BVH, ignore it); `target_fps` resamples after reading, whatever the format.
 
     Raises (on construction):
         ConfigError: `up` or `unit` outside their choices.
     """
 
-    fps: float | None = field(
+    source_fps: float | None = field(
         default=None,
-        metadata={"help": "Frame rate of input files that store none (.npy: default 20; BABEL-QA joints: 30)."},
+        metadata={
+            "help": "Frame rate of input files that store none (.npy: default 20; BABEL-QA joints: 30); "
+            "BVH files store their own."
+        },
     )
     up: Literal["y", "z"] | None = field(
         default=None, metadata={"help": "Up axis of the stored joints: y (default) or z (BABEL)."}
