@@ -162,6 +162,19 @@ def _trim_slow(r: FloatArray, a: int, b: int, va: int, vb: int, sign: float, del
 
 
 @jit_noalloc
+def _next_slow_run(r: FloatArray, t: int, end: int, sign: float, thr: float) -> tuple[int, int]:
+    """The next run of slow steps from frame t on (a step s → s + 1, s < end, is slow when it does not go in
+    direction `sign` by at least thr): (its first frame, the frame after its last step); (end, end) when
+    there is none."""
+    while t < end and sign * (r[t + 1] - r[t]) >= thr:
+        t += 1
+    u = t
+    while t < end and sign * (r[t + 1] - r[t]) < thr:
+        t += 1
+    return u, t
+
+
+@jit_noalloc
 def _longest_slow_run(r: FloatArray, a: int, b: int, sign: float, thr: float) -> tuple[int, int, int]:
     """(number of slow steps, start, end) of a..b, where a step t → t + 1 is slow when it does not go in
     direction `sign` by at least thr; start..end is the longest run of consecutive slow steps (end = start
@@ -171,12 +184,7 @@ def _longest_slow_run(r: FloatArray, a: int, b: int, sign: float, thr: float) ->
     best_t = a
     t = a
     while t < b:
-        if sign * (r[t + 1] - r[t]) >= thr:
-            t += 1
-            continue
-        u = t
-        while t < b and sign * (r[t + 1] - r[t]) < thr:
-            t += 1
+        u, t = _next_slow_run(r, t, b, sign, thr)
         n_slow += t - u
         if t - u > best_t - best_u:
             best_u = u
@@ -356,12 +364,7 @@ def _emit_move(
         thr = SLOW_STEP_RATIO * abs(r[v_end] - r[v_start]) / (s1 - s0)
         t = s0
         while t < s1:
-            if sign * (r[t + 1] - r[t]) >= thr:
-                t += 1
-                continue
-            u = t
-            while t < s1 and sign * (r[t + 1] - r[t]) < thr:
-                t += 1
+            u, t = _next_slow_run(r, t, s1, sign, thr)
             if t - u < min_hold:
                 continue
             left = abs(r[u] - r[v_start]) >= delta
