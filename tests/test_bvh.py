@@ -198,3 +198,81 @@ def test_real_read_speed() -> None:
     per_clip = (time.perf_counter() - start) / 5
     assert m.n_frames == 195
     assert per_clip < 0.25, f"reading a 195-frame Bandai clip took {per_clip * 1000:.0f} ms"
+
+
+_CUT_SCRIPT = """
+import sys
+from pathlib import Path
+from motion_smd.errors import MotionSMDError
+from motion_smd.io import load_motion
+
+src, out = Path(sys.argv[1]).read_bytes(), Path(sys.argv[2])
+ends = [i + 1 for i, b in enumerate(src) if b == 10]
+loaded = refused = 0
+for cut in [0, *ends[:-1]]:
+    out.write_bytes(src[:cut])
+    try:
+        load_motion(out)
+        loaded += 1
+    except MotionSMDError:
+        refused += 1
+print(loaded, refused)
+"""
+
+
+def test_a_bvh_cut_at_any_line_end_is_refused_without_hanging(tmp_path: Path) -> None:
+    """Issue #14: bvhio loops forever on an empty or truncated hierarchy. Every cut of a file at a line end
+    (hierarchy and motion) must end in the project's error, quickly; run in a subprocess so that a hang fails
+    this test instead of freezing the suite."""
+    import subprocess
+    import sys
+
+    rot, root = random_motion(12)
+    path = tmp_path / "whole.bvh"
+    write_bvh(path, rot, root)
+    n_lines = path.read_bytes().count(b"\n")
+    res = subprocess.run(
+        [sys.executable, "-c", _CUT_SCRIPT, str(path), str(tmp_path / "cut.bvh")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    loaded, refused = map(int, res.stdout.split())
+    assert loaded == 0 and refused == n_lines  # every cut loses frames that 'Frames: N' declares
+
+
+@pytest.mark.parametrize("frame_time", ["0", "1e-320", "1e308", "nan", "-0.03"])
+def test_a_frame_time_outside_its_range_is_refused(tmp_path: Path, frame_time: str) -> None:
+    rot, root = random_motion(5)
+    path = tmp_path / "a.bvh"
+    write_bvh(path, rot, root)
+    text = path.read_text()
+    head, tail = text.split("Frame Time:")
+    path.write_text(head + "Frame Time: " + frame_time + "\n" + tail.split("\n", 1)[1])
+    with pytest.raises(MotionFormatError, match=r"[Ff]rame [Tt]ime"):
+        load_motion(path)
+
+
+def test_a_structure_that_is_not_bvh_is_refused_with_its_reason(tmp_path: Path) -> None:
+    cases = {
+        "": "empty",
+        "   \n\n": "empty",
+        "MOTION\nFrames: 1\nFrame Time: 0.03\n0 0 0\n": "does not start with HIERARCHY",
+        "HIERARCHY\nROOT Hips\n{\n OFFSET 0 0 0\n CHANNELS 3 Xrotation Yrotation Zrotation\n": "no MOTION line",
+        "HIERARCHY\nJOINT A\n{\n}\nMOTION\nFrames: 1\nFrame Time: 0.03\n0\n": "no ROOT",
+        "HIERARCHY\nROOT A\n{\n OFFSET 0 0 0\n CHANNELS 1 Xrotation\n{\nMOTION\nFrames: 1\nFrame Time: 0.03\n0\n": (
+            "unclosed"
+        ),
+        "HIERARCHY\nROOT A\n{\n}\n}\nMOTION\nFrames: 1\nFrame Time: 0.03\n0\n": "never opened",
+        "HIERARCHY\nROOT A\n{\n OFFSET 0 0 0\n CHANNELS 1 Xrotation\n}\nMOTION\nFrames: 1\n": "no 'Frame Time:'",
+    }
+    for i, (text, reason) in enumerate(cases.items()):
+        path = tmp_path / f"bad{i}.bvh"
+        path.write_text(text)
+        with pytest.raises(MotionFormatError, match=reason):
+            load_motion(path)
+    deep = tmp_path / "deep.bvh"
+    joints = "".join(f"JOINT J{k}\n{{\nOFFSET 0 1 0\nCHANNELS 3 Zrotation Xrotation Yrotation\n" for k in range(5000))
+    deep.write_text("HIERARCHY\nROOT R\n{\nOFFSET 0 0 0\nCHANNELS 3 Zrotation Xrotation Yrotation\n" + joints
+                    + "}\n" * 5001 + "MOTION\nFrames: 1\nFrame Time: 0.03\n" + "0 " * 15003 + "\n")
+    with pytest.raises(MotionFormatError, match="nest more than"):
+        load_motion(deep)

@@ -52,6 +52,16 @@ FloatArray = NDArray[np.float64]
 _AXES = "XYZ"
 _CHANNELS = frozenset(f"{a}{k}" for a in "xyz" for k in ("position", "rotation"))
 _FRAME_TIME_RE = re.compile(rb"Frame\s+Time\s*:\s*(\S+)[^\n]*\n", re.IGNORECASE)
+_MOTION_RE = re.compile(rb"^[ \t]*MOTION[ \t]*\r?$", re.MULTILINE)
+_BRACE_RE = re.compile(rb"[{}]")
+
+MAX_JOINT_DEPTH = 256
+"""Deepest joint nesting a BVH hierarchy may have (human skeletons have fewer than 30 levels; a deeper file is
+refused before parsing, which would otherwise recurse without bound)."""
+
+FRAME_TIME_RANGE_S = (1e-4, 60.0)
+"""Accepted 'Frame Time:' values, seconds (10,000 fps down to one frame a minute); outside it the file's
+frame time is wrong, and resampling or timing it would make no sense (or exhaust memory)."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +124,48 @@ class BvhData:
         return float(whole) if whole > 0 and abs(fps - whole) <= 1e-3 * fps else fps
 
 
+def check_structure(path: Path, data: bytes) -> None:
+    """Refuse a file whose overall structure is not BVH before any parser sees it: it must start with
+    HIERARCHY, hold a ROOT joint block whose braces balance and nest at most MAX_JOINT_DEPTH deep, then a
+    MOTION line followed by 'Frame Time:'. (bvhio loops forever on an empty file or a hierarchy cut short,
+    and a deep nesting exhausts Python's recursion.)
+
+    Raises:
+        MotionFormatError: naming the file, what is missing or wrong, and what a BVH file must hold.
+    """
+    layout = "A BVH file starts with HIERARCHY, a ROOT joint block, then MOTION, 'Frames: N' and 'Frame Time: dt'."
+    stripped = data.lstrip()
+    if not stripped:
+        raise MotionFormatError(f"{path}: the file is empty. {layout}")
+    if not stripped[:9].upper() == b"HIERARCHY":
+        raise MotionFormatError(f"{path}: does not start with HIERARCHY, so it is not a valid BVH file. {layout}")
+    motion = _MOTION_RE.search(data)
+    if motion is None:
+        raise MotionFormatError(f"{path}: no MOTION line after the hierarchy; the file is truncated. {layout}")
+    hierarchy = data[: motion.start()]
+    if b"ROOT" not in hierarchy.upper():
+        raise MotionFormatError(f"{path}: the hierarchy has no ROOT joint. {layout}")
+    depth = deepest = 0
+    for brace in _BRACE_RE.finditer(hierarchy):
+        depth += 1 if brace.group() == b"{" else -1
+        deepest = max(deepest, depth)
+        if depth < 0:
+            raise MotionFormatError(f"{path}: the hierarchy closes a '}}' it never opened; the file is corrupt.")
+        if deepest > MAX_JOINT_DEPTH:
+            raise MotionFormatError(
+                f"{path}: joints nest more than {MAX_JOINT_DEPTH} levels deep; the file is corrupt or not a "
+                "skeleton (human skeletons have fewer than 30 levels)."
+            )
+    if depth:
+        raise MotionFormatError(
+            f"{path}: the hierarchy leaves {depth} '{{' unclosed before MOTION; the file is truncated or corrupt."
+        )
+    if _FRAME_TIME_RE.search(data, motion.end()) is None:
+        raise MotionFormatError(f"{path}: no 'Frame Time:' line after MOTION; the file is truncated. {layout}")
+
+
 def _hierarchy(path: Path) -> list[BvhJointInfo]:
-    """Parse the HIERARCHY block with bvhio (motion not loaded)."""
+    """Parse the HIERARCHY block with bvhio (motion not loaded); `check_structure` must have passed."""
     import bvhio
 
     try:
@@ -161,9 +211,9 @@ def _hierarchy(path: Path) -> list[BvhJointInfo]:
     return out
 
 
-def _motion_block(path: Path, n_channels: int) -> tuple[float, FloatArray]:
-    """Frame time and the (T, C) channel matrix of the MOTION block, read with one NumPy call."""
-    data = path.read_bytes()
+def _motion_block(path: Path, data: bytes, n_channels: int) -> tuple[float, FloatArray]:
+    """Frame time and the (T, C) channel matrix of the MOTION block of the file's bytes `data`, read with one
+    NumPy call."""
     start = data.rfind(b"MOTION")
     match = _FRAME_TIME_RE.search(data, start if start >= 0 else 0)
     if start < 0 or match is None:
@@ -175,8 +225,12 @@ def _motion_block(path: Path, n_channels: int) -> tuple[float, FloatArray]:
     except ValueError:
         shown = match.group(1).decode(errors="replace")
         raise MotionFormatError(f"{path}: 'Frame Time: {shown}' is not a number.") from None
-    if not (np.isfinite(frame_time) and frame_time > 0):
-        raise MotionFormatError(f"{path}: frame time must be a positive number of seconds, got {frame_time}.")
+    low, high = FRAME_TIME_RANGE_S
+    if not (np.isfinite(frame_time) and low <= frame_time <= high):
+        raise MotionFormatError(
+            f"{path}: 'Frame Time: {frame_time:g}' is outside {low:g}–{high:g} s ({1 / high:g}–{1 / low:g} fps); "
+            "the file's frame time is wrong: set it to the seconds between frames (0.0333333 for 30 fps)."
+        )
     frames_match = re.search(rb"Frames\s*:\s*(\d+)", data[start : match.start()])
     declared = int(frames_match.group(1)) if frames_match else None
     body = data[match.end() :].decode("ascii", errors="replace")
@@ -228,15 +282,19 @@ def parse_bvh(path: str | Path) -> BvhData:
         `BvhData` with the joints (file order), frame time and the (T, C) float64 channel matrix.
 
     Raises:
-        MotionFormatError: missing file, syntax error in the hierarchy (with bvhio's message and line),
-            unsupported channels, missing MOTION block or frame time, non-numeric or truncated motion.
+        MotionFormatError: missing file, a structure that is not BVH (`check_structure`: empty, truncated,
+            unbalanced or too deeply nested hierarchy), syntax error in the hierarchy (with bvhio's message
+            and line), unsupported channels, missing MOTION block or frame time, a frame time outside
+            FRAME_TIME_RANGE_S, non-numeric or truncated motion.
     """
     p = Path(path)
     if not p.is_file():
         raise MotionFormatError(f"{p}: no such file.")
+    data = p.read_bytes()
+    check_structure(p, data)
     joints = _hierarchy(p)
     n_channels = sum(len(j.channels) for j in joints)
-    frame_time, motion = _motion_block(p, n_channels)
+    frame_time, motion = _motion_block(p, data, n_channels)
     return BvhData(tuple(joints), frame_time, motion, str(p))
 
 
