@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from motion_smd import synthetic
-from motion_smd.errors import DegenerateSkeletonError, MotionFormatError, MotionValueError
+from motion_smd.errors import ConfigError, DegenerateSkeletonError, MotionFormatError, MotionValueError
 from motion_smd.io import ReadOptions, detect_format, load_motion
 from motion_smd.motion import Motion, as_motion, chain_height_m, z_up_to_y_up
 from motion_smd.skeleton import L_HIP, L_KNEE, PELVIS, R_HIP, SMPL22_MIRROR
@@ -103,3 +103,35 @@ def test_npy_reader(tmp_path: Path, walk: Motion) -> None:
     odd.write_text("1 2 3")
     with pytest.raises(MotionFormatError, match=r"unknown motion format.*Supported: .*npy \(\.npy\)"):
         load_motion(odd)
+
+
+def test_npy_files_are_diagnosed_by_cause(tmp_path: Path, walk: Motion) -> None:
+    """Issue #14: each broken .npy gets its own reason (not "pickled" for everything), before NumPy allocates."""
+    good = tmp_path / "good.npy"
+    np.save(good, walk.joints.astype(np.float32))
+    data = good.read_bytes()
+    shape = b"(%d, 22, 3)" % walk.n_frames
+    assert shape in data
+    cases = {
+        "truncated.npy": (data[: len(data) - 100], "truncated or corrupt"),
+        "huge.npy": (data.replace(shape, b"(99999999999, 22, 3)", 1), "truncated or corrupt"),
+        "bvh.npy": (b"HIERARCHY\nROOT Hips\n{\n", "rename it to .bvh"),
+        "text.npy": (b"hello world\n", "not a NumPy .npy file"),
+        "header.npy": (data.replace(shape, b"(((((", 1), "header is corrupt"),
+    }
+    for name, (content, reason) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(MotionFormatError, match=reason):
+            load_motion(tmp_path / name)
+    strings = tmp_path / "strings.npy"
+    np.save(strings, np.array([["a"] * 3] * 22))
+    with pytest.raises(MotionFormatError, match="not numbers"):
+        load_motion(strings)
+
+
+@pytest.mark.parametrize("fps", [0.0, -20.0, float("nan"), float("inf"), 1e6, 1e-9])
+def test_a_frame_rate_outside_its_range_is_refused(fps: float) -> None:
+    with pytest.raises(ConfigError, match="--input-fps"):
+        ReadOptions(source_fps=fps)
+    with pytest.raises(ConfigError, match="--resample-fps"):
+        ReadOptions(target_fps=fps)

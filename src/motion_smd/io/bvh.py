@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from scipy.spatial.transform import Rotation
 
 from motion_smd.errors import ConfigError, MotionFormatError, MotionValueError
-from motion_smd.io.registry import ReadOptions, postprocess, register_reader
+from motion_smd.io.registry import FPS_RANGE, ReadOptions, postprocess, register_reader
 from motion_smd.io.rigs import RigMap, builtin_rig, detect_rig, load_mapping
 from motion_smd.io.units import to_metres
 from motion_smd.motion import Motion, z_up_to_y_up
@@ -59,9 +59,10 @@ MAX_JOINT_DEPTH = 256
 """Deepest joint nesting a BVH hierarchy may have (human skeletons have fewer than 30 levels; a deeper file is
 refused before parsing, which would otherwise recurse without bound)."""
 
-FRAME_TIME_RANGE_S = (1e-4, 60.0)
-"""Accepted 'Frame Time:' values, seconds (10,000 fps down to one frame a minute); outside it the file's
-frame time is wrong, and resampling or timing it would make no sense (or exhaust memory)."""
+FRAME_TIME_RANGE_S = (1.0 / FPS_RANGE[1], 1.0 / FPS_RANGE[0])
+"""Accepted 'Frame Time:' values, seconds (10,000 fps down to one frame a minute: `registry.FPS_RANGE`);
+outside it the file's frame time is wrong, and resampling or timing it would make no sense (or exhaust
+memory)."""
 
 
 @dataclass(frozen=True)

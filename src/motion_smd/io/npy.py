@@ -7,6 +7,7 @@ Loading uses `allow_pickle=False` so a file cannot execute code.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,26 +20,71 @@ HUMANML3D_FPS = 20.0
 _UNIT_SCALE = {"m": 1.0, "cm": 0.01, "mm": 0.001}
 
 
-def read_joints_npy(path: Path) -> np.ndarray:
-    """Load the raw array of a `.npy` file without pickle.
+def _npy_layout(path: Path) -> tuple[tuple[int, ...], np.dtype[Any], int]:
+    """The shape, dtype and data offset a `.npy` file's header declares, read without loading the data and
+    checked against the file: a header that claims more bytes than the file holds (or garbage) is refused
+    here, before NumPy would try to allocate it.
 
     Raises:
-        MotionFormatError: empty, not a NumPy file, or an object (pickled) array.
+        MotionFormatError: with the cause: not a .npy file (and what it looks like instead), a corrupt header,
+            an object (pickled) array, a non-numeric dtype, or a data size that does not match the header.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(6)
+        if head != b"\x93NUMPY":
+            fh.seek(0)
+            start = fh.read(64).lstrip()
+            hint = ""
+            if start[:9].upper() == b"HIERARCHY":
+                hint = " It looks like a BVH file: rename it to .bvh."
+            elif start[:2] == b"PK":
+                hint = " It looks like a .npz archive: save one motion per .npy file."
+            raise MotionFormatError(
+                f"{path}: not a NumPy .npy file (it does not start with the .npy magic bytes).{hint}"
+            )
+        fh.seek(0)
+        try:
+            version = np.lib.format.read_magic(fh)
+            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _fortran, dtype = reader(fh, max_header_size=10_000)
+        except Exception as exc:  # NumPy raises ValueError, SyntaxError or tokenize errors on a bad header
+            raise MotionFormatError(
+                f"{path}: the .npy header is corrupt ({type(exc).__name__}: {str(exc)[:120]}); re-export the "
+                "array with np.save."
+            ) from None
+        offset = fh.tell()
+    if dtype.hasobject:
+        raise MotionFormatError(
+            f"{path}: holds a pickled object array, which is not loaded for safety; save the joints as a "
+            "plain float array with np.save(path, joints.astype(np.float32))."
+        )
+    if dtype.kind not in "fiu":
+        raise MotionFormatError(f"{path}: holds {dtype} values, not numbers; expected a (T, 22, 3) float array.")
+    needed = int(np.prod(shape, dtype=np.float64) * dtype.itemsize)
+    if needed != size - offset:
+        raise MotionFormatError(
+            f"{path}: the header declares a {shape} {dtype} array ({needed:,} bytes) but {size - offset:,} "
+            "bytes of data follow; the file is truncated or corrupt."
+        )
+    return shape, dtype, offset
+
+
+def read_joints_npy(path: Path) -> np.ndarray:
+    """Load the raw array of a `.npy` file without pickle, after checking its header (`_npy_layout`).
+
+    Raises:
+        MotionFormatError: empty, not a NumPy file, corrupt header, object (pickled) or non-numeric array,
+            data size unlike the header's.
     """
     if path.stat().st_size == 0:
         raise MotionFormatError(f"{path}: the file is empty (0 bytes); expected a (T, 22, 3) .npy array.")
+    _npy_layout(path)
     try:
         arr = np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        raise MotionFormatError(
-            f"{path}: holds a pickled object array, which is not loaded for safety; save the joints as a "
-            f"plain float array with np.save(path, joints.astype(np.float32)). ({exc})"
-        ) from None
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, ValueError) as exc:
         raise MotionFormatError(f"{path}: not a readable .npy file ({exc}).") from None
-    if not isinstance(arr, np.ndarray):
-        raise MotionFormatError(f"{path}: expected one array, found an archive; use a .npy file per motion.")
-    return arr
+    return np.asarray(arr)
 
 
 def read_npy(path: Path, options: ReadOptions) -> Motion:

@@ -5,6 +5,7 @@ and register themselves; `motion_smd.io` imports them on first use, so nothing h
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,10 @@ from typing import Literal
 
 from motion_smd.errors import ConfigError
 from motion_smd.motion import Motion
+
+FPS_RANGE = (1.0 / 60.0, 10_000.0)
+"""Accepted frame rates, fps (the reciprocal of the BVH reader's accepted frame times): a rate outside it is a
+mistake, and resampling to it would make no sense or exhaust memory."""
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,8 @@ class ReadOptions:
     store their own, BVH, ignore it); `target_fps` resamples after reading, whatever the format.
 
     Raises (on construction):
-        ConfigError: `up` or `unit` outside their choices.
+        ConfigError: `up` or `unit` outside their choices; `source_fps` or `target_fps` not a number in
+            FPS_RANGE (0, NaN and 1e6 are refused instead of silently meaning 20 fps or gigabytes of frames).
     """
 
     source_fps: float | None = field(
@@ -53,6 +59,14 @@ class ReadOptions:
     )
 
     def __post_init__(self) -> None:
+        low, high = FPS_RANGE
+        for name, flag in (("source_fps", "--input-fps"), ("target_fps", "--resample-fps")):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and low <= value <= high):
+                raise ConfigError(
+                    f"{name} ({flag}) must be a frame rate between {low:g} and {high:g} fps, got {value!r}; "
+                    "pass the file's real rate (HumanML3D 20, BABEL-QA 30)."
+                )
         if self.up not in (None, "y", "z"):
             raise ConfigError(f"up axis must be y or z, got {self.up!r}.")
         if self.unit not in (None, "m", "cm", "mm"):
