@@ -181,3 +181,22 @@ def test_parallel_batch_writes_the_same_file_as_one_process(smd_data_dir: Path, 
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
     assert [json.loads(line)["id"] for line in outs[0].splitlines()] == sorted(c.stem for c in clips)
+
+
+def test_a_batch_job_turns_any_failure_into_an_error_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #14: only the project's own errors used to be caught; any other exception aborted the batch."""
+    from motion_smd import batch
+    from motion_smd.io import ReadOptions
+    from motion_smd.options import SMDOptions
+
+    path = tmp_path / "walk.npy"
+    np.save(path, synthetic.walk_forward().joints.astype(np.float32))
+    job = batch.Job(str(path), "walk", None, ReadOptions(), SMDOptions(), False, False)
+    assert batch.run_job(job).error is None
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(batch, "describe", explode)
+    result = batch.run_job(job)
+    assert result.error is not None and "RecursionError" in result.error and str(path) in result.error

@@ -113,7 +113,8 @@ def motion_ids(paths: list[Path]) -> list[str]:
 
 
 def run_job(job: Job) -> Result:
-    """Describe one file; any MotionSMDError (or unreadable file) becomes a failed Result."""
+    """Describe one file; any failure of this file, whatever its type, becomes a failed Result (a batch never
+    stops for one file: issue #14). Only KeyboardInterrupt and SystemExit (not `Exception`s) pass through."""
     try:
         motion = load_motion(job.path, job.input_format, job.read_options)
         desc = describe(motion, job.smd_options)
@@ -125,6 +126,13 @@ def run_job(job: Job) -> Result:
         return Result(job.motion_id, job.path, error=str(exc))
     except (OSError, ValueError) as exc:  # e.g. a permission error or a corrupt file a library rejected
         return Result(job.motion_id, job.path, error=f"{job.path}: cannot be read ({type(exc).__name__}: {exc}).")
+    except Exception as exc:  # a library's own error, RecursionError, MemoryError, …: this file's failure only
+        return Result(
+            job.motion_id,
+            job.path,
+            error=f"{job.path}: failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}); the other files are "
+            "not affected; please report this file.",
+        )
 
 
 def _run_chunk(jobs: list[Job]) -> list[Result]:
