@@ -200,3 +200,58 @@ def test_a_batch_job_turns_any_failure_into_an_error_record(tmp_path: Path, monk
     monkeypatch.setattr(batch, "describe", explode)
     result = batch.run_job(job)
     assert result.error is not None and "RecursionError" in result.error and str(path) in result.error
+
+
+def test_version() -> None:
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.startswith("smd (motion-smd) ") and "format version 2" in res.output
+
+
+def test_an_unusable_output_path_fails_before_any_work(batch_dir: Path, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["describe", str(batch_dir), "-o", str(tmp_path)])
+    assert res.exit_code != 0 and "is a folder" in res.output
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = runner.invoke(app, ["describe", str(batch_dir), "-o", str(blocker / "out.jsonl")])
+    assert res.exit_code != 0 and "cannot be created" in res.output
+
+
+def test_json_to_standard_output_is_one_object(batch_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "smd.json"
+    files = [str(batch_dir / "walk.npy"), str(batch_dir / "squat.npy")]
+    res = runner.invoke(app, ["describe", *files, "--format", "json"])
+    assert res.exit_code == 0
+    printed = json.loads(res.stdout)
+    assert sorted(printed) == ["squat", "walk"] and printed["walk"].startswith("Motion: ")
+    assert runner.invoke(app, ["describe", *files, "--format", "json", "-o", str(out)]).exit_code == 0
+    assert out.read_text() == res.stdout  # the same bytes as the -o file
+
+
+def test_ids_are_unique_per_file_when_stems_collide(tmp_path: Path) -> None:
+    from motion_smd.batch import motion_ids
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    paths = [a / "walk.npy", a / "walk.bvh", b / "walk.npy", a / "run.npy"]
+    assert motion_ids(paths) == ["a/walk.npy", "a/walk.bvh", "b/walk", "a/run"]
+    assert motion_ids([a / "walk.npy", a / "run.npy"]) == ["walk", "run"]
+
+
+def test_ctrl_c_keeps_what_is_finished_and_prints_the_resume_command(
+    batch_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from motion_smd import batch
+
+    real_run_jobs = batch.run_jobs
+
+    def interrupted(jobs, n_jobs=1, chunksize=32):  # type: ignore[no-untyped-def]
+        for k, res in enumerate(real_run_jobs(jobs, n_jobs, chunksize)):
+            if k == 2:
+                raise KeyboardInterrupt
+            yield res
+
+    monkeypatch.setattr(batch, "run_jobs", interrupted)
+    out = tmp_path / "smd.jsonl"
+    res = runner.invoke(app, ["describe", str(batch_dir), "-o", str(out)])
+    assert res.exit_code == 130
+    assert "interrupted" in res.output and "--resume" in res.output and "smd.jsonl.partial" in res.output
+    assert not out.exists() and (tmp_path / "smd.jsonl.partial").exists()

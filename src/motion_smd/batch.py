@@ -11,7 +11,7 @@ import gc
 import glob as globmod
 import json
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from typing import Any, Literal
 import orjson
 
 from motion_smd.describer import describe
-from motion_smd.errors import MotionFormatError, MotionSMDError
+from motion_smd.errors import ConfigError, MotionFormatError, MotionSMDError
 from motion_smd.files import atomic_open
 from motion_smd.io import ReadOptions, formats, load_motion
 from motion_smd.options import SMDOptions
@@ -103,13 +103,42 @@ def expand_paths(inputs: Iterable[str]) -> list[Path]:
 
 
 def motion_ids(paths: list[Path]) -> list[str]:
-    """Ids for the paths: the file stem, or the path without suffix relative to the common parent when
-    stems collide (e.g. HumanML3D `new_joints/000021.npy` → "000021")."""
+    """Ids for the paths, unique per input file: the file stem (HumanML3D `new_joints/000021.npy` →
+    "000021"); when stems collide, the path without suffix relative to the common parent ("a/walk",
+    "b/walk"); when files still collide (`walk.npy` and `walk.bvh` in one folder), those keep their suffix
+    ("walk.npy", "walk.bvh"). Deterministic: the same paths give the same ids."""
     stems = [p.stem for p in paths]
     if len(set(stems)) == len(stems):
         return stems
     common = Path(os.path.commonpath([str(p.resolve().parent) for p in paths])) if paths else Path()
-    return [str(p.resolve().with_suffix("").relative_to(common)) for p in paths]
+    relative = [str(p.resolve().relative_to(common)) for p in paths]
+    ids = [str(Path(r).with_suffix("")) for r in relative]
+    counts = Counter(ids)
+    return [r if counts[i] > 1 else i for i, r in zip(ids, relative)]
+
+
+def check_output_path(out: Path) -> None:
+    """Fail before any work when `out` cannot be written: it names a folder, or its folder cannot be
+    created or written.
+
+    Raises:
+        ConfigError: naming the path, the problem and the fix.
+    """
+    if out.is_dir():
+        raise ConfigError(f"-o {out}: is a folder; give a file path, e.g. {out / 'smd.jsonl'}.")
+    parent = out.parent if str(out.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"-o {out}: its folder cannot be created ({exc.strerror}); choose another path.") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"-o {out}: the folder {parent} is not writable; choose another path.")
+
+
+def json_entry(motion_id: str, text: str, first: bool) -> str:
+    """One `"id": "smd"` member of the single JSON object that `--format json` writes (file or standard
+    output), with the separator before it."""
+    return ("\n" if first else ",\n") + json.dumps(motion_id) + ": " + json.dumps(text)
 
 
 def run_job(job: Job) -> Result:
@@ -263,7 +292,7 @@ def finalize(out: Path, output_format: OutputFormat) -> None:
             first = True
             for line in src:
                 rec = json.loads(line)
-                dst.write(("\n" if first else ",\n") + json.dumps(rec["id"]) + ": " + json.dumps(rec["smd"]))
+                dst.write(json_entry(rec["id"], rec["smd"], first))
                 first = False
             dst.write("\n}\n")
         else:

@@ -18,6 +18,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+def _version(value: bool) -> None:
+    if value:
+        from motion_smd import __version__
+        from motion_smd.options import SMDOptions
+
+        typer.echo(f"smd (motion-smd) {__version__}, SMD format version {SMDOptions().format_version}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Structured Motion Description: turn motion into text any LLM can read."""
+
+
 _SUBMODULES = ("describe", "data", "llm", "viz")
 
 for _name in _SUBMODULES:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Literal, cast
@@ -61,10 +60,21 @@ def register(app: typer.Typer) -> None:
         """Describe motion files as Structured Motion Description text."""
         from rich.progress import Progress
 
-        from motion_smd.batch import Job, expand_paths, motion_ids, run_jobs, write_results
+        from motion_smd.batch import (
+            Job,
+            check_output_path,
+            expand_paths,
+            json_entry,
+            motion_ids,
+            partial_path,
+            run_jobs,
+            write_results,
+        )
 
         try:
             output_format, input_format = _split_formats(fmt)
+            if out is not None:
+                check_output_path(out)
             files = expand_paths(paths)
         except MotionSMDError as exc:
             raise fail(str(exc)) from None
@@ -82,6 +92,9 @@ def register(app: typer.Typer) -> None:
 
         failures = []
         if out is None:
+            first = True
+            if output_format == "json":  # one JSON object, written as it streams (like the -o file)
+                typer.echo("{", nl=False)
             for res in run_jobs(make_jobs(set()), jobs):
                 if not res.ok:
                     failures.append(res)
@@ -92,21 +105,36 @@ def register(app: typer.Typer) -> None:
                 elif output_format == "jsonl":
                     typer.echo(res.line)
                 else:
-                    typer.echo(json.dumps({res.motion_id: res.text}, ensure_ascii=False))
+                    typer.echo(json_entry(res.motion_id, res.text or "", first), nl=False)
+                    first = False
+            if output_format == "json":
+                typer.echo("\n}")
         else:
             from motion_smd.batch import done_ids
 
             skip = done_ids(out) if resume else set()
             n_todo = sum(1 for i in ids if i not in skip)
-            with Progress(transient=True, disable=n_todo < 2) as progress:
-                task = progress.add_task("describing", total=n_todo)
-                failures = write_results(
-                    run_jobs(make_jobs(skip), jobs),
-                    out,
-                    cast(Literal["text", "json", "jsonl"], output_format),
-                    resume=resume,
-                    on_result=lambda _r: progress.advance(task),
+            try:
+                with Progress(transient=True, disable=n_todo < 2) as progress:
+                    task = progress.add_task("describing", total=n_todo)
+                    failures = write_results(
+                        run_jobs(make_jobs(skip), jobs),
+                        out,
+                        cast(Literal["text", "json", "jsonl"], output_format),
+                        resume=resume,
+                        on_result=lambda _r: progress.advance(task),
+                    )
+            except KeyboardInterrupt:
+                import shlex
+                import sys
+
+                argv = [a for a in sys.argv[1:] if a != "--resume"]
+                typer.echo(
+                    f"interrupted: the motions finished so far are kept in {partial_path(out)}; continue with:\n"
+                    f"  smd {shlex.join(argv)} --resume",
+                    err=True,
                 )
+                raise typer.Exit(130) from None
             for res in failures:
                 typer.echo(f"error: {res.error}", err=True)
             typer.echo(f"described {n_todo - len(failures)} of {n_todo} motions → {out}", err=True)
