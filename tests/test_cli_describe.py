@@ -255,3 +255,31 @@ def test_ctrl_c_keeps_what_is_finished_and_prints_the_resume_command(
     assert res.exit_code == 130
     assert "interrupted" in res.output and "--resume" in res.output and "smd.jsonl.partial" in res.output
     assert not out.exists() and (tmp_path / "smd.jsonl.partial").exists()
+
+
+def test_resume_refuses_other_settings(batch_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #14: resuming with other options used to mix variants in one output (top-3 and all-26 records)."""
+    from motion_smd import batch
+
+    real_run_jobs = batch.run_jobs
+
+    def interrupted(jobs, n_jobs=1, chunksize=32):  # type: ignore[no-untyped-def]
+        for k, res in enumerate(real_run_jobs(jobs, n_jobs, chunksize)):
+            if k == 1:
+                raise KeyboardInterrupt
+            yield res
+
+    out = tmp_path / "smd.jsonl"
+    files = [str(batch_dir / "walk.npy"), str(batch_dir / "squat.npy")]
+    monkeypatch.setattr(batch, "run_jobs", interrupted)
+    first = runner.invoke(app, ["describe", *files, "--format", "jsonl", "-o", str(out), "--top-k", "3"])
+    assert first.exit_code == 130
+    monkeypatch.setattr(batch, "run_jobs", real_run_jobs)
+    res = runner.invoke(app, ["describe", *files, "--format", "jsonl", "-o", str(out), "--resume"])
+    assert res.exit_code != 0 and "other settings" in res.output and "top_k" in res.output
+    assert not out.exists()
+    res = runner.invoke(app, ["describe", *files, "--format", "jsonl", "-o", str(out), "--top-k", "3", "--resume"])
+    assert res.exit_code == 0, res.output
+    recs = [json.loads(ln) for ln in out.read_text().splitlines()]
+    assert [r["id"] for r in recs] == ["walk", "squat"] and {r["variant"] for r in recs} == {"top-3"}
+    assert not batch.settings_path(out).exists() and not batch.partial_path(out).exists()

@@ -14,7 +14,7 @@ import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +23,7 @@ import orjson
 
 from motion_smd.describer import describe
 from motion_smd.errors import ConfigError, MotionFormatError, MotionSMDError
-from motion_smd.files import atomic_open
+from motion_smd.files import atomic_open, atomic_write_text
 from motion_smd.io import ReadOptions, formats, load_motion
 from motion_smd.options import SMDOptions
 from motion_smd.render import render_smd
@@ -225,6 +225,65 @@ def partial_path(out: Path) -> Path:
     return out.with_name(out.name + ".partial")
 
 
+def settings_path(out: Path) -> Path:
+    """Where a run records the settings its `.partial` file was written with: `<out>.partial.settings.json`."""
+    return out.with_name(out.name + ".partial.settings.json")
+
+
+def run_settings(
+    smd_options: SMDOptions, read_options: ReadOptions, input_format: str | None, output_format: str
+) -> dict[str, Any]:
+    """Everything that decides a run's records (the SMD format version included), as JSON-ready values;
+    `--resume` continues a `.partial` file only with equal settings (`check_resume`)."""
+    settings = {
+        "format_version": smd_options.format_version,
+        "smd_options": asdict(smd_options),
+        "read_options": asdict(read_options),
+        "input_format": input_format,
+        "output_format": output_format,
+    }
+    loaded: dict[str, Any] = json.loads(json.dumps(settings))  # tuples → lists, as read back from the file
+    return loaded
+
+
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in d.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def check_resume(out: Path, settings: dict[str, Any]) -> None:
+    """Refuse to resume `<out>.partial` when it was written with other settings (options, format version,
+    output format): its records would mix two variants. A `.partial` without a settings file (written before
+    settings were recorded) is resumed as it is.
+
+    Raises:
+        ConfigError: naming the settings that differ, and the two ways on.
+    """
+    path = settings_path(out)
+    if not partial_path(out).exists() or not path.exists():
+        return
+    try:
+        before = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: unreadable ({exc}); delete it to resume anyway, or run without --resume to start over."
+        ) from None
+    old, new = _flat(before), _flat(settings)
+    changed = [
+        f"{k}: {old.get(k)!r} then, {new.get(k)!r} now" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)
+    ]
+    if changed:
+        raise ConfigError(
+            f"--resume: {partial_path(out)} was written with other settings ({'; '.join(changed[:6])}); rerun "
+            "with the same options, or without --resume to start over."
+        )
+
+
 def done_ids(out: Path) -> set[str]:
     """Ids already finished in `<out>.partial` (for resume). A truncated last line is ignored."""
     part = partial_path(out)
@@ -252,9 +311,11 @@ def write_results(
     output_format: OutputFormat,
     resume: bool = False,
     on_result: Callable[[Result], None] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> list[Result]:
     """Stream successful results to `<out>.partial` (one JSON record a line), then finalise `out`
-    atomically in the requested format. Returns the failed results (which are not written).
+    atomically in the requested format. Returns the failed results (which are not written). A fresh run
+    records `settings` (`run_settings`) beside the partial file, for `check_resume`.
 
     Output formats: "jsonl" = one record per line (`Result.record`); "json" = one object mapping motion
     id → SMD text (the format the original SMD work ships); "text" = each SMD preceded by "# <id>".
@@ -266,6 +327,8 @@ def write_results(
         mode = "a"
     else:
         mode = "w"
+        if settings is not None:
+            atomic_write_text(settings_path(out), json.dumps(settings, sort_keys=True, indent=1) + "\n")
     failures: list[Result] = []
     with part.open(mode, encoding="utf-8") as fh:
         for res in results:
@@ -283,6 +346,7 @@ def write_results(
 def finalize(out: Path, output_format: OutputFormat) -> None:
     """Turn `<out>.partial` into `out` in the chosen format, atomically (a rename, or `files.atomic_open`)."""
     part = partial_path(out)
+    settings_path(out).unlink(missing_ok=True)
     if output_format == "jsonl":
         os.replace(part, out)
         return

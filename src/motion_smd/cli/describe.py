@@ -63,18 +63,23 @@ def register(app: typer.Typer) -> None:
         from motion_smd.batch import (
             Job,
             check_output_path,
+            check_resume,
             expand_paths,
             json_entry,
             motion_ids,
             partial_path,
             run_jobs,
+            run_settings,
             write_results,
         )
 
         try:
             output_format, input_format = _split_formats(fmt)
+            settings = run_settings(smd_opts, read_opts, input_format, output_format)
             if out is not None:
                 check_output_path(out)
+                if resume:
+                    check_resume(out, settings)
             files = expand_paths(paths)
         except MotionSMDError as exc:
             raise fail(str(exc)) from None
@@ -123,6 +128,7 @@ def register(app: typer.Typer) -> None:
                         cast(Literal["text", "json", "jsonl"], output_format),
                         resume=resume,
                         on_result=lambda _r: progress.advance(task),
+                        settings=settings,
                     )
             except KeyboardInterrupt:
                 import shlex
