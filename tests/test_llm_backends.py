@@ -33,7 +33,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path != "/v1/chat/completions":
             return self._send(404, {"error": "not found"})
         if self.headers.get("Authorization") != f"Bearer {self.expected_key}":
-            return self._send(401, {"error": "bad key"})
+            # like some servers, echo what was received (the test checks it never reaches a message)
+            return self._send(401, {"error": "bad key", "received": self.headers.get("Authorization")})
         user = body["messages"][-1]["content"]
         m = re.search(r"^C\. (.+)$", user, re.MULTILINE)
         text = f"The answer is {m.group(1)}" if m else "a person walks"
@@ -157,3 +158,31 @@ def test_cli_ask_on_a_motion_file(server: str, key: str, tmp_path: Path) -> None
                                  "--base-url", server, "--model", "m", "--top-k", "3"])  # fmt: skip
     assert r.exit_code == 0, r.output
     assert "The answer is jump" in r.output and "option: jump" in r.output
+
+
+def test_credentials_never_reach_messages_or_names(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #14: a password in --base-url was printed (and written to metrics.json); a server echoing the
+    Authorization header in its error body leaked the key into the error message."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("SMD_API_KEY", "sk-wrong-secret-777")
+    with_password = server.replace("http://", "http://alice:pw-secret-42@") + "?api_key=qs-secret-9"
+    be = OpenAICompatBackend(with_password, "m")
+    assert "pw-secret-42" not in be.name and "qs-secret-9" not in be.name and "alice:***@" in be.name
+    with pytest.raises(LLMError, match="HTTP") as info:
+        be.generate([[{"role": "user", "content": "hi"}]])
+    message = str(info.value)
+    for secret in ("pw-secret-42", "qs-secret-9", "sk-wrong-secret-777"):
+        assert secret not in message
+    assert "***" in message
+
+
+def test_redaction_helpers() -> None:
+    from motion_smd.llm.redact import redact_text, redact_url, url_secrets
+
+    assert redact_url("http://u:p4ss@h:8/v1?key=abc&model=x") == "http://u:***@h:8/v1?key=***&model=x"
+    assert redact_url("http://tok@h/v1") == "http://***@h/v1"
+    assert redact_url("http://127.0.0.1:8000/v1") == "http://127.0.0.1:8000/v1"
+    assert url_secrets("http://u:p4ss@h/v1?token=t0k") == ["p4ss", "t0k"]
+    text = '{"received": "Bearer sk-abc.def", "authorization": "Basic dXNlcg==", "x": "p4ss"}'
+    shown = redact_text(text, ["p4ss"])
+    assert "sk-abc.def" not in shown and "dXNlcg==" not in shown and "p4ss" not in shown

@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from motion_smd.llm import LLMError
 from motion_smd.llm.prompts import Message, render_chat
+from motion_smd.llm.redact import redact_text, redact_url, url_secrets
 
 API_KEY_ENV = ("SMD_API_KEY", "OPENAI_API_KEY")
 """Environment variables read (in this order) for the API key of an OpenAI-compatible server."""
@@ -151,12 +152,14 @@ class OpenAICompatBackend:
         self.api_key = api_key or next((os.environ[k] for k in API_KEY_ENV if os.environ.get(k)), None)
         self.timeout_s = timeout_s
         self.concurrency = max(1, concurrency)
-        self.name = f"{model} @ {self.base_url}"
+        self._secrets = [self.api_key, *url_secrets(self.base_url)]
+        self.name = f"{model} @ {redact_url(self.base_url)}"  # the name goes into messages and metrics files
 
     def _one(self, client: Any, messages: list[Message], max_new_tokens: int) -> str:
         import httpx
 
         url = f"{self.base_url}/chat/completions"
+        shown = redact_url(url)  # what messages show: no password, no secret query values
         body = {
             "model": self.model,
             "messages": messages,
@@ -168,17 +171,20 @@ class OpenAICompatBackend:
             r = client.post(url, json=body)
         except httpx.HTTPError as exc:
             raise LLMError(
-                f"{url}: the server did not answer ({exc}); check --base-url and that it is running."
-            ) from exc
+                f"{shown}: the server did not answer ({redact_text(str(exc), self._secrets)}); check --base-url "
+                "and that it is running."
+            ) from None
         if r.status_code != 200:
             raise LLMError(
-                f"{url}: HTTP {r.status_code} ({r.text[:200]}); check --base-url, the model name and "
-                f"the API key (${API_KEY_ENV[0]} or ${API_KEY_ENV[1]})."
+                f"{shown}: HTTP {r.status_code} ({redact_text(r.text, self._secrets)[:200]}); check --base-url, "
+                f"the model name and the API key (${API_KEY_ENV[0]} or ${API_KEY_ENV[1]})."
             )
         try:
             return str(r.json()["choices"][0]["message"]["content"] or "").strip()
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise LLMError(f"{url}: the reply is not an OpenAI chat completion ({r.text[:200]}).") from exc
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise LLMError(
+                f"{shown}: the reply is not an OpenAI chat completion ({redact_text(r.text, self._secrets)[:200]})."
+            ) from None
 
     def generate(self, batch: Sequence[list[Message]], max_new_tokens: int = 32) -> list[str]:
         """Completions of each conversation (requests run `concurrency` at a time); see `Backend.generate`.
