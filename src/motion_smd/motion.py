@@ -103,6 +103,11 @@ def z_up_to_y_up(joints: FloatArray) -> FloatArray:
     return out
 
 
+MAX_COORDINATE_M = 1e5
+"""No joint may lie farther than this from the origin (100 km): beyond it a position is corruption or another
+unit, and distances computed from it overflow."""
+
+
 def validate_joints(joints: np.ndarray, source: str | None = None) -> FloatArray:
     """Check a joint array and return it as a C-contiguous float64 copy.
 
@@ -115,7 +120,8 @@ def validate_joints(joints: np.ndarray, source: str | None = None) -> FloatArray
 
     Raises:
         MotionFormatError: wrong dtype or shape, or empty.
-        MotionValueError: fewer than 2 frames, NaN/inf values, or implausible scale (not metres).
+        MotionValueError: fewer than 2 frames, NaN/inf values, a joint beyond MAX_COORDINATE_M, or
+            implausible scale (not metres).
         DegenerateSkeletonError: a bone of (near) zero length in some frame.
     """
     w = where(source)
@@ -140,6 +146,14 @@ def validate_joints(joints: np.ndarray, source: str | None = None) -> FloatArray
         raise MotionValueError(
             f"{w}{bad_frames.size} of {out.shape[0]} frames contain NaN or inf (first: frame {bad_frames[0]}); "
             "fill or drop those frames before describing."
+        )
+    far = np.abs(out).max(axis=(1, 2)) > MAX_COORDINATE_M
+    if far.any():
+        first = int(np.flatnonzero(far)[0])
+        raise MotionValueError(
+            f"{w}{int(far.sum())} of {out.shape[0]} frames place a joint more than {MAX_COORDINATE_M:g} m from "
+            f"the origin (first: frame {first}, {np.abs(out[first]).max():.3g}); positions must be metres of a "
+            "real capture volume: the file is corrupt or in another unit."
         )
     lengths = bone_lengths(out)  # (T, 21)
     height = chain_height_m(out, lengths)
