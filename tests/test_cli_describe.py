@@ -236,20 +236,25 @@ def test_ids_are_unique_per_file_when_stems_collide(tmp_path: Path) -> None:
     assert motion_ids([a / "walk.npy", a / "run.npy"]) == ["walk", "run"]
 
 
-def test_ctrl_c_keeps_what_is_finished_and_prints_the_resume_command(
-    batch_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _interrupt_after(n_results: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `smd describe` see Ctrl-C after `n_results` results (batch.run_jobs raises KeyboardInterrupt)."""
     from motion_smd import batch
 
     real_run_jobs = batch.run_jobs
 
     def interrupted(jobs, n_jobs=1, chunksize=32):  # type: ignore[no-untyped-def]
         for k, res in enumerate(real_run_jobs(jobs, n_jobs, chunksize)):
-            if k == 2:
+            if k == n_results:
                 raise KeyboardInterrupt
             yield res
 
     monkeypatch.setattr(batch, "run_jobs", interrupted)
+
+
+def test_ctrl_c_keeps_what_is_finished_and_prints_the_resume_command(
+    batch_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _interrupt_after(2, monkeypatch)
     out = tmp_path / "smd.jsonl"
     res = runner.invoke(app, ["describe", str(batch_dir), "-o", str(out)])
     assert res.exit_code == 130
@@ -261,20 +266,12 @@ def test_resume_refuses_other_settings(batch_dir: Path, tmp_path: Path, monkeypa
     """Issue #14: resuming with other options used to mix variants in one output (top-3 and all-26 records)."""
     from motion_smd import batch
 
-    real_run_jobs = batch.run_jobs
-
-    def interrupted(jobs, n_jobs=1, chunksize=32):  # type: ignore[no-untyped-def]
-        for k, res in enumerate(real_run_jobs(jobs, n_jobs, chunksize)):
-            if k == 1:
-                raise KeyboardInterrupt
-            yield res
-
     out = tmp_path / "smd.jsonl"
     files = [str(batch_dir / "walk.npy"), str(batch_dir / "squat.npy")]
-    monkeypatch.setattr(batch, "run_jobs", interrupted)
+    _interrupt_after(1, monkeypatch)
     first = runner.invoke(app, ["describe", *files, "--format", "jsonl", "-o", str(out), "--top-k", "3"])
     assert first.exit_code == 130
-    monkeypatch.setattr(batch, "run_jobs", real_run_jobs)
+    monkeypatch.undo()
     res = runner.invoke(app, ["describe", *files, "--format", "jsonl", "-o", str(out), "--resume"])
     assert res.exit_code != 0 and "other settings" in res.output and "top_k" in res.output
     assert not out.exists()
