@@ -15,9 +15,9 @@ from motion_smd.options import SMDOptions
 SMD_FLAGS = {"delta_deg": "--delta", "delta_heading_deg": "--delta-heading"}
 """Command-line spellings of `SMDOptions` fields whose name differs from the flag (others: --field-name)."""
 
-READ_FLAGS = {"source_fps": "--input-fps", "target_fps": "--resample-fps"}
-"""Command-line spellings of `ReadOptions` fields: one meaning per flag in every command (--input-fps is the
-rate of files that store none, --resample-fps resamples after reading)."""
+READ_FLAGS = {f.name: f.metadata["flag"] for f in fields(ReadOptions) if "flag" in f.metadata}
+"""Command-line spellings of `ReadOptions` fields, declared on the fields (`metadata["flag"]`): one meaning
+per flag in every command (--input-fps is the rate of files that store none, --resample-fps resamples)."""
 
 smd_option_set = dataclass_options("smd_opts", SMDOptions, SMD_FLAGS)
 """Decorator: the command takes `smd_opts: SMDOptions`, built from one option per field (defaults and help

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from motion_smd.cli.common import read_help, smd_option_set
+from motion_smd.cli.common import READ_FLAGS, read_help, smd_option_set
 from motion_smd.errors import ConfigError, MotionSMDError
 from motion_smd.options import SMDOptions
 
@@ -97,7 +97,8 @@ def register(app: typer.Typer) -> None:
         max_options: Annotated[int, typer.Option(help="QA: options per question.")] = 10,
         seed: Annotated[int, typer.Option(help="QA: seed of the options.")] = 0,
         fps: Annotated[
-            float | None, typer.Option("--input-fps", help=read_help("source_fps") + " Default: per dataset.")
+            float | None,
+            typer.Option(READ_FLAGS["source_fps"], help=read_help("source_fps") + " Default: per dataset."),
         ] = None,
         up: Annotated[str | None, typer.Option(help=read_help("up") + " Default: per dataset.")] = None,
         segments: Annotated[bool, typer.Option(help="humanml3d: also sub-segment captions.")] = False,

@@ -138,7 +138,7 @@ def check_structure(path: Path, data: bytes) -> None:
     stripped = data.lstrip()
     if not stripped:
         raise MotionFormatError(f"{path}: the file is empty. {layout}")
-    if not stripped[:9].upper() == b"HIERARCHY":
+    if stripped[:9].upper() != b"HIERARCHY":
         raise MotionFormatError(f"{path}: does not start with HIERARCHY, so it is not a valid BVH file. {layout}")
     motion = _MOTION_RE.search(data)
     if motion is None:

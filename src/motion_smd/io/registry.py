@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
@@ -22,7 +22,8 @@ mistake, and resampling to it would make no sense or exhaust memory."""
 @dataclass(frozen=True)
 class ReadOptions:
     """Options shared by the readers; each field's meaning is its `metadata["help"]` (the command-line help
-    of `smd describe` and the other commands is generated from it, `motion_smd.cli.fields`).
+    of `smd describe` and the other commands is generated from it, `motion_smd.cli.fields`), and
+    `metadata["flag"]` its command-line spelling where that is not `--field-name`.
 
     Frame rates: `source_fps` is the rate of files that store none (`.npy`, HumanML3D vectors; formats that
     store their own, BVH, ignore it); `target_fps` resamples after reading, whatever the format.
@@ -36,14 +37,19 @@ class ReadOptions:
         default=None,
         metadata={
             "help": "Frame rate of input files that store none (.npy: default 20; BABEL-QA joints: 30); "
-            "BVH files store their own."
+            "BVH files store their own.",
+            "flag": "--input-fps",
         },
     )
     up: Literal["y", "z"] | None = field(
         default=None, metadata={"help": "Up axis of the stored joints: y (default) or z (BABEL)."}
     )
     target_fps: float | None = field(
-        default=None, metadata={"help": "Resample every motion to this frame rate after reading (default: keep)."}
+        default=None,
+        metadata={
+            "help": "Resample every motion to this frame rate after reading (default: keep).",
+            "flag": "--resample-fps",
+        },
     )
     unit: Literal["m", "cm", "mm"] | None = field(
         default=None, metadata={"help": "Length unit of the file: m, cm or mm (default: detect from body size)."}
@@ -60,12 +66,12 @@ class ReadOptions:
 
     def __post_init__(self) -> None:
         low, high = FPS_RANGE
-        for name, flag in (("source_fps", "--input-fps"), ("target_fps", "--resample-fps")):
-            value = getattr(self, name)
-            if value is not None and not (math.isfinite(value) and low <= value <= high):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name.endswith("_fps") and value is not None and not (math.isfinite(value) and low <= value <= high):
                 raise ConfigError(
-                    f"{name} ({flag}) must be a frame rate between {low:g} and {high:g} fps, got {value!r}; "
-                    "pass the file's real rate (HumanML3D 20, BABEL-QA 30)."
+                    f"{f.name} ({f.metadata['flag']}) must be a frame rate between {low:g} and {high:g} fps, got "
+                    f"{value!r}; pass the file's real rate (HumanML3D 20, BABEL-QA 30)."
                 )
         if self.up not in (None, "y", "z"):
             raise ConfigError(f"up axis must be y or z, got {self.up!r}.")
