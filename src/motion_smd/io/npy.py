@@ -7,7 +7,6 @@ Loading uses `allow_pickle=False` so a file cannot execute code.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -20,10 +19,10 @@ HUMANML3D_FPS = 20.0
 _UNIT_SCALE = {"m": 1.0, "cm": 0.01, "mm": 0.001}
 
 
-def _npy_layout(path: Path) -> tuple[tuple[int, ...], np.dtype[Any], int]:
-    """The shape, dtype and data offset a `.npy` file's header declares, read without loading the data and
-    checked against the file: a header that claims more bytes than the file holds (or garbage) is refused
-    here, before NumPy would try to allocate it.
+def _check_header(path: Path) -> None:
+    """Check the shape and dtype a `.npy` file's header declares, read without loading the data, against the
+    file: a header that claims more bytes than the file holds (or garbage) is refused here, before NumPy
+    would try to allocate it.
 
     Raises:
         MotionFormatError: with the cause: not a .npy file (and what it looks like instead), a corrupt header,
@@ -67,11 +66,10 @@ def _npy_layout(path: Path) -> tuple[tuple[int, ...], np.dtype[Any], int]:
             f"{path}: the header declares a {shape} {dtype} array ({needed:,} bytes) but {size - offset:,} "
             "bytes of data follow; the file is truncated or corrupt."
         )
-    return shape, dtype, offset
 
 
 def read_joints_npy(path: Path) -> np.ndarray:
-    """Load the raw array of a `.npy` file without pickle, after checking its header (`_npy_layout`).
+    """Load the raw array of a `.npy` file without pickle, after checking its header (`_check_header`).
 
     Raises:
         MotionFormatError: empty, not a NumPy file, corrupt header, object (pickled) or non-numeric array,
@@ -79,12 +77,12 @@ def read_joints_npy(path: Path) -> np.ndarray:
     """
     if path.stat().st_size == 0:
         raise MotionFormatError(f"{path}: the file is empty (0 bytes); expected a (T, 22, 3) .npy array.")
-    _npy_layout(path)
+    _check_header(path)
     try:
         arr = np.load(path, allow_pickle=False)
     except (OSError, EOFError, ValueError) as exc:
         raise MotionFormatError(f"{path}: not a readable .npy file ({exc}).") from None
-    return np.asarray(arr)
+    return arr  # an ndarray: the header check refused archives and pickles
 
 
 def read_npy(path: Path, options: ReadOptions) -> Motion:
