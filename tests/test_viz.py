@@ -168,3 +168,23 @@ def test_missing_output_folder_is_a_clear_error(tmp_path: Path) -> None:
     ):
         with pytest.raises(ConfigError, match="does not exist; create it"):
             call()
+
+
+def test_a_walk_across_the_room_is_drawn_large_and_whole(real_clips: dict[str, Path], tmp_path: Path) -> None:
+    """Issue #14: the GIF of a real walk drew the skeleton about 85 px tall in a 640×480 frame (the view held the
+    whole path). The view now follows the subject: measured on the GIF's pixels (limb colours), the body is
+    at least 200 px tall in the median frame and never touches the frame's edge."""
+    from motion_smd.viz.animation import write_gif
+
+    res = write_gif(load_motion(real_clips["walk"]), tmp_path / "walk.gif", fps=5, size=(640, 480))
+    im = Image.open(res.path)
+    heights = []
+    for k in range(im.n_frames):
+        im.seek(k)
+        r, g, b = np.moveaxis(np.asarray(im.convert("RGB")).astype(np.int16), -1, 0)
+        limb = (np.maximum(r, b) - g > 50) & (np.abs(r - b) > 50)  # the red and blue limbs, not the green path
+        rows, cols = np.nonzero(limb[:440])  # above the legend line at the bottom
+        assert rows.size > 0, f"frame {k}: no limb drawn"
+        assert rows.min() > 2 and rows.max() < 437 and cols.min() > 2 and cols.max() < 637, f"frame {k} cut"
+        heights.append(rows.max() - rows.min())
+    assert np.median(heights) >= 200, heights

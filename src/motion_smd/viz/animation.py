@@ -109,8 +109,10 @@ class SkeletonFrames:
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
         ax.set_facecolor(BACKGROUND)
-        ax.set_xlim(*self.geometry.xlim)
-        ax.set_ylim(*self.geometry.ylim)
+        xlim, ylim = self.geometry.limits(0)
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
+        self._ax = ax
         ax.set_aspect("equal", adjustable="box")
         ax.axis("off")
         g = self.geometry
@@ -127,7 +129,8 @@ class SkeletonFrames:
         ax.text(
             0.015,
             0.02,
-            "left = blue, right = red, green = pelvis path on the floor",
+            "left = blue, right = red, green = pelvis path on the floor"
+            + ("; the view follows the subject" if self.geometry.tracking else ""),
             transform=ax.transAxes,
             ha="left",
             va="bottom",
@@ -154,6 +157,10 @@ class SkeletonFrames:
     def draw_frame(self, t: int) -> None:
         """Update the artists to frame `t` (0-based) and redraw the canvas."""
         g = self.geometry
+        if g.tracking:
+            xlim, ylim = g.limits(t)
+            self._ax.set_xlim(*xlim)
+            self._ax.set_ylim(*ylim)
         pts = g.joints_2d[t]
         for side, line in self._bones.items():
             line.set_data(*polyline(pts, self._groups[side]))

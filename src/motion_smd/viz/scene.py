@@ -155,16 +155,25 @@ class SceneGeometry:
         joints_2d: (T, 22, 2) float64 image coordinates of the joints (metres).
         floor_lines: (L, 2, 2) float64 image coordinates of the floor grid lines (start, end).
         path_2d: (T, 2) float64 image coordinates of the pelvis projected onto the floor (y = 0).
-        xlim, ylim: fixed image limits (metres) that hold the skeleton over the whole clip with a margin.
+        centres: (T, 2) float64 centre of the view at each frame (image coordinates, metres).
+        half_size: (half width, half height) of the view, metres; width / height = the image's aspect.
+        tracking: True when the view follows the subject (`centres` vary), False when one view holds the
+            whole clip (`centres` all equal).
         fps: frame rate of the frames.
     """
 
     joints_2d: FloatArray
     floor_lines: FloatArray
     path_2d: FloatArray
-    xlim: tuple[float, float]
-    ylim: tuple[float, float]
+    centres: FloatArray
+    half_size: tuple[float, float]
+    tracking: bool
     fps: float
+
+    def limits(self, t: int) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(xlim, ylim) of the view at frame `t` (0-based), metres."""
+        (cx, cy), (hw, hh) = self.centres[t], self.half_size
+        return (float(cx - hw), float(cx + hw)), (float(cy - hh), float(cy + hh))
 
 
 def floor_grid(joints: np.ndarray, spacing_m: float = 0.5, margin_m: float = 1.0) -> FloatArray:
@@ -201,8 +210,26 @@ def floor_grid(joints: np.ndarray, spacing_m: float = 0.5, margin_m: float = 1.0
     return np.concatenate([along_z, along_x], axis=0)
 
 
+TRACK_RATIO = 1.5
+"""The view follows the subject when a view of the whole clip would be more than this many times the height of
+a view that holds the body alone (a walk across a room would otherwise draw the body a few dozen pixels tall)."""
+
+MARGIN_M = 0.25
+"""Margin around the action in the view, metres."""
+
+
+def _window(half: FloatArray, aspect: float) -> tuple[float, float]:
+    half_w = max(float(half[0]) + MARGIN_M, (float(half[1]) + MARGIN_M) * aspect)
+    return half_w, half_w / aspect
+
+
 def scene_geometry(motion: Motion, camera: Camera, aspect: float) -> SceneGeometry:
-    """Project a motion, its floor grid and its root path with a camera, and fix the image limits.
+    """Project a motion, its floor grid and its root path with a camera, and choose the view at each frame.
+
+    The view holds the whole clip (skeleton and pelvis path, with a `MARGIN_M` margin) unless that view would
+    be more than `TRACK_RATIO` times taller than one that holds the body alone at its largest; then the view
+    has the body's size and follows the subject: its centre is the centre of the skeleton's bounding box,
+    smoothed over one second (moving average) and kept inside the whole clip's view.
 
     Args:
         motion: the (already resampled) motion; joints (T, 22, 3), metres, Y up.
@@ -212,6 +239,8 @@ def scene_geometry(motion: Motion, camera: Camera, aspect: float) -> SceneGeomet
     Returns:
         The projected `SceneGeometry`.
     """
+    from scipy.ndimage import uniform_filter1d
+
     joints = motion.joints
     j2 = camera.project(joints)
     ground = joints[:, PELVIS].copy()
@@ -220,18 +249,20 @@ def scene_geometry(motion: Motion, camera: Camera, aspect: float) -> SceneGeomet
     floor = camera.project(floor_grid(joints))
     pts = np.concatenate([j2.reshape(-1, 2), path2], axis=0)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
-    centre = (lo + hi) / 2
-    half = (hi - lo) / 2 + 0.25  # 25 cm margin around the action
-    half_w = max(half[0], half[1] * aspect)
-    half_h = half_w / aspect
-    return SceneGeometry(
-        joints_2d=j2,
-        floor_lines=floor,
-        path_2d=path2,
-        xlim=(float(centre[0] - half_w), float(centre[0] + half_w)),
-        ylim=(float(centre[1] - half_h), float(centre[1] + half_h)),
-        fps=motion.fps,
-    )
+    whole = _window((hi - lo) / 2, aspect)
+    frame_lo = np.minimum(j2.min(axis=1), path2)  # (T, 2): each frame's skeleton and its floor point
+    frame_hi = np.maximum(j2.max(axis=1), path2)
+    body = _window(((frame_hi - frame_lo) / 2).max(axis=0), aspect)
+    n = len(j2)
+    if whole[1] <= TRACK_RATIO * body[1]:
+        centres = np.repeat(((lo + hi) / 2)[None], n, axis=0)
+        return SceneGeometry(j2, floor, path2, centres, whole, False, motion.fps)
+    size = max(1, round(motion.fps))
+    centres = uniform_filter1d((frame_lo + frame_hi) / 2, size=size, axis=0, mode="nearest")
+    margin = np.array([MARGIN_M, MARGIN_M])
+    low, high = lo - margin + np.array(body), hi + margin - np.array(body)
+    centres = np.clip(centres, np.minimum(low, high), np.maximum(low, high))
+    return SceneGeometry(j2, floor, path2, centres, body, True, motion.fps)
 
 
 def polyline(points: FloatArray, bones: list[tuple[int, int]]) -> tuple[FloatArray, FloatArray]:
