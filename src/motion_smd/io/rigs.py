@@ -360,7 +360,23 @@ def _parse_mix(smpl: str, value: Any, path: Path) -> Mix:
 
 
 def _read_structured(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); a mapping file is JSON or YAML text saved as UTF-8."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}); check the path and its permissions.") from None
+    try:
+        return _parse_structured(path, text)
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: nested too deeply to be a mapping file (a mapping is one object with a 'joints' table)."
+        ) from None
+
+
+def _parse_structured(path: Path, text: str) -> Any:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         try:
