@@ -11,11 +11,9 @@ import gc
 import glob as globmod
 import json
 import os
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +25,7 @@ from motion_smd.files import atomic_open, atomic_write_text
 from motion_smd.io import ReadOptions, formats, load_motion
 from motion_smd.options import SMDOptions
 from motion_smd.render import render_smd
+from motion_smd.workers import Budget, Failure, supervised_map
 
 OutputFormat = Literal["text", "json", "jsonl"]
 
@@ -155,7 +154,14 @@ def run_job(job: Job) -> Result:
         return Result(job.motion_id, job.path, error=str(exc))
     except (OSError, ValueError) as exc:  # e.g. a permission error or a corrupt file a library rejected
         return Result(job.motion_id, job.path, error=f"{job.path}: cannot be read ({type(exc).__name__}: {exc}).")
-    except Exception as exc:  # a library's own error, RecursionError, MemoryError, …: this file's failure only
+    except MemoryError as exc:  # in a supervised worker: more than the per-file memory budget
+        return Result(
+            job.motion_id,
+            job.path,
+            error=f"{job.path}: ran out of memory ({str(exc)[:200] or 'MemoryError'}); raise --file-memory, or keep "
+            "fewer frames with --resample-fps. The other files are not affected.",
+        )
+    except Exception as exc:  # a library's own error, RecursionError, …: this file's failure only
         return Result(
             job.motion_id,
             job.path,
@@ -164,28 +170,43 @@ def run_job(job: Job) -> Result:
         )
 
 
-def _run_chunk(jobs: list[Job]) -> list[Result]:
-    return [run_job(job) for job in jobs]
+def job_failed(job: Job, failure: Failure) -> Result:
+    """The error record of a job whose worker was stopped: it ran past the per-file time budget, its worker
+    process died, or the job raised outside `run_job`'s own handling."""
+    if failure.kind == "timeout":
+        problem = (
+            f"still running after {failure.detail} (the per-file time budget), so it was stopped; raise "
+            "--file-timeout if the file is only long"
+        )
+    elif failure.kind == "died":
+        problem = f"the worker process describing it was {failure.detail}; raise --file-memory if the file is large"
+    else:
+        problem = f"failed unexpectedly ({failure.detail}); please report this file"
+    return Result(job.motion_id, job.path, error=f"{job.path}: {problem}. The other files are not affected.")
 
 
-def run_jobs(jobs: Iterable[Job], n_jobs: int = 1, chunksize: int = 32) -> Iterator[Result]:
-    """Run jobs in input order, in `n_jobs` worker processes (1 = in this process), yielding each result as
-    soon as it and all before it are done, so callers can stream them to disk.
+def run_jobs(
+    jobs: Iterable[Job], n_jobs: int = 1, chunksize: int = 32, budget: Budget | None = None
+) -> Iterator[Result]:
+    """Run jobs in input order, yielding each result as soon as it and all before it are done, so callers can
+    stream them to disk.
 
-    At most 2·n_jobs chunks of `chunksize` jobs are in flight at once, so memory stays bounded whatever the
-    number of jobs (the job iterable is consumed lazily). With n_jobs > 1 this process first describes a small
-    synthetic motion (`warm_up`) and freezes its objects for the garbage collector (`gc.freeze`, undone when
-    the results are exhausted or the generator is closed), so that the forked workers share its memory.
+    With `budget` (or n_jobs > 1), jobs run in `n_jobs` supervised worker processes (`workers.supervised_map`):
+    a file that runs past `budget.time_s` or whose worker dies gets an error record (`job_failed`) and costs
+    only itself; a file that needs more than `budget.memory_bytes` fails with MemoryError inside its worker.
+    Without a budget and with n_jobs = 1, jobs run in this process. Jobs are consumed lazily, so memory stays
+    bounded whatever their number. Before forking workers this process describes a small synthetic motion
+    (`warm_up`) and freezes its objects for the garbage collector (`gc.freeze`, undone when the results are
+    exhausted or the generator is closed), so that the workers share its loaded code and memory.
     """
-    if n_jobs <= 1:
+    if n_jobs <= 1 and budget is None:
         for job in jobs:
             yield run_job(job)
         return
-    it = iter(jobs)
     warm_up()
     gc.freeze()  # forked workers then share this process's objects instead of copying them on GC
     try:
-        yield from _run_in_pool(it, n_jobs, chunksize)
+        yield from supervised_map(run_job, jobs, job_failed, max(1, n_jobs), budget or Budget(), chunksize)
     finally:
         gc.unfreeze()
 
@@ -200,24 +221,6 @@ def warm_up() -> None:
 
     desc = describe(squats(n_reps=2))
     record_line("warm-up", "", "all-26", render_smd(desc), desc.to_dict())
-
-
-def _run_in_pool(it: Iterator[Job], n_jobs: int, chunksize: int) -> Iterator[Result]:
-    with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-        pending: deque[Future[list[Result]]] = deque()
-
-        def submit() -> bool:
-            chunk = list(islice(it, chunksize))
-            if chunk:
-                pending.append(pool.submit(_run_chunk, chunk))
-            return bool(chunk)
-
-        while len(pending) < 2 * n_jobs and submit():
-            pass
-        while pending:
-            results = pending.popleft().result()
-            submit()
-            yield from results
 
 
 def partial_path(out: Path) -> Path:
