@@ -166,7 +166,7 @@ def test_format_detection_lists_supported(tmp_path: Path) -> None:
     assert "bvh (.bvh)" in supported_formats_text()
     odd = tmp_path / "clip.fbx"
     odd.write_text("x")
-    with pytest.raises(MotionFormatError, match=r"Supported: .*bvh \(\.bvh\).*--format"):
+    with pytest.raises(MotionFormatError, match=r"Supported: .*bvh \(\.bvh\).*--input-format"):
         load_motion(odd)
 
 

@@ -242,8 +242,8 @@ def _interrupt_after(n_results: int, monkeypatch: pytest.MonkeyPatch) -> None:
 
     real_run_jobs = batch.run_jobs
 
-    def interrupted(jobs, n_jobs=1, chunksize=32):  # type: ignore[no-untyped-def]
-        for k, res in enumerate(real_run_jobs(jobs, n_jobs, chunksize)):
+    def interrupted(jobs, n_jobs=1, chunksize=32, budget=None):  # type: ignore[no-untyped-def]
+        for k, res in enumerate(real_run_jobs(jobs, n_jobs, chunksize, budget)):
             if k == n_results:
                 raise KeyboardInterrupt
             yield res
@@ -280,3 +280,11 @@ def test_resume_refuses_other_settings(batch_dir: Path, tmp_path: Path, monkeypa
     recs = [json.loads(ln) for ln in out.read_text().splitlines()]
     assert [r["id"] for r in recs] == ["walk", "squat"] and {r["variant"] for r in recs} == {"top-3"}
     assert not batch.settings_path(out).exists() and not batch.partial_path(out).exists()
+
+
+def test_format_is_the_output_and_input_format_the_reader(batch_dir: Path) -> None:
+    """Issue #14: one meaning per option name; --format used to take output and input formats alike."""
+    walk = str(batch_dir / "walk.npy")
+    res = smd("describe", walk, "--format", "npy")
+    assert res.returncode != 0 and "use --input-format npy" in res.stderr and "Traceback" not in res.stderr
+    assert smd("describe", walk, "--input-format", "npy").stdout == smd("describe", walk).stdout

@@ -151,7 +151,7 @@ def test_not_chosen_by_suffix_but_listed() -> None:
 def test_joint_array_gives_hint(tmp_path: Path) -> None:
     path = tmp_path / "j.npy"
     np.save(path, _walking_turn())
-    with pytest.raises(MotionFormatError, match="--format npy"):
+    with pytest.raises(MotionFormatError, match="--input-format npy"):
         load_motion(path, format="humanml3d-vecs")
 
 

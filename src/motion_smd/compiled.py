@@ -24,6 +24,7 @@ the cache (`find src -name '*.nb[ic]' -delete`) before timing or checking text.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -37,6 +38,33 @@ except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
 
 
+LOG = logging.getLogger("motion_smd")
+
+FIRST_COMPILE_MESSAGE = (
+    "compiling the describer's kernels for this machine, once (under a minute; later runs load them from "
+    "numba's cache)…"
+)
+
+
+def _announce_first_compile() -> None:
+    """Log `FIRST_COMPILE_MESSAGE` (INFO, logger "motion_smd") when numba first compiles a function in this
+    process, i.e. when its cache had no machine code for it; the `smd` command shows it on standard error."""
+    from numba.core import event
+
+    class _FirstCompile(event.Listener):
+        announced = False
+
+        def on_start(self, data: Any) -> None:
+            if not self.announced:
+                self.announced = True
+                LOG.info(FIRST_COMPILE_MESSAGE)
+
+        def on_end(self, data: Any) -> None:
+            pass
+
+    event.register("numba:compile", _FirstCompile())
+
+
 def _accepts_nrt_option() -> bool:
     """Whether this numba knows the (undocumented) `_nrt` compile option."""
     try:
@@ -45,6 +73,9 @@ def _accepts_nrt_option() -> bool:
         return False
     return hasattr(CPUTargetOptions, "_nrt")
 
+
+if HAVE_NUMBA:  # pragma: no branch
+    _announce_first_compile()
 
 NOALLOC_WITHOUT_NRT = HAVE_NUMBA and _accepts_nrt_option()
 """`jit_noalloc` compiles without numba's runtime (else it is `jit`)."""

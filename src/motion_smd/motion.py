@@ -133,7 +133,7 @@ def validate_joints(joints: np.ndarray, source: str | None = None) -> FloatArray
     if arr.ndim != 3 or arr.shape[1:] != (N_JOINTS, 3):
         hint = ""
         if arr.ndim == 2 and arr.shape[1] == 263:
-            hint = " This looks like HumanML3D feature vectors (new_joint_vecs): use --format humanml3d-vecs."
+            hint = " This looks like HumanML3D feature vectors (new_joint_vecs): use --input-format humanml3d-vecs."
         elif arr.ndim == 3 and arr.shape[2] == 3:
             hint = f" It has {arr.shape[1]} joints; SMD needs the 22 SMPL body joints in HumanML3D order."
         raise MotionFormatError(f"{w}joint array has shape {arr.shape}; expected (T, 22, 3).{hint}")

@@ -49,5 +49,19 @@ for _name in _SUBMODULES:
 
 
 def main() -> None:
-    """Entry point of the `smd` console script."""
-    app()
+    """Entry point of the `smd` console script. The package's INFO messages (e.g. that the kernels are being
+    compiled on a first run) go to standard error as "smd: …"."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("smd: %(message)s"))
+    log = logging.getLogger("motion_smd")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        app()
+    except KeyboardInterrupt:  # before a command started (its own handler says what was kept)
+        import sys
+
+        print("smd: interrupted while starting; nothing was done.", file=sys.stderr)
+        raise SystemExit(130) from None

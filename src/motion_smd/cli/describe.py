@@ -8,31 +8,136 @@ from typing import Annotated, Literal, cast
 
 import typer
 
-from motion_smd.cli.common import fail, read_option_set, smd_option_set
+from motion_smd.cli.common import InputFormatOpt, fail, read_option_set, smd_option_set
 from motion_smd.errors import ConfigError, MotionSMDError
 from motion_smd.io import ReadOptions
 from motion_smd.options import SMDOptions
+from motion_smd.workers import Budget
 
 OUTPUT_FORMATS = ("text", "json", "jsonl")
 
 
-def _split_formats(values: list[str]) -> tuple[str, str | None]:
-    """`--format` takes output formats (text|json|jsonl) and input formats (npy|bvh|…) alike."""
+def _check_output_format(value: str) -> None:
+    """`--format` is the output format only; an input format name there gets pointed to `--input-format`."""
     from motion_smd.io import formats
 
-    readers = formats()
-    output, input_format = "text", None
-    for v in values:
-        if v in OUTPUT_FORMATS:
-            output = v
-        elif v in readers:
-            input_format = v
-        else:
-            raise ConfigError(
-                f"--format {v!r} is neither an output format ({', '.join(OUTPUT_FORMATS)}) nor an input "
-                f"format ({', '.join(readers)})."
+    if value in OUTPUT_FORMATS:
+        return
+    if value in formats():
+        raise ConfigError(
+            f"--format {value!r} is an input format; use --input-format {value} (--format chooses the output: "
+            f"{', '.join(OUTPUT_FORMATS)})."
+        )
+    raise ConfigError(f"--format {value!r}: choose one of {', '.join(OUTPUT_FORMATS)}.")
+
+
+def _describe_files(
+    smd_opts: SMDOptions,
+    read_opts: ReadOptions,
+    paths: list[str],
+    output_format: str,
+    input_format: str | None,
+    out: Path | None,
+    jobs: int,
+    resume: bool,
+    file_budget: Budget,
+) -> None:
+    """The body of `smd describe` (see its options); `file_budget` applies when there are several files (one
+    file is described in this process). KeyboardInterrupt passes through to the command."""
+    from rich.progress import Progress
+
+    from motion_smd.batch import (
+        Job,
+        check_output_path,
+        check_resume,
+        expand_paths,
+        json_entry,
+        motion_ids,
+        run_jobs,
+        run_settings,
+        write_results,
+    )
+
+    try:
+        _check_output_format(output_format)
+        settings = run_settings(smd_opts, read_opts, input_format, output_format)
+        if out is not None:
+            check_output_path(out)
+            if resume:
+                check_resume(out, settings)
+        files = expand_paths(paths)
+    except MotionSMDError as exc:
+        raise fail(str(exc)) from None
+    if not files:
+        raise fail("no motion files found in the given paths.")
+    ids = motion_ids(files)
+    budget = file_budget if len(files) > 1 else None  # several files: each in a supervised worker
+    files_str = [str(p) for p in files]  # a str is a third of a Path's memory: the list lives for the run
+    del files
+    with_desc = output_format == "jsonl"
+
+    def make_jobs(skip: set[str]) -> Iterator[Job]:  # lazily: memory stays flat whatever the corpus size
+        for p, i in zip(files_str, ids):
+            if i not in skip:
+                yield Job(p, i, input_format, read_opts, smd_opts, with_desc, keep_text=out is None)
+
+    failures = []
+    if out is None:
+        first = True
+        if output_format == "json":  # one JSON object, written as it streams (like the -o file)
+            typer.echo("{", nl=False)
+        for res in run_jobs(make_jobs(set()), jobs, budget=budget):
+            if not res.ok:
+                failures.append(res)
+                typer.echo(f"error: {res.error}", err=True)
+                continue
+            if output_format == "text":
+                typer.echo(res.text if len(files_str) == 1 else f"# {res.motion_id}\n{res.text}\n")
+            elif output_format == "jsonl":
+                typer.echo(res.line)
+            else:
+                typer.echo(json_entry(res.motion_id, res.text or "", first), nl=False)
+                first = False
+        if output_format == "json":
+            typer.echo("\n}")
+    else:
+        from motion_smd.batch import done_ids
+
+        skip = done_ids(out) if resume else set()
+        n_todo = sum(1 for i in ids if i not in skip)
+        with Progress(transient=True, disable=n_todo < 2) as progress:
+            task = progress.add_task("describing", total=n_todo)
+            failures = write_results(
+                run_jobs(make_jobs(skip), jobs, budget=budget),
+                out,
+                cast(Literal["text", "json", "jsonl"], output_format),
+                resume=resume,
+                on_result=lambda _r: progress.advance(task),
+                settings=settings,
             )
-    return output, input_format
+        for res in failures:
+            typer.echo(f"error: {res.error}", err=True)
+        typer.echo(f"described {n_todo - len(failures)} of {n_todo} motions → {out}", err=True)
+    if failures:
+        typer.echo(f"{len(failures)} of {len(files_str)} files failed (listed above).", err=True)
+        raise typer.Exit(1)
+
+
+def _interrupted(out: Path | None) -> typer.Exit:
+    """Ctrl-C: say what is kept and, with -o, the exact command that continues the run (issue #14)."""
+    import shlex
+    import sys
+
+    if out is None:
+        typer.echo("interrupted.", err=True)
+        return typer.Exit(130)
+    from motion_smd.batch import partial_path
+
+    kept = partial_path(out)
+    what = f"the motions finished so far are kept in {kept}" if kept.exists() else "no motion was finished yet"
+    argv = [a for a in sys.argv[1:] if a != "--resume"]
+    typer.echo(f"interrupted: {what}; continue with:\n  smd {shlex.join(argv)} --resume", err=True)
+    return typer.Exit(130)
 
 
 def register(app: typer.Typer) -> None:
@@ -45,108 +150,36 @@ def register(app: typer.Typer) -> None:
         smd_opts: SMDOptions,
         read_opts: ReadOptions,
         paths: Annotated[list[str], typer.Argument(help="Motion files, directories or glob patterns.")],
-        fmt: Annotated[
-            list[str],
-            typer.Option(
-                "--format",
-                help="Output format text|json|jsonl, and/or an input format to override suffix detection "
-                "(see `smd formats`). May be given twice.",
-            ),
-        ] = [],  # noqa: B006 (typer needs a literal default)
+        output_format: Annotated[
+            str, typer.Option("--format", help=f"Output format: {', '.join(OUTPUT_FORMATS)}.")
+        ] = "text",
+        input_format: InputFormatOpt = None,
         out: Annotated[Path | None, typer.Option("-o", "--out", help="Write to this file (atomic).")] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
         resume: Annotated[bool, typer.Option(help="Skip ids already in OUT's .partial file.")] = False,
+        file_timeout: Annotated[
+            float,
+            typer.Option(
+                min=0.001,
+                help="Seconds one file may take when several are described; a file still running then is "
+                "stopped and listed as failed, and the batch goes on.",
+            ),
+        ] = 600.0,
+        file_memory: Annotated[
+            float,
+            typer.Option(
+                min=0.01,
+                help="GiB of memory one file may use when several are described (above the worker's own); "
+                "more fails that file only.",
+            ),
+        ] = 8.0,
     ) -> None:
         """Describe motion files as Structured Motion Description text."""
-        from rich.progress import Progress
-
-        from motion_smd.batch import (
-            Job,
-            check_output_path,
-            check_resume,
-            expand_paths,
-            json_entry,
-            motion_ids,
-            partial_path,
-            run_jobs,
-            run_settings,
-            write_results,
-        )
-
         try:
-            output_format, input_format = _split_formats(fmt)
-            settings = run_settings(smd_opts, read_opts, input_format, output_format)
-            if out is not None:
-                check_output_path(out)
-                if resume:
-                    check_resume(out, settings)
-            files = expand_paths(paths)
-        except MotionSMDError as exc:
-            raise fail(str(exc)) from None
-        if not files:
-            raise fail("no motion files found in the given paths.")
-        ids = motion_ids(files)
-        files_str = [str(p) for p in files]  # a str is a third of a Path's memory: the list lives for the run
-        del files
-        with_desc = output_format == "jsonl"
-
-        def make_jobs(skip: set[str]) -> Iterator[Job]:  # lazily: memory stays flat whatever the corpus size
-            for p, i in zip(files_str, ids):
-                if i not in skip:
-                    yield Job(p, i, input_format, read_opts, smd_opts, with_desc, keep_text=out is None)
-
-        failures = []
-        if out is None:
-            first = True
-            if output_format == "json":  # one JSON object, written as it streams (like the -o file)
-                typer.echo("{", nl=False)
-            for res in run_jobs(make_jobs(set()), jobs):
-                if not res.ok:
-                    failures.append(res)
-                    typer.echo(f"error: {res.error}", err=True)
-                    continue
-                if output_format == "text":
-                    typer.echo(res.text if len(files_str) == 1 else f"# {res.motion_id}\n{res.text}\n")
-                elif output_format == "jsonl":
-                    typer.echo(res.line)
-                else:
-                    typer.echo(json_entry(res.motion_id, res.text or "", first), nl=False)
-                    first = False
-            if output_format == "json":
-                typer.echo("\n}")
-        else:
-            from motion_smd.batch import done_ids
-
-            skip = done_ids(out) if resume else set()
-            n_todo = sum(1 for i in ids if i not in skip)
-            try:
-                with Progress(transient=True, disable=n_todo < 2) as progress:
-                    task = progress.add_task("describing", total=n_todo)
-                    failures = write_results(
-                        run_jobs(make_jobs(skip), jobs),
-                        out,
-                        cast(Literal["text", "json", "jsonl"], output_format),
-                        resume=resume,
-                        on_result=lambda _r: progress.advance(task),
-                        settings=settings,
-                    )
-            except KeyboardInterrupt:
-                import shlex
-                import sys
-
-                argv = [a for a in sys.argv[1:] if a != "--resume"]
-                typer.echo(
-                    f"interrupted: the motions finished so far are kept in {partial_path(out)}; continue with:\n"
-                    f"  smd {shlex.join(argv)} --resume",
-                    err=True,
-                )
-                raise typer.Exit(130) from None
-            for res in failures:
-                typer.echo(f"error: {res.error}", err=True)
-            typer.echo(f"described {n_todo - len(failures)} of {n_todo} motions → {out}", err=True)
-        if failures:
-            typer.echo(f"{len(failures)} of {len(files_str)} files failed (listed above).", err=True)
-            raise typer.Exit(1)
+            budget = Budget(file_timeout, int(file_memory * 2**30))
+            _describe_files(smd_opts, read_opts, paths, output_format, input_format, out, jobs, resume, budget)
+        except KeyboardInterrupt:
+            raise _interrupted(out) from None
 
     @app.command()
     @smd_option_set

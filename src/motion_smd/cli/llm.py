@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from motion_smd.cli.common import fail, read_option_set, smd_option_set
+from motion_smd.cli.common import InputFormatOpt, fail, read_option_set, smd_option_set
 from motion_smd.cli.fields import dataclass_options, key_values
 from motion_smd.errors import ConfigError, MotionSMDError
 from motion_smd.io import ReadOptions
@@ -122,6 +122,7 @@ def register(app: typer.Typer) -> None:
         read_opts: ReadOptions,
         motion: Annotated[Path, typer.Argument(help="Motion file (any format `smd formats` lists).")],
         question: Annotated[str, typer.Argument(help="The question.")],
+        input_format: InputFormatOpt = None,
         options: Annotated[str | None, typer.Option(help="Answer options, separated by '|' or ','.")] = None,
         model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
         adapter: Annotated[Path | None, typer.Option(help="LoRA adapter directory.")] = None,
@@ -139,7 +140,7 @@ def register(app: typer.Typer) -> None:
             from motion_smd.llm.backends import make_backend
             from motion_smd.llm.evaluate import predict
 
-            m = load_motion(motion, options=read_opts)
+            m = load_motion(motion, input_format, read_opts)
             smd = smd_text(m, smd_opts)
             opts = [o.strip() for o in options.replace("|", ",").split(",") if o.strip()] if options else None
             rec = {"id": str(motion), "task": "qa", "smd": smd, "question": question, "options": opts}

@@ -46,14 +46,14 @@ def detect_format(path: Path) -> str:
             return spec.name
     raise MotionFormatError(
         f"{path}: unknown motion format '{path.suffix or path.name}'. Supported: {supported_formats_text()}. "
-        "Pass --format NAME to choose a reader explicitly."
+        "Pass --input-format NAME to choose a reader explicitly."
     )
 
 
 def supported_formats_text() -> str:
     """One line listing the format names and suffixes."""
     _ensure_builtin()
-    return "; ".join(f"{s.name} ({', '.join(s.suffixes) or '--format only'})" for s in _READERS.values())
+    return "; ".join(f"{s.name} ({', '.join(s.suffixes) or '--input-format only'})" for s in _READERS.values())
 
 
 def load_motion(path: str | Path, format: str | None = None, options: ReadOptions | None = None) -> Motion:

@@ -25,7 +25,7 @@ The file must hold the raw features as HumanML3D stores them, *not* the mean/std
 model sees; normalised input gives a collapsed skeleton, which `Motion` rejects with a size error.
 The file has no frame rate: 20 fps (HumanML3D) unless `ReadOptions.source_fps` is given (that is the file's
 rate here; `target_fps` resamples). A `.npy` suffix cannot tell features from joints, so this reader is
-only chosen explicitly (`--format humanml3d-vecs`).
+only chosen explicitly (`--input-format humanml3d-vecs`).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def recover_joints(features: NDArray[np.floating], source: str | None = None) ->
         if f.ndim == 2 and f.shape[1] == 251:
             hint = " KIT-ML features (251, 21 joints) are not supported."
         if f.ndim == 3 and f.shape[1:] == (N_JOINTS, 3):
-            hint = " This is a joint array: read it with --format npy."
+            hint = " This is a joint array: read it with --input-format npy."
         raise MotionFormatError(
             f"{where(source)}HumanML3D feature vectors have shape (T, {N_FEATURES}); got {f.shape}.{hint}"
         )
@@ -147,5 +147,5 @@ register_reader(
     "humanml3d-vecs",
     (),
     read_humanml3d_vecs,
-    "HumanML3D new_joint_vecs (T, 263) features; choose with --format humanml3d-vecs; 20 fps",
+    "HumanML3D new_joint_vecs (T, 263) features; choose with --input-format humanml3d-vecs; 20 fps",
 )
