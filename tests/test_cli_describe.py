@@ -288,3 +288,28 @@ def test_format_is_the_output_and_input_format_the_reader(batch_dir: Path) -> No
     res = smd("describe", walk, "--format", "npy")
     assert res.returncode != 0 and "use --input-format npy" in res.stderr and "Traceback" not in res.stderr
     assert smd("describe", walk, "--input-format", "npy").stdout == smd("describe", walk).stdout
+
+
+def test_an_unreadable_subfolder_is_reported_not_skipped_silently(
+    batch_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #14: unreadable subfolders were skipped without a word. (Permissions cannot be denied to root, so
+    the folder listing fails by a stand-in for os.scandir.)"""
+    import os
+
+    locked = batch_dir / "locked"
+    locked.mkdir()
+    np.save(locked / "hidden.npy", synthetic.squats().joints.astype(np.float32))
+    real_scandir = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    out = tmp_path / "smd.jsonl"
+    res = runner.invoke(app, ["describe", str(batch_dir), "--format", "jsonl", "-o", str(out)])
+    warning = f"warning: {locked}: folder cannot be read (Permission denied); the motion files in it are skipped."
+    assert warning in res.output
+    assert "hidden" not in out.read_text() and '"id":"squat"' in out.read_text()

@@ -74,20 +74,39 @@ def record_line(motion_id: str, path: str, variant: str, text: str, description:
     return str(orjson.dumps(rec, option=orjson.OPT_SORT_KEYS), "utf-8")
 
 
-def expand_paths(inputs: Iterable[str]) -> list[Path]:
-    """Files named by `inputs`: files as given, directories searched recursively for supported suffixes,
-    glob patterns expanded. Sorted within each input for a stable order; duplicates removed.
+def expand_paths(inputs: Iterable[str], on_unreadable: Callable[[str], None] | None = None) -> list[Path]:
+    """Files named by `inputs`: files as given, directories searched recursively for supported suffixes
+    (`os.walk`, symbolic links to folders not followed), glob patterns expanded. Sorted within each input for a
+    stable order; duplicates removed.
+
+    Args:
+        inputs: file paths, folders or glob patterns.
+        on_unreadable: called with a message (folder, reason, consequence) for each folder under an input that
+            cannot be listed (permissions); None = raise instead.
 
     Raises:
         MotionFormatError: an input that matches nothing (the message names it).
+        ConfigError: a folder that cannot be listed, when `on_unreadable` is None.
     """
     suffixes = tuple(s for spec in formats().values() for s in spec.suffixes)
+
+    def unreadable(exc: OSError) -> None:
+        message = f"{exc.filename}: folder cannot be read ({exc.strerror}); the motion files in it are skipped."
+        if on_unreadable is None:
+            raise ConfigError(message)
+        on_unreadable(message)
+
     out: list[Path] = []
     seen: set[Path] = set()
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if q.is_file() and q.name.lower().endswith(suffixes))
+            found = sorted(
+                Path(root) / name
+                for root, _dirs, names in os.walk(p, onerror=unreadable)
+                for name in names
+                if name.lower().endswith(suffixes)
+            )
         elif p.exists():
             found = [p]
         else:

@@ -65,7 +65,7 @@ def _describe_files(
             check_output_path(out)
             if resume:
                 check_resume(out, settings)
-        files = expand_paths(paths)
+        files = expand_paths(paths, on_unreadable=lambda message: typer.echo(f"warning: {message}", err=True))
     except MotionSMDError as exc:
         raise fail(str(exc)) from None
     if not files:
