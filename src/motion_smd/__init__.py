@@ -9,6 +9,7 @@ Public API (DESIGN.md):
 
 from __future__ import annotations
 
+from motion_smd.counting import Repetition, count_repetitions
 from motion_smd.describer import describe
 from motion_smd.description import Channel, Description, Segment
 from motion_smd.errors import MotionFormatError, MotionSMDError, MotionValueError
@@ -33,10 +34,12 @@ __all__ = [
     "MotionSMDError",
     "MotionValueError",
     "ReadOptions",
+    "Repetition",
     "SMDOptions",
     "Segment",
     "__version__",
     "as_motion",
+    "count_repetitions",
     "describe",
     "load_motion",
     "render_smd",

@@ -1,0 +1,47 @@
+"""`smd count`: repetition counting (issue #15)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from motion_smd.cli.common import InputFormatOpt, fail, read_option_set, smd_option_set
+from motion_smd.errors import MotionSMDError
+from motion_smd.io import ReadOptions
+from motion_smd.options import SMDOptions
+
+PART_HELP = "Only this body part: arm, leg, shoulder, elbow, hip, knee, ankle, trunk, pelvis, head or body."
+
+
+def register(app: typer.Typer) -> None:
+    """Add `count` to the `smd` app."""
+
+    @app.command()
+    @smd_option_set
+    @read_option_set
+    def count(
+        smd_opts: SMDOptions,
+        read_opts: ReadOptions,
+        motion: Annotated[Path, typer.Argument(help="Motion file (any format `smd formats` lists).")],
+        input_format: InputFormatOpt = None,
+        part: Annotated[str | None, typer.Option(help=PART_HELP)] = None,
+    ) -> None:
+        """Count repetitions: each repeating stretch with its count, time span, period and body parts."""
+        from motion_smd import describe
+        from motion_smd.counting import PARTS, count_repetitions
+        from motion_smd.io import load_motion
+
+        if part is not None and part not in PARTS:
+            raise fail(f"--part {part!r}: choose one of {', '.join(PARTS)}.")
+        try:
+            reps = count_repetitions(describe(load_motion(motion, input_format, read_opts), smd_opts), part)
+        except MotionSMDError as exc:
+            raise fail(str(exc)) from None
+        if not reps:
+            typer.echo("no repetition found (no oscillation of 2 or more cycles)")
+        for rep in reps:
+            typer.echo(rep.text())
+
+    del count
