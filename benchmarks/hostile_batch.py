@@ -8,8 +8,9 @@ Checks, each printed with its numbers; the exit status is 0 only when all hold:
 1. clean run: `smd describe GOOD... --format jsonl -o clean.jsonl` over the good files alone succeeds.
 2. hostile run: the same over the whole folder (good and hostile) exits 1, lists exactly the 20 hostile files,
    each on one `error:` line with its reason, and writes records byte-identical to the clean run.
-3. kill and resume: the hostile run is started, killed at a random point (seeded; SIGINT and SIGKILL in turn,
-   sent to the whole process group, as Ctrl-C in a terminal or a crash would), and continued with `--resume`,
+3. kill and resume: the hostile run is started, killed when a random number of records is finished (seeded;
+   SIGINT and SIGKILL in turn, sent to the whole process group, as Ctrl-C in a terminal or a crash would), and
+   continued with `--resume`,
    `--kills` times; a last `--resume` finishes it. The result must be byte-identical to the clean run, and each
    Ctrl-C must print the exact `--resume` command.
 
@@ -35,16 +36,20 @@ sys.path.insert(0, str(ROOT / "tests"))  # hostile_inputs, bvh_synth
 SMD = [sys.executable, "-m", "motion_smd.cli"]
 
 
-def _run(args: list[str], kill_after_s: float | None = None, sig: int = signal.SIGKILL) -> tuple[int, str, float]:
-    """Run `smd ARGS` in its own process group; with `kill_after_s`, send `sig` to the group then.
-    Returns (exit status, standard error, wall seconds)."""
+def _run(
+    args: list[str], kill_at_records: tuple[Path, int] | None = None, sig: int = signal.SIGKILL
+) -> tuple[int, str, float]:
+    """Run `smd ARGS` in its own process group; with `kill_at_records` = (partial file, n), send `sig` to the
+    group as soon as the partial file holds n records (polled every 2 ms). Returns (exit status, standard
+    error, wall seconds)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen([*SMD, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)  # fmt: skip
-    if kill_after_s is not None:
-        try:
-            proc.wait(timeout=kill_after_s)
-        except subprocess.TimeoutExpired:
+    if kill_at_records is not None:
+        partial, n = kill_at_records
+        while proc.poll() is None and _records(partial) < n:
+            time.sleep(0.002)
+        if proc.poll() is None:
             os.killpg(proc.pid, sig)
     _, err = proc.communicate(timeout=3600)
     return proc.returncode, err, time.perf_counter() - t0
@@ -105,23 +110,21 @@ def main(argv: list[str] | None = None) -> int:
 
         out = Path(tmp) / "resumed.jsonl"
         partial = out.with_name(out.name + ".partial")
-        _, _, fixed = _run(["describe", str(good[0]), str(good[1]), *common, "-o", str(Path(tmp) / "two.jsonl")])
-        print(f"kill and resume ({args.kills} kills, seed {args.seed}; start-up and two files take {fixed:.1f} s):")
+        print(f"kill and resume ({args.kills} kills, seed {args.seed}; each at a random number of finished records):")
         hits, attempt = 0, 0
         while hits < args.kills and attempt < 3 * args.kills:  # a signal that comes after the end does not count
             done = _records(partial)
-            remaining = max(0.05, 1 - done / (len(good) or 1))
-            at = fixed + rng.uniform(0.0, 0.9 * max(0.1, wall - fixed) * remaining)  # while it describes
+            target = rng.randint(done + 1, max(done + 1, len(good) - 2))
             sig = (signal.SIGINT, signal.SIGKILL)[attempt % 2]
             resume = ["--resume"] if attempt else []
-            rc, err, _ = _run(["describe", str(corpus), *common, "-o", str(out), *resume], at, sig)
+            rc, err, at = _run(["describe", str(corpus), *common, "-o", str(out), *resume], (partial, target), sig)
             attempt += 1
             hint = "--resume" in err and f"-o {out}" in err
-            hit = rc in (130, -signal.SIGKILL)
+            hit = rc in (130, -signal.SIGKILL, -signal.SIGINT)
             hits += hit
             outcome = "killed" if hit else "had finished before the signal"
             printed = ", resume command printed" if hint else ""
-            kept = f"{_records(partial)} records kept (were {done})"
+            kept = f"{_records(partial)} records kept (were {done}; signal sent at {target})"
             print(f"  {sig.name} at {at:.2f} s → exit {rc} ({outcome}), {kept}{printed}")
             if sig == signal.SIGINT and hit:
                 check(hint, "Ctrl-C prints the --resume command")
