@@ -25,6 +25,7 @@ from motion_smd.files import atomic_open, atomic_write_text
 from motion_smd.io import ReadOptions, formats, load_motion
 from motion_smd.options import SMDOptions
 from motion_smd.render import render_smd
+from motion_smd.windows import WHOLE, WindowOptions, windows_text
 from motion_smd.workers import Budget, Failure, supervised_map
 
 OutputFormat = Literal["text", "json", "jsonl"]
@@ -38,6 +39,8 @@ class Job:
         with_description: put the structured description in the JSONL record.
         keep_text: also return the SMD text apart from the record (not needed when only records are
             written: it would double what the worker sends back).
+        windows: describe a long motion in windows (`motion_smd.windows`); the record then holds their text
+            and no structured description.
     """
 
     path: str
@@ -47,6 +50,7 @@ class Job:
     smd_options: SMDOptions
     with_description: bool
     keep_text: bool = True
+    windows: WindowOptions = WHOLE
 
 
 @dataclass(frozen=True)
@@ -164,9 +168,12 @@ def run_job(job: Job) -> Result:
     stops for one file: issue #14). Only KeyboardInterrupt and SystemExit (not `Exception`s) pass through."""
     try:
         motion = load_motion(job.path, job.input_format, job.read_options)
-        desc = describe(motion, job.smd_options)
-        text = render_smd(desc)
-        structured = desc.to_dict() if job.with_description else None
+        if job.windows.active:  # a long motion in windows: the record holds their text, no structured description
+            text, structured = windows_text(motion, job.smd_options, job.windows), None
+        else:
+            desc = describe(motion, job.smd_options)
+            text = render_smd(desc)
+            structured = desc.to_dict() if job.with_description else None
         line = record_line(job.motion_id, job.path, job.smd_options.variant, text, structured)
         return Result(job.motion_id, job.path, text if job.keep_text else None, line)
     except MotionSMDError as exc:
@@ -253,7 +260,11 @@ def settings_path(out: Path) -> Path:
 
 
 def run_settings(
-    smd_options: SMDOptions, read_options: ReadOptions, input_format: str | None, output_format: str
+    smd_options: SMDOptions,
+    read_options: ReadOptions,
+    input_format: str | None,
+    output_format: str,
+    windows: WindowOptions = WHOLE,
 ) -> dict[str, Any]:
     """Everything that decides a run's records (the SMD format version included), as JSON-ready values;
     `--resume` continues a `.partial` file only with equal settings (`check_resume`)."""
@@ -264,6 +275,8 @@ def run_settings(
         "input_format": input_format,
         "output_format": output_format,
     }
+    if windows.active:  # only then: partial files of earlier versions resume as before
+        settings["windows"] = asdict(windows)
     loaded: dict[str, Any] = json.loads(json.dumps(settings))  # tuples → lists, as read back from the file
     return loaded
 

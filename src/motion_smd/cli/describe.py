@@ -12,6 +12,7 @@ from motion_smd.cli.common import InputFormatOpt, fail, read_option_set, smd_opt
 from motion_smd.errors import ConfigError, MotionSMDError
 from motion_smd.io import ReadOptions
 from motion_smd.options import SMDOptions
+from motion_smd.windows import WindowOptions
 from motion_smd.workers import Budget
 
 OUTPUT_FORMATS = ("text", "json", "jsonl")
@@ -41,6 +42,7 @@ def _describe_files(
     jobs: int,
     resume: bool,
     file_budget: Budget,
+    windows: WindowOptions,
 ) -> None:
     """The body of `smd describe` (see its options); `file_budget` applies when there are several files (one
     file is described in this process). KeyboardInterrupt passes through to the command."""
@@ -60,7 +62,7 @@ def _describe_files(
 
     try:
         _check_output_format(output_format)
-        settings = run_settings(smd_opts, read_opts, input_format, output_format)
+        settings = run_settings(smd_opts, read_opts, input_format, output_format, windows)
         if out is not None:
             check_output_path(out)
             if resume:
@@ -79,7 +81,7 @@ def _describe_files(
     def make_jobs(skip: set[str]) -> Iterator[Job]:  # lazily: memory stays flat whatever the corpus size
         for p, i in zip(files_str, ids):
             if i not in skip:
-                yield Job(p, i, input_format, read_opts, smd_opts, with_desc, keep_text=out is None)
+                yield Job(p, i, input_format, read_opts, smd_opts, with_desc, out is None, windows)
 
     failures = []
     if out is None:
@@ -173,11 +175,26 @@ def register(app: typer.Typer) -> None:
                 "more fails that file only.",
             ),
         ] = 8.0,
+        window_s: Annotated[
+            float | None,
+            typer.Option(
+                min=0.1, help="Describe in windows of at most this many seconds, each headed by its time span."
+            ),
+        ] = None,
+        max_tokens: Annotated[
+            int | None,
+            typer.Option(min=1, help="Describe in the fewest windows whose text has at most this many tokens."),
+        ] = None,
+        tokenizer: Annotated[
+            str | None,
+            typer.Option(help="Model whose tokenizer counts --max-tokens (name or path; default SmolLM2-135M)."),
+        ] = None,
     ) -> None:
         """Describe motion files as Structured Motion Description text."""
         try:
             budget = Budget(file_timeout, int(file_memory * 2**30))
-            _describe_files(smd_opts, read_opts, paths, output_format, input_format, out, jobs, resume, budget)
+            windows = WindowOptions(window_s, max_tokens, tokenizer)
+            _describe_files(smd_opts, read_opts, paths, output_format, input_format, out, jobs, resume, budget, windows)
         except KeyboardInterrupt:
             raise _interrupted(out) from None
 
