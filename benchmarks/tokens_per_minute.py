@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from motion_smd import SMDOptions, smd_text
-from motion_smd.datasets.bandai_qa.joining import join_clips
-from motion_smd.io import ReadOptions, load_motion
-from motion_smd.motion import Motion
+from motion_smd.io import load_motion
 from motion_smd.windows import describe_windows, token_counter
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from real_sequences import cmu_minute  # noqa: E402 (tests/ on the path first)
+
 VARIANTS = {"all-26": None, "top-10": 10, "top-3": 3}
 
 
@@ -40,14 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(motions)} real clips, {minutes.sum():.1f} min in all; tokenizer {name}\n")
     print("| variant | tokens / min (all clips) | median per clip | 60-s CMU motion whole | its 4,096-token windows |")
     print("|---|---:|---:|---:|---|")
-    cmu = sorted((data / "cmu" / "bvh").glob("*.bvh"))
-    clips, total = [], 0.0
-    for path in cmu:
-        clips.append(load_motion(path, options=ReadOptions(target_fps=30.0)))
-        total += clips[-1].n_frames / 30.0
-        if total >= 60.0:
-            break
-    long = Motion(join_clips(clips)[0][:1800], 30.0, source="cmu-60s") if total >= 60.0 else None
+    long = cmu_minute(data)
     for variant, top_k in VARIANTS.items():
         opts = SMDOptions(top_k=top_k)
         tokens = np.array([count(smd_text(m, opts)) for m in motions])

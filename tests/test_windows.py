@@ -65,21 +65,12 @@ def test_a_60_s_real_motion_fits_4k_tokens_per_window(smd_data_dir: Path) -> Non
     """Issue #15 acceptance: 60 s of real motion (CMU clips joined at 30 fps) within 4,096 SmolLM2 tokens a
     window, for the top-3 and top-10 variants (all 26 angles of this running and jumping need ~6,000 tokens for
     2.7 s at the densest; docs/counting.md)."""
-    from motion_smd.datasets.bandai_qa.joining import join_clips
-    from motion_smd.io import ReadOptions, load_motion
     from motion_smd.windows import token_counter
+    from real_sequences import cmu_minute
 
-    paths = sorted((smd_data_dir / "cmu" / "bvh").glob("*.bvh"))
-    if not paths:
-        pytest.skip("no CMU clips")
-    clips, total = [], 0.0
-    for path in paths:
-        clips.append(load_motion(path, options=ReadOptions(target_fps=30.0)))
-        total += clips[-1].n_frames / 30.0
-        if total >= 60.0:
-            break
-    joints, _ = join_clips(clips)
-    motion = Motion(joints[:1800], 30.0, source="cmu-60s")
+    motion = cmu_minute(smd_data_dir)
+    if motion is None:
+        pytest.skip("fewer than 60 s of CMU clips")
     count = token_counter(None)
     for top_k in (3, 10):
         windows = describe_windows(motion, SMDOptions(top_k=top_k), max_tokens=4096, count_tokens=count)
