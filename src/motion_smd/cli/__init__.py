@@ -36,7 +36,7 @@ def _root(
     """Structured Motion Description: turn motion into text any LLM can read."""
 
 
-_SUBMODULES = ("describe", "count", "data", "llm", "viz")
+_SUBMODULES = ("describe", "timeline", "data", "llm", "viz")
 
 for _name in _SUBMODULES:
     try:

@@ -1,4 +1,4 @@
-"""`smd count`: repetition counting (issue #15)."""
+"""`smd count` (repetition counting) and `smd events` (the event timeline) (issue #15)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ PART_HELP = "Only this body part: arm, leg, shoulder, elbow, hip, knee, ankle, t
 
 
 def register(app: typer.Typer) -> None:
-    """Add `count` to the `smd` app."""
+    """Add `count` and `events` to the `smd` app."""
 
     @app.command()
     @smd_option_set
@@ -44,4 +44,26 @@ def register(app: typer.Typer) -> None:
         for rep in reps:
             typer.echo(rep.text())
 
-    del count
+    @app.command()
+    @smd_option_set
+    @read_option_set
+    def events(
+        smd_opts: SMDOptions,
+        read_opts: ReadOptions,
+        motion: Annotated[Path, typer.Argument(help="Motion file (any format `smd formats` lists).")],
+        input_format: InputFormatOpt = None,
+    ) -> None:
+        """The motion's events in time order: repetitions, travel, turns, height changes, arm raises."""
+        from motion_smd.events import motion_events
+        from motion_smd.io import load_motion
+
+        try:
+            found = motion_events(load_motion(motion, input_format, read_opts), smd_opts)
+        except MotionSMDError as exc:
+            raise fail(str(exc)) from None
+        if not found:
+            typer.echo("no events (no repetition, travel, turn, height change or arm raise above the thresholds)")
+        for event in found:
+            typer.echo(event.line())
+
+    del count, events

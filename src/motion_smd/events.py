@@ -1,0 +1,195 @@
+"""A time-ordered list of body-level events, derived from the SMD segmentation (issue #15, deliverable 2):
+the deterministic dense description ("[0.5s–2.5s] turns left 90°").
+
+Rules (each names the channels it reads; thresholds are module constants):
+
+- **Repetitions**: every repeating stretch of `count_repetitions` whose leading oscillation has a size of at
+  least `MIN_REPETITION_SIZE` (range ÷ δ): "repeats 5 times, period 2.0s: Right Knee, Left Knee, …" (a walk:
+  "takes 7 strides, travelling 9.3m"). Moves of a channel inside one of its own repeating stretches are not
+  events of their own.
+- **Travel**: the pelvis path (trajectory channels "forward", "lateral"): stretches whose horizontal speed,
+  averaged over `SPEED_WINDOW_S`, is at least `MIN_SPEED_M_S`, joined across pauses shorter than `MAX_GAP_S`,
+  that last at least `MIN_TRAVEL_S` and move at least `MIN_TRAVEL_M`: "travels forward 3.2m (1.1m/s)". The
+  direction is the displacement's, relative to the body's heading at the stretch's middle (channel "heading"):
+  forward, backward, left or right by the nearest quarter.
+- **Turns**: consecutive "increases" (left) or "decreases" (right) segments of the heading, merged across
+  pauses shorter than `MAX_GAP_S`, whose total change is at least `MIN_TURN_DEG`: "turns left 90°".
+- **Height**: the same for the pelvis height with at least `MIN_HEIGHT_M`: "lowers the body 0.93m → 0.50m" or
+  "raises the body …".
+- **Arms**: merged rises of a shoulder's flexion (forward) or falls of its adduction (sideways: abduction) that
+  end at `MIN_ARM_DEG` or more: "raises the right arm forward to 150°"; the merged return from there: "lowers
+  the right arm from 150° (forward)".
+
+Events are sorted by start time, then by the order of the rules above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from motion_smd.counting import Repetition, count_repetitions
+from motion_smd.describer import describe
+from motion_smd.description import Channel, Description, Segment
+from motion_smd.motion import Motion
+from motion_smd.options import SMDOptions
+
+MIN_REPETITION_SIZE = 4.0
+MIN_SPEED_M_S = 0.25
+SPEED_WINDOW_S = 0.5
+MAX_GAP_S = 0.5
+MIN_TRAVEL_S = 1.0
+MIN_TRAVEL_M = 0.5
+MIN_TURN_DEG = 45.0
+MIN_HEIGHT_M = 0.2
+MIN_ARM_DEG = 60.0
+_ORDER = {"repetition": 0, "travel": 1, "turn": 2, "height": 3, "arm": 4}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One body-level event: `kind` (repetition, travel, turn, height, arm), its span in seconds from the clip
+    start, and its text. `line()` gives "[0.5s–2.5s] turns left 90°"."""
+
+    kind: str
+    start_s: float
+    end_s: float
+    text: str
+
+    def line(self) -> str:
+        """The event as one timeline line."""
+        return f"[{self.start_s:.1f}s–{self.end_s:.1f}s] {self.text}"
+
+
+def _merged(channel: Channel, kind: str, covered: list[tuple[float, float]]) -> list[tuple[Segment, Segment]]:
+    """Runs of `kind` segments of a channel (first, last), merged across pauses < MAX_GAP_S, outside `covered`."""
+    runs: list[tuple[Segment, Segment]] = []
+    for seg in channel.segments:
+        if seg.kind != kind or any(a <= seg.start_s and seg.end_s <= b for a, b in covered):
+            continue
+        if runs and seg.start_s - runs[-1][1].end_s < MAX_GAP_S:
+            runs[-1] = (runs[-1][0], seg)
+        else:
+            runs.append((seg, seg))
+    return runs
+
+
+def _repetition_events(reps: list[Repetition]) -> list[Event]:
+    out = []
+    for rep in reps:
+        parts = ", ".join(rep.body_parts[:4]) + (", …" if len(rep.body_parts) > 4 else "")
+        if rep.text().split()[1] == "strides":
+            what = f"takes {rep.count} strides, travelling {rep.travel_m:.1f}m"
+        else:
+            what = f"repeats {rep.count} times, period {rep.period_s:.1f}s: {parts}"
+        out.append(Event("repetition", rep.start_s, rep.end_s, what))
+    return out
+
+
+def _travel_events(desc: Description) -> list[Event]:
+    fps = desc.fps
+    xz = np.stack([desc.channel("forward").values, desc.channel("lateral").values], axis=1)
+    if len(xz) < 2:
+        return []
+    step = np.linalg.norm(np.diff(xz, axis=0), axis=1) * fps
+    k = max(1, round(SPEED_WINDOW_S * fps))
+    speed = np.convolve(step, np.ones(k) / k, mode="same")
+    moving = speed >= MIN_SPEED_M_S
+    runs: list[list[int]] = []
+    for i in np.flatnonzero(moving).tolist():
+        if runs and (i - runs[-1][1]) / fps < MAX_GAP_S:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    heading = desc.channel("heading").values
+    out = []
+    for a, b in runs:
+        d = xz[b] - xz[a]
+        dist = float(np.hypot(*d))
+        if (b - a) / fps < MIN_TRAVEL_S or dist < MIN_TRAVEL_M:
+            continue
+        # direction of travel relative to the body's heading (+ = turned left) at the middle of the stretch
+        travel_deg = np.degrees(np.arctan2(d[1], d[0]))  # 0 = initial facing, + = toward the left
+        rel = (travel_deg - heading[(a + b) // 2] + 180.0) % 360.0 - 180.0
+        direction = ("forward", "left", "backward", "right")[int(((rel + 45.0) % 360.0) // 90.0)]
+        out.append(
+            Event("travel", a / fps, b / fps, f"travels {direction} {dist:.1f}m ({dist * fps / (b - a):.1f}m/s)")
+        )
+    return out
+
+
+def _change_events(
+    channel: Channel, kind: str, minimum: float, covered: list[tuple[float, float]], say: dict[str, str], unit: str
+) -> list[Event]:
+    out = []
+    for direction in ("increases", "decreases"):
+        for first, last in _merged(channel, direction, covered):
+            change = last.end_value - first.start_value
+            if abs(change) >= minimum:
+                if unit == "deg":
+                    text = f"{say[direction]} {abs(change):.0f}°"
+                else:
+                    text = f"{say[direction]} {first.start_value:.2f}m → {last.end_value:.2f}m"
+                out.append(Event(kind, first.start_s, last.end_s, text))
+    return out
+
+
+def _arm_events(desc: Description, covered: dict[str, list[tuple[float, float]]]) -> list[Event]:
+    out = []
+    for side, name in (("r", "right"), ("l", "left")):
+        for cid, sign, how in (
+            (f"shoulder_flexion_{side}", 1.0, "forward"),
+            (f"shoulder_adduction_{side}", -1.0, "sideways"),
+        ):
+            ch = desc.channel(cid)
+            up, down = ("increases", "decreases") if sign > 0 else ("decreases", "increases")
+            for first, last in _merged(ch, up, covered.get(cid, [])):
+                if sign * last.end_value >= MIN_ARM_DEG:
+                    text = f"raises the {name} arm {how} to {sign * last.end_value:.0f}°"
+                    out.append(Event("arm", first.start_s, last.end_s, text))
+            for first, last in _merged(ch, down, covered.get(cid, [])):
+                if sign * first.start_value >= MIN_ARM_DEG:
+                    text = f"lowers the {name} arm from {sign * first.start_value:.0f}° ({how})"
+                    out.append(Event("arm", first.start_s, last.end_s, text))
+    return out
+
+
+def motion_events(motion: Motion | Description, options: SMDOptions | None = None) -> list[Event]:
+    """The events of a motion (rules in the module docstring), in time order.
+
+    Args:
+        motion: a canonical `Motion` (described here with `options`) or its `Description`.
+        options: SMD options for describing a `Motion` (default `SMDOptions()`); ignored for a Description.
+
+    Returns:
+        Events sorted by start time, then rule order; empty for a motion without any.
+    """
+    desc = motion if isinstance(motion, Description) else describe(motion, options or SMDOptions())
+    reps = [r for r in count_repetitions(desc) if r.count >= 2]
+    big = [r for r in reps if _lead_size(desc, r) >= MIN_REPETITION_SIZE]
+    covered: dict[str, list[tuple[float, float]]] = {}
+    for rep in big:
+        for cid in rep.channels:
+            covered.setdefault(cid, []).append((rep.start_s - MAX_GAP_S, rep.end_s + MAX_GAP_S))
+    events = _repetition_events(big) + _travel_events(desc)
+    events += _change_events(
+        desc.channel("heading"), "turn", MIN_TURN_DEG, covered.get("heading", []),
+        {"increases": "turns left", "decreases": "turns right"}, "deg",
+    )  # fmt: skip
+    events += _change_events(
+        desc.channel("height"), "height", MIN_HEIGHT_M, covered.get("height", []),
+        {"increases": "raises the body", "decreases": "lowers the body"}, "m",
+    )  # fmt: skip
+    events += _arm_events(desc, covered)
+    return sorted(events, key=lambda e: (round(e.start_s, 6), _ORDER[e.kind], e.end_s, e.text))
+
+
+def _lead_size(desc: Description, rep: Repetition) -> float:
+    ch = desc.channel(rep.channel)
+    sizes = [
+        (s.max_value - s.min_value) / ch.delta
+        for s in ch.segments
+        if s.kind == "oscillates" and abs(s.start_s - rep.start_s) < 1e-9 and ch.delta > 0
+    ]
+    return max(sizes, default=0.0)
