@@ -22,6 +22,7 @@ from motion_smd import describe
 from motion_smd.counting import count_repetitions
 from motion_smd.datasets.bandai_qa.joining import FPS, join_clips
 from motion_smd.io import ReadOptions, load_motion
+from motion_smd.metrics.temporal import counting_mae
 from motion_smd.motion import Motion
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,10 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     n = len(results)
     exact = sum(p == k for _, _, k, p in results)
     obo = sum(abs(p - k) <= 1 for _, _, k, p in results)
+    mae = counting_mae([p for *_, p in results], [k for _, _, k, _ in results]) if results else float("nan")
     used = len({c for c, *_ in results})
     print(f"clips: {len(clips)}; used {used} (do not repeat on their own), excluded {sum(excluded.values())}: "
           + ", ".join(f"{a} {c}" for a, c in sorted(excluded.items())))  # fmt: skip
-    print(f"sequences: {n}; exact {exact} ({100 * exact / max(n, 1):.1f} %), OBO {obo} ({100 * obo / max(n, 1):.1f} %)")
+    pct = 100 / max(n, 1)
+    print(f"sequences: {n}; exact {exact} ({exact * pct:.1f} %), OBO {obo} ({obo * pct:.1f} %), "
+          f"MAE {mae:.3f} (RepCount's, normalised by the true count)")  # fmt: skip
     print("\n| k | sequences | exact | OBO |\n|---:|---:|---:|---:|")
     for k in range(2, args.max_k + 1):
         rows = [r for r in results if r[2] == k]
