@@ -85,6 +85,7 @@ class Repetition:
         body_parts: the channels' body-part groups ("Right Knee", "Global Trajectory", …), in first-seen order.
         travel_m: horizontal distance between the pelvis's positions at the start and end of the stretch,
             metres (a walk's strides travel; a squat set does not).
+        size: the leading oscillation's range ÷ its channel's threshold δ (what orders the repetitions).
     """
 
     count: int
@@ -95,13 +96,19 @@ class Repetition:
     channels: tuple[str, ...]
     body_parts: tuple[str, ...]
     travel_m: float
+    size: float
+
+    @property
+    def strides(self) -> bool:
+        """True for a stretch of hip or knee flexion that travels more than 0.4 m a cycle (a walk or a run)."""
+        legs = any(c.startswith(("hip_flexion", "knee_flexion")) for c in self.channels)
+        return legs and self.travel_m > 0.4 * self.count
 
     def text(self) -> str:
         """One line, e.g. "5 repetitions [0.6s–10.4s], period 2.0s: Right Hip, Right Knee, … (led by
-        knee_flexion_r)"; a stretch of hip or knee flexion that travels more than 0.4 m a cycle reads "strides"."""
-        legs = any(c.startswith(("hip_flexion", "knee_flexion")) for c in self.channels)
-        unit = "strides" if legs and self.travel_m > 0.4 * self.count else "repetitions"
-        travel = f", travelling {self.travel_m:.1f}m" if unit == "strides" else ""
+        knee_flexion_r)"; "strides" when `strides`."""
+        unit = "strides" if self.strides else "repetitions"
+        travel = f", travelling {self.travel_m:.1f}m" if self.strides else ""
         return (
             f"{self.count} {unit} [{self.start_s:.1f}s–{self.end_s:.1f}s], period {self.period_s:.1f}s{travel}: "
             f"{', '.join(self.body_parts)} (led by {self.channel})"
@@ -143,7 +150,7 @@ def count_repetitions(
     """
     if part is not None and part not in PARTS:
         raise KeyError(f"unknown body part {part!r}; choose one of: {', '.join(PARTS)}")
-    description = motion if isinstance(motion, Description) else describe(motion, options or SMDOptions())
+    description = motion if isinstance(motion, Description) else describe(motion, options)
     found = [
         (_size(ch, seg), k, ch, seg)
         for k, ch in enumerate((*description.trajectory, *description.angles))
@@ -152,35 +159,36 @@ def count_repetitions(
         if seg.kind == "oscillates" and seg.cycles >= MIN_CYCLES
     ]
     found.sort(key=lambda item: (-item[0], item[1], item[3].start_frame))
-    groups: list[list[tuple[Channel, Segment]]] = []
-    for _size_value, _k, ch, seg in found:
+    groups: list[list[tuple[float, Channel, Segment]]] = []  # (size, channel, segment), largest first
+    for size, _k, ch, seg in found:
         for group in groups:
-            if _together(group[0][1], seg):
-                group.append((ch, seg))
+            if _together(group[0][2], seg):
+                group.append((size, ch, seg))
                 break
         else:
-            groups.append([(ch, seg)])
-    pelvis_xz = _pelvis_path(description)
+            groups.append([(size, ch, seg)])
+    pelvis_xz = pelvis_path(description)
     out = []
     for group in groups:
-        lead_ch, lead = group[0]
-        parts = tuple(dict.fromkeys(ch.group for ch, _ in group))
+        lead_size, lead_ch, lead = group[0]
+        parts = tuple(dict.fromkeys(ch.group for _, ch, _ in group))
         a, b = lead.start_frame, lead.end_frame
         travel = float(np.linalg.norm(pelvis_xz[b] - pelvis_xz[a]))
         out.append(
             Repetition(
                 count=max(
                     max(seg.cycles, _excursions(ch, seg))
-                    for ch, seg in group
-                    if _size(ch, seg) >= MAJOR_SIZE * _size(lead_ch, lead)
+                    for size, ch, seg in group
+                    if size >= MAJOR_SIZE * lead_size
                 ),
                 start_s=lead.start_s,
                 end_s=lead.end_s,
                 period_s=lead.period_s,
                 channel=lead_ch.id,
-                channels=tuple(ch.id for ch, _ in group),
+                channels=tuple(ch.id for _, ch, _ in group),
                 body_parts=parts,
                 travel_m=travel,
+                size=lead_size,
             )
         )
     return out
@@ -203,6 +211,7 @@ def _excursions(channel: Channel, seg: Segment) -> int:
     return int(max(peaks.size, valleys.size))
 
 
-def _pelvis_path(description: Description) -> NDArray[np.float64]:
-    """(T, 2) pelvis path (forward, lateral), metres, from the trajectory channels."""
+def pelvis_path(description: Description) -> NDArray[np.float64]:
+    """(T, 2) float64 pelvis path (forward, lateral), metres, canonical frame (forward = the initial facing, + =
+    left), from the trajectory channels "forward" and "lateral"."""
     return np.stack([description.channel("forward").values, description.channel("lateral").values], axis=1)

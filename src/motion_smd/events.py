@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from motion_smd.counting import Repetition, count_repetitions
+from motion_smd.counting import Repetition, count_repetitions, pelvis_path
 from motion_smd.describer import describe
 from motion_smd.description import Channel, Description, Segment
 from motion_smd.motion import Motion
@@ -79,7 +79,7 @@ def _repetition_events(reps: list[Repetition]) -> list[Event]:
     out = []
     for rep in reps:
         parts = ", ".join(rep.body_parts[:4]) + (", …" if len(rep.body_parts) > 4 else "")
-        if rep.text().split()[1] == "strides":
+        if rep.strides:
             what = f"takes {rep.count} strides, travelling {rep.travel_m:.1f}m"
         else:
             what = f"repeats {rep.count} times, period {rep.period_s:.1f}s: {parts}"
@@ -89,7 +89,7 @@ def _repetition_events(reps: list[Repetition]) -> list[Event]:
 
 def _travel_events(desc: Description) -> list[Event]:
     fps = desc.fps
-    xz = np.stack([desc.channel("forward").values, desc.channel("lateral").values], axis=1)
+    xz = pelvis_path(desc)
     if len(xz) < 2:
         return []
     step = np.linalg.norm(np.diff(xz, axis=0), axis=1) * fps
@@ -165,9 +165,8 @@ def motion_events(motion: Motion | Description, options: SMDOptions | None = Non
     Returns:
         Events sorted by start time, then rule order; empty for a motion without any.
     """
-    desc = motion if isinstance(motion, Description) else describe(motion, options or SMDOptions())
-    reps = [r for r in count_repetitions(desc) if r.count >= 2]
-    big = [r for r in reps if _lead_size(desc, r) >= MIN_REPETITION_SIZE]
+    desc = motion if isinstance(motion, Description) else describe(motion, options)
+    big = [r for r in count_repetitions(desc) if r.size >= MIN_REPETITION_SIZE]
     covered: dict[str, list[tuple[float, float]]] = {}
     for rep in big:
         for cid in rep.channels:
@@ -184,12 +183,3 @@ def motion_events(motion: Motion | Description, options: SMDOptions | None = Non
     events += _arm_events(desc, covered)
     return sorted(events, key=lambda e: (round(e.start_s, 6), _ORDER[e.kind], e.end_s, e.text))
 
-
-def _lead_size(desc: Description, rep: Repetition) -> float:
-    ch = desc.channel(rep.channel)
-    sizes = [
-        (s.max_value - s.min_value) / ch.delta
-        for s in ch.segments
-        if s.kind == "oscillates" and abs(s.start_s - rep.start_s) < 1e-9 and ch.delta > 0
-    ]
-    return max(sizes, default=0.0)
