@@ -230,18 +230,22 @@ class Motion:
         """Duration in seconds, T / fps (the convention of the original SMD header)."""
         return self.n_frames / self.fps
 
-    def canonicalize(self) -> Motion:
+    def canonicalize(self, floor_m: float | None = None) -> Motion:
         """Return the motion in the canonical HumanML3D frame.
 
         Floor at y = 0 (lowest joint over the whole clip), pelvis XZ at the origin in frame 0, rotated
         about Y so the body faces +Z in frame 0 (`motion_smd.geometry`: forward = up × (r_hip − l_hip +
         r_shoulder − l_shoulder) as in HumanML3D's `motion_process.py`).
 
+        Args:
+            floor_m: the height (y, metres) to move to y = 0; None = the lowest joint over the clip. A part of
+                a canonical motion keeps the whole motion's floor with 0.0 (`motion_smd.windows`).
+
         Raises:
             DegenerateSkeletonError: when the hips and shoulders give no horizontal across-direction.
         """
         j = np.array(self.joints, dtype=np.float64)
-        j[..., 1] -= j[..., 1].min()
+        j[..., 1] -= j[..., 1].min() if floor_m is None else floor_m
         j[..., 0] -= j[0, PELVIS, 0]
         j[..., 2] -= j[0, PELVIS, 2]
         across = across_vector(j[0])

@@ -17,15 +17,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-import numpy as np
-
 from motion_smd.describer import describe
 from motion_smd.errors import ConfigError, where
-from motion_smd.geometry import face_z, facing_yaw_rad
 from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
 from motion_smd.render import render_smd
-from motion_smd.skeleton import PELVIS
 
 
 @dataclass(frozen=True)
@@ -109,12 +105,9 @@ def window_bounds(n_frames: int, n_windows: int) -> list[tuple[int, int]]:
 
 
 def _window_motion(motion: Motion, a: int, b: int) -> Motion:
-    """Frames [a, b) in their own frame: pelvis XZ at the origin and facing +Z at frame a; heights kept."""
-    j = np.array(motion.joints[a:b], dtype=np.float64)
-    j[..., 0] -= j[0, PELVIS, 0]
-    j[..., 2] -= j[0, PELVIS, 2]
-    j[..., 0], j[..., 2] = face_z(j[..., 0].copy(), j[..., 2].copy(), float(facing_yaw_rad(j[0])))
-    return Motion(j, motion.fps, source=motion.source)
+    """Frames [a, b) in their own frame: pelvis XZ at the origin and facing +Z at frame a; heights kept (the
+    whole canonical motion's floor stays at y = 0)."""
+    return Motion(motion.joints[a:b], motion.fps, source=motion.source).canonicalize(floor_m=0.0)
 
 
 def _header(k: int, n: int, start_s: float, end_s: float, total_s: float) -> str:
