@@ -49,20 +49,16 @@ EXTREMES = [b"0", b"-1", b"1e308", b"-1e308", b"1e-320", b"nan", b"inf", b"99999
 def seeds(real: bool, n_real: int) -> list[tuple[str, bytes]]:
     """(suffix, content) of the seed files: generated BVH (two rotation orders, with and without position
     channels), generated `.npy` joints (float32, float64, Z-up-sized), and up to `n_real` real BVH clips."""
-    from bvh_synth import random_motion, write_bvh
+    from bvh_synth import bvh_text, random_motion
+    from hostile_inputs import npy_bytes
     from motion_smd import synthetic
 
     out: list[tuple[str, bytes]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for k, (order, pos) in enumerate([("ZXY", False), ("XYZ", True)]):
-            rot, root = random_motion(8 + 4 * k, seed=k)
-            p = Path(tmp) / f"s{k}.bvh"
-            write_bvh(p, rot, root, order=order, all_position_channels=pos)
-            out.append((".bvh", p.read_bytes()))
-        for k, (motion, dtype) in enumerate([(synthetic.squats(), np.float32), (synthetic.walk_forward(), np.float64)]):
-            p = Path(tmp) / f"n{k}.npy"
-            np.save(p, motion.joints[:40].astype(dtype))
-            out.append((".npy", p.read_bytes()))
+    for k, (order, pos) in enumerate([("ZXY", False), ("XYZ", True)]):
+        rot, root = random_motion(8 + 4 * k, seed=k)
+        out.append((".bvh", bvh_text(rot, root, order=order, all_position_channels=pos).encode()))
+    for motion, dtype in [(synthetic.squats(), np.float32), (synthetic.walk_forward(), np.float64)]:
+        out.append((".npy", npy_bytes(motion.joints[:40].astype(dtype))))
     if real:
         data = Path(os.environ.get("SMD_DATA_DIR", ROOT.parent / "shared" / "data"))
         for path in sorted(data.rglob("*.bvh"))[:n_real]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,8 +48,12 @@ def _children(j: int) -> list[int]:
     return [c for c, p in enumerate(SMPL22_PARENTS) if p == j]
 
 
-def write_bvh(
-    path: Path,
+def write_bvh(path: Path, rotations_deg: np.ndarray, root_pos_cm: np.ndarray, **options: Any) -> None:
+    """Write `bvh_text(rotations_deg, root_pos_cm, **options)` to `path`."""
+    path.write_text(bvh_text(rotations_deg, root_pos_cm, **options))
+
+
+def bvh_text(
     rotations_deg: np.ndarray,
     root_pos_cm: np.ndarray,
     *,
@@ -57,11 +62,10 @@ def write_bvh(
     all_position_channels: bool = False,
     frame_time: float = 1 / 30,
     scale: float = 100.0,
-) -> None:
-    """Write a BVH file of the SMPL-22-shaped rig.
+) -> str:
+    """The text of a BVH file of the SMPL-22-shaped rig.
 
     Args:
-        path: output file.
         rotations_deg: (T, 22, 3) Euler angles in degrees, in the order of `order`, per joint.
         root_pos_cm: (T, 3) root position in file units.
         order: rotation channel order, e.g. "ZXY".
@@ -109,7 +113,7 @@ def write_bvh(
             else:
                 row.append(rotations_deg[f, j, order.index(ch[0])])
         lines.append(" ".join(f"{v:.6f}" for v in row))
-    path.write_text("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def random_motion(t: int, seed: int = 0, amplitude: float = 25.0) -> tuple[np.ndarray, np.ndarray]:

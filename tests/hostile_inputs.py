@@ -10,28 +10,51 @@ data.
 
 from __future__ import annotations
 
+import io
 import shutil
 import struct
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from bvh_synth import random_motion, write_bvh
+from bvh_synth import bvh_text, random_motion, write_bvh
 from motion_smd import synthetic
 
 
 def _bvh(path: Path, n_frames: int = 12, seed: int = 0) -> str:
-    rot, root = random_motion(n_frames, seed=seed)
-    write_bvh(path, rot, root)
-    return path.read_text()
+    return bvh_text(*random_motion(n_frames, seed=seed))
 
 
-def _npy_header_bytes(shape: tuple[int, ...], descr: str = "<f4", header_len: int | None = None) -> bytes:
-    header = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}"
-    header = header.ljust(118) + "\n"
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header) if header_len is None else header_len) + header.encode()
+def npy_with_header(
+    shape: Sequence[int],
+    descr: str = "<f4",
+    payload: bytes = b"",
+    *,
+    fortran: bool = False,
+    version: int = 1,
+    header_len: int | None = None,
+) -> bytes:
+    """The bytes of a `.npy` file written by hand, so that every header field can be wrong: `descr`, the
+    order, `shape` (any integers), the format `version` (1: 2-byte header length, else 4) and the declared
+    `header_len` (None: the true one), followed by `payload`."""
+    shape_text = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+    header = f"{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': {shape_text}, }}"
+    header = header.ljust(((len(header) + 12) // 64 + 1) * 64 - 11) + "\n"
+    length = len(header) if header_len is None else header_len
+    if version == 1:
+        prefix = b"\x93NUMPY\x01\x00" + struct.pack("<H", min(length, 65535))
+    else:
+        prefix = b"\x93NUMPY" + bytes([version, 0]) + struct.pack("<I", length)
+    return prefix + header.encode("latin1") + payload
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """The bytes `np.save` writes for `array`."""
+    buf = io.BytesIO()
+    np.save(buf, array)
+    return buf.getvalue()
 
 
 def _deep_bvh(levels: int) -> str:
@@ -70,11 +93,11 @@ HOSTILE: dict[str, tuple[str, Callable[[Path], None]]] = {
     "frame_time_nan.bvh": ("a frame time of nan", lambda p: p.write_text(_with_frame_time(_bvh(p), "nan"))),
     "huge_shape.npy": (
         "a .npy header claiming 10^11 frames",
-        lambda p: p.write_bytes(_npy_header_bytes((10**11, 22, 3))),
+        lambda p: p.write_bytes(npy_with_header((10**11, 22, 3))),
     ),
     "header_length.npy": (
         "a .npy whose header length is corrupt",
-        lambda p: p.write_bytes(_npy_header_bytes((4, 22, 3), header_len=9) + bytes(1056)),
+        lambda p: p.write_bytes(npy_with_header((4, 22, 3), payload=bytes(1056), header_len=9)),
     ),
     "bvh_renamed.npy": ("a BVH file renamed .npy", lambda p: p.write_text(_bvh(p))),
     "npz_renamed.npy": ("an .npz archive named .npy", lambda p: _npz(p)),
@@ -90,22 +113,14 @@ HOSTILE: dict[str, tuple[str, Callable[[Path], None]]] = {
     "far_joint.npy": ("a joint 10^300 m from the origin", lambda p: np.save(p, _far())),
     "nan_joints.npy": ("joints that are all NaN", lambda p: np.save(p, np.full((40, 22, 3), np.nan, np.float32))),
     "zero_frames.npy": ("no frames", lambda p: np.save(p, np.zeros((0, 22, 3), np.float32))),
-    "cut_payload.npy": ("a .npy cut short", lambda p: p.write_bytes(_npy_bytes(_walk())[:-1000])),
+    "cut_payload.npy": ("a .npy cut short", lambda p: p.write_bytes(npy_bytes(_walk())[:-1000])),
 }
 """name → (the class of hostile input, writer). 20 files, each refused with a reason."""
 
 
-def _npy_bytes(array: np.ndarray) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    np.save(buf, array)
-    return buf.getvalue()
-
-
 def _npz(path: Path) -> None:
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("joints.npy", _npy_bytes(_walk()))
+        zf.writestr("joints.npy", npy_bytes(_walk()))
 
 
 def _far() -> np.ndarray:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import struct
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +30,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from bvh_synth import random_motion, write_bvh
+from bvh_synth import bvh_text, random_motion
+from hostile_inputs import npy_bytes, npy_with_header
 from motion_smd import describe, render_smd
 from motion_smd.errors import MotionSMDError
 from motion_smd.io import ReadOptions, load_motion
@@ -160,10 +160,7 @@ def test_any_bvh_text_is_described_or_refused_by_name(text: str) -> None:
 
 def _seed_bvh(order: str, positions: bool, n_frames: int, seed: int) -> bytes:
     rot, root = random_motion(n_frames, seed=seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "seed.bvh"
-        write_bvh(path, rot, root, order=order, all_position_channels=positions)
-        return path.read_bytes()
+    return bvh_text(rot, root, order=order, all_position_channels=positions).encode()
 
 
 SEED_BVH = [_seed_bvh("ZXY", False, 12, 0), _seed_bvh("XYZ", True, 10, 1)]
@@ -207,20 +204,6 @@ DESCRS = st.sampled_from(["<f4", "<f8", ">f8", "<f2", "|u1", "<i8", "|b1", "|O",
 SHAPES = st.lists(st.one_of(st.integers(0, 40), st.integers(-3, 3), st.just(10**11), st.just(2**62)), max_size=4)
 
 
-def _npy_bytes(
-    descr: str, fortran: bool, shape: list[int], payload: bytes, version: int, header_len: int | None
-) -> bytes:
-    shape_text = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
-    header = f"{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': {shape_text}, }}"
-    header = header.ljust(((len(header) + 12) // 64 + 1) * 64 - 11) + "\n"
-    length = len(header) if header_len is None else header_len
-    if version == 1:
-        prefix = b"\x93NUMPY\x01\x00" + struct.pack("<H", min(length, 65535))
-    else:
-        prefix = b"\x93NUMPY" + bytes([version, 0]) + struct.pack("<I", length)
-    return prefix + header.encode("latin1") + payload
-
-
 @given(
     DESCRS,
     st.booleans(),
@@ -234,7 +217,9 @@ def _npy_bytes(
 def test_any_npy_header_and_payload_is_described_or_refused_by_name(
     descr: str, fortran: bool, shape: list[int], payload: bytes, version: int, header_len: int | None
 ) -> None:
-    _check_file("joints.npy", _npy_bytes(descr, fortran, shape, payload, version, header_len))
+    _check_file(
+        "joints.npy", npy_with_header(shape, descr, payload, fortran=fortran, version=version, header_len=header_len)
+    )
 
 
 JOINT_VALUES = st.one_of(
@@ -253,10 +238,8 @@ JOINT_VALUES = st.one_of(
     st.sampled_from([np.float32, np.float64, np.float16, np.int16]),
 )
 def test_any_npy_array_is_described_or_refused_by_name(array: np.ndarray, dtype: type) -> None:
-    with tempfile.TemporaryDirectory() as tmp, np.errstate(all="ignore"):
-        path = Path(tmp) / "a.npy"
-        np.save(path, array.astype(dtype))
-        content = path.read_bytes()
+    with np.errstate(all="ignore"):
+        content = npy_bytes(array.astype(dtype))
     _check_file("joints.npy", content)
 
 
@@ -269,11 +252,7 @@ def test_any_npy_array_is_described_or_refused_by_name(array: np.ndarray, dtype:
     )
 )
 def test_any_feature_array_is_described_or_refused_by_name(array: np.ndarray) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "v.npy"
-        np.save(path, array)
-        content = path.read_bytes()
-    _check_file("vecs.npy", content, input_format="humanml3d-vecs")
+    _check_file("vecs.npy", npy_bytes(array), input_format="humanml3d-vecs")
 
 
 # --- rig mapping files ------------------------------------------------------------------------------------
