@@ -177,9 +177,7 @@ def count_repetitions(
         out.append(
             Repetition(
                 count=max(
-                    max(seg.cycles, _excursions(ch, seg))
-                    for size, ch, seg in group
-                    if size >= MAJOR_SIZE * lead_size
+                    max(seg.cycles, _excursions(ch, seg)) for size, ch, seg in group if size >= MAJOR_SIZE * lead_size
                 ),
                 start_s=lead.start_s,
                 end_s=lead.end_s,

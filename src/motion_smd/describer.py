@@ -103,8 +103,16 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
     table, rows = segment_table(columns, fps, params, ranges)
     channels = [
         Channel(
-            *label, columns[c], ranges[c], means[c], table, rows[c], params[c].delta, params[c].hold_tol,
-            levels[c], undefined[c],
+            *label,
+            columns[c],
+            ranges[c],
+            means[c],
+            table,
+            rows[c],
+            params[c].delta,
+            params[c].hold_tol,
+            levels[c],
+            undefined[c],
         )
         for c, label in enumerate(_CHANNEL_LABELS)
     ]

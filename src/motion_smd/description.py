@@ -181,7 +181,6 @@ class Channel:
         """True when the whole range is below the channel's threshold (no segments)."""
         return self.rows[0] == self.rows[1]
 
-
     def to_dict(self, include_series: bool = False) -> dict[str, Any]:
         """JSON-serialisable dict; segments as compact rows in the order of `SEGMENT_ROW_FIELDS`, values
         rounded to 1e-4 of the channel unit; `include_series` adds the (T,) values as a list."""

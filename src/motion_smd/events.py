@@ -11,7 +11,10 @@ Rules (each names the channels it reads; thresholds are module constants):
   averaged over `SPEED_WINDOW_S`, is at least `MIN_SPEED_M_S`, joined across pauses shorter than `MAX_GAP_S`,
   that last at least `MIN_TRAVEL_S` and move at least `MIN_TRAVEL_M`: "travels forward 3.2m (1.1m/s)". The
   direction is the displacement's, relative to the body's heading at the stretch's middle (channel "heading"):
-  forward, backward, left or right by the nearest quarter.
+  forward, backward, left or right by the nearest quarter. A stretch is cut where its direction (the velocity
+  over `DIRECTION_WINDOW_S`, about one stride, relative to the heading, by the nearest quarter) or its pace
+  (that velocity at least `RUN_SPEED_M_S`, a run, or below) changes for at least `MIN_TRAVEL_S`: a walk
+  forward that turns into a side-step, or a run that slows to a walk, is two events.
 - **Turns**: consecutive "increases" (left) or "decreases" (right) segments of the heading, merged across
   pauses shorter than `MAX_GAP_S`, whose total change is at least `MIN_TURN_DEG`: "turns left 90°".
 - **Height**: the same for the pelvis height with at least `MIN_HEIGHT_M`: "lowers the body 0.93m → 0.50m" or
@@ -26,6 +29,7 @@ Events are sorted by start time, then by the order of the rules above.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -41,6 +45,8 @@ SPEED_WINDOW_S = 0.5
 MAX_GAP_S = 0.5
 MIN_TRAVEL_S = 1.0
 MIN_TRAVEL_M = 0.5
+DIRECTION_WINDOW_S = 1.0
+RUN_SPEED_M_S = 2.0
 MIN_TURN_DEG = 45.0
 MIN_HEIGHT_M = 0.2
 MIN_ARM_DEG = 60.0
@@ -50,12 +56,22 @@ _ORDER = {"repetition": 0, "travel": 1, "turn": 2, "height": 3, "arm": 4}
 @dataclass(frozen=True)
 class Event:
     """One body-level event: `kind` (repetition, travel, turn, height, arm), its span in seconds from the clip
-    start, and its text. `line()` gives "[0.5s–2.5s] turns left 90°"."""
+    start, and its text. `line()` gives "[0.5s–2.5s] turns left 90°".
+
+    What the text says, as fields (for rules that read events, e.g. `motion_smd.actions`): `direction`
+    (travel: forward/backward/left/right; turn: left/right; height and arm: up/down), `side` (arm: left/right),
+    `speed_m_s` (travel), `body_parts` (repetition: the parts that repeat, e.g. "Right Elbow"), `strides`
+    (repetition: a walk's or run's strides)."""
 
     kind: str
     start_s: float
     end_s: float
     text: str
+    direction: str | None = None
+    side: str | None = None
+    speed_m_s: float | None = None
+    body_parts: tuple[str, ...] = ()
+    strides: bool = False
 
     def line(self) -> str:
         """The event as one timeline line."""
@@ -83,7 +99,9 @@ def _repetition_events(reps: list[Repetition]) -> list[Event]:
             what = f"takes {rep.count} strides, travelling {rep.travel_m:.1f}m"
         else:
             what = f"repeats {rep.count} times, period {rep.period_s:.1f}s: {parts}"
-        out.append(Event("repetition", rep.start_s, rep.end_s, what))
+        out.append(
+            Event("repetition", rep.start_s, rep.end_s, what, body_parts=tuple(rep.body_parts), strides=rep.strides)
+        )
     return out
 
 
@@ -103,24 +121,56 @@ def _travel_events(desc: Description) -> list[Event]:
         else:
             runs.append([i, i + 1])
     heading = desc.channel("heading").values
+    h = max(1, round(DIRECTION_WINDOW_S * fps / 2))
+    idx = np.arange(len(xz))
+    vel = (xz[np.minimum(idx + h, len(xz) - 1)] - xz[np.maximum(idx - h, 0)]) * fps / (2 * h)
+    rel_deg = np.degrees(np.arctan2(vel[:, 1], vel[:, 0])) - heading
+    quadrant = (((rel_deg + 45.0) % 360.0) // 90.0).astype(np.int64)
+    key = quadrant * 2 + (np.hypot(vel[:, 0], vel[:, 1]) >= RUN_SPEED_M_S)
     out = []
-    for a, b in runs:
-        d = xz[b] - xz[a]
-        dist = float(np.hypot(*d))
-        if (b - a) / fps < MIN_TRAVEL_S or dist < MIN_TRAVEL_M:
+    for a0, b0 in runs:
+        if (b0 - a0) / fps < MIN_TRAVEL_S:
             continue
-        # direction of travel relative to the body's heading (+ = turned left) at the middle of the stretch
-        travel_deg = np.degrees(np.arctan2(d[1], d[0]))  # 0 = initial facing, + = toward the left
-        rel = (travel_deg - heading[(a + b) // 2] + 180.0) % 360.0 - 180.0
-        direction = ("forward", "left", "backward", "right")[int(((rel + 45.0) % 360.0) // 90.0)]
-        out.append(
-            Event("travel", a / fps, b / fps, f"travels {direction} {dist:.1f}m ({dist * fps / (b - a):.1f}m/s)")
-        )
+        for a, b in _pieces(key[a0:b0], round(MIN_TRAVEL_S * fps), a0):
+            d = xz[b] - xz[a]
+            dist = float(np.hypot(*d))
+            if dist < MIN_TRAVEL_M:
+                continue
+            # direction of travel relative to the body's heading (+ = turned left) at the middle of the piece
+            travel_deg = np.degrees(np.arctan2(d[1], d[0]))  # 0 = initial facing, + = toward the left
+            rel = (travel_deg - heading[(a + b) // 2] + 180.0) % 360.0 - 180.0
+            direction = ("forward", "left", "backward", "right")[int(((rel + 45.0) % 360.0) // 90.0)]
+            pace = dist * fps / (b - a)
+            text = f"travels {direction} {dist:.1f}m ({pace:.1f}m/s)"
+            out.append(Event("travel", a / fps, b / fps, text, direction=direction, speed_m_s=pace))
     return out
 
 
+def _pieces(key: np.ndarray, min_len: int, offset: int) -> list[tuple[int, int]]:
+    """Runs of equal `key` (frame spans [a, b) + offset); a run shorter than `min_len` frames joins its longer
+    neighbour, shortest first, until every run is long enough or one is left."""
+    cuts = [0, *(np.flatnonzero(np.diff(key)) + 1).tolist(), len(key)]
+    spans = [[a, b] for a, b in pairwise(cuts)]
+    while len(spans) > 1:
+        k = min(range(len(spans)), key=lambda i: (spans[i][1] - spans[i][0], i))
+        if spans[k][1] - spans[k][0] >= min_len:
+            break
+        left = spans[k - 1][1] - spans[k - 1][0] if k > 0 else -1
+        right = spans[k + 1][1] - spans[k + 1][0] if k + 1 < len(spans) else -1
+        j = k - 1 if left >= right else k + 1
+        spans[j] = [min(spans[j][0], spans[k][0]), max(spans[j][1], spans[k][1])]
+        del spans[k]
+    return [(a + offset, b + offset) for a, b in spans]
+
+
 def _change_events(
-    channel: Channel, kind: str, minimum: float, covered: list[tuple[float, float]], say: dict[str, str], unit: str
+    channel: Channel,
+    kind: str,
+    minimum: float,
+    covered: list[tuple[float, float]],
+    say: dict[str, str],
+    unit: str,
+    way: dict[str, str],
 ) -> list[Event]:
     out = []
     for direction in ("increases", "decreases"):
@@ -131,7 +181,7 @@ def _change_events(
                     text = f"{say[direction]} {abs(change):.0f}°"
                 else:
                     text = f"{say[direction]} {first.start_value:.2f}m → {last.end_value:.2f}m"
-                out.append(Event(kind, first.start_s, last.end_s, text))
+                out.append(Event(kind, first.start_s, last.end_s, text, direction=way[direction]))
     return out
 
 
@@ -147,11 +197,11 @@ def _arm_events(desc: Description, covered: dict[str, list[tuple[float, float]]]
             for first, last in _merged(ch, up, covered.get(cid, [])):
                 if sign * last.end_value >= MIN_ARM_DEG:
                     text = f"raises the {name} arm {how} to {sign * last.end_value:.0f}°"
-                    out.append(Event("arm", first.start_s, last.end_s, text))
+                    out.append(Event("arm", first.start_s, last.end_s, text, direction="up", side=name))
             for first, last in _merged(ch, down, covered.get(cid, [])):
                 if sign * first.start_value >= MIN_ARM_DEG:
                     text = f"lowers the {name} arm from {sign * first.start_value:.0f}° ({how})"
-                    out.append(Event("arm", first.start_s, last.end_s, text))
+                    out.append(Event("arm", first.start_s, last.end_s, text, direction="down", side=name))
     return out
 
 
@@ -174,12 +224,11 @@ def motion_events(motion: Motion | Description, options: SMDOptions | None = Non
     events = _repetition_events(big) + _travel_events(desc)
     events += _change_events(
         desc.channel("heading"), "turn", MIN_TURN_DEG, covered.get("heading", []),
-        {"increases": "turns left", "decreases": "turns right"}, "deg",
+        {"increases": "turns left", "decreases": "turns right"}, "deg", {"increases": "left", "decreases": "right"},
     )  # fmt: skip
     events += _change_events(
         desc.channel("height"), "height", MIN_HEIGHT_M, covered.get("height", []),
-        {"increases": "raises the body", "decreases": "lowers the body"}, "m",
+        {"increases": "raises the body", "decreases": "lowers the body"}, "m", {"increases": "up", "decreases": "down"},
     )  # fmt: skip
     events += _arm_events(desc, covered)
     return sorted(events, key=lambda e: (round(e.start_s, 6), _ORDER[e.kind], e.end_s, e.text))
-

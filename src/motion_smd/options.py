@@ -32,6 +32,8 @@ class SMDOptions:
             was segmented.
         cycles: collapse alternating similar rises/falls into "oscillates n cycles" lines.
         format_version: version of the rendered text (spec/smd_format.md).
+        timeline: add a "Timeline:" section, the time-ordered body-level events of `motion_smd.events`
+            (docs/counting.md), right after the header line.
 
     Raises (on construction):
         ConfigError: a value out of range.
@@ -55,6 +57,9 @@ class SMDOptions:
         default=True, metadata={"help": 'Collapse alternating rises/falls into "oscillates n cycles".'}
     )
     format_version: int = field(default=2, metadata={"help": "Version of the rendered text format."})
+    timeline: bool = field(
+        default=False, metadata={"help": 'Add a "Timeline:" section of body-level events after the header.'}
+    )
 
     def __post_init__(self) -> None:
         if not self.delta_deg > 0 or not self.delta_m > 0 or not self.delta_heading_deg > 0:
@@ -78,6 +83,8 @@ class SMDOptions:
             parts.append("no-trajectory")
         if self.delta_deg != _DEFAULT_DELTA_DEG:
             parts.append(f"delta-{self.delta_deg:g}")
+        if self.timeline:
+            parts.append("timeline")
         return "+".join(parts)
 
 

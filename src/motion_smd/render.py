@@ -1,4 +1,4 @@
-"""Text renderer of a Description: SMD format version 1 (spec/smd_format.md).
+"""Text renderer of a Description: SMD format version 2 (spec/smd_format.md).
 
 Deterministic: fixed section order, fixed rounding (whole degrees, centimetres for segment positions,
 millimetres for static positions, 0.1 s for times), no locale dependence.
@@ -94,9 +94,11 @@ class _IntTexts:
             if len(texts):
                 lo, hi = min(lo, first), max(hi, first + len(texts) - 1)
             if hi - lo >= self.MAX_TABLE:
-                return [[self.write(k) for k in row] for row in codes.tolist()] if codes.ndim == 2 else [
-                    self.write(k) for k in codes.tolist()
-                ]
+                return (
+                    [[self.write(k) for k in row] for row in codes.tolist()]
+                    if codes.ndim == 2
+                    else [self.write(k) for k in codes.tolist()]
+                )
             texts = np.array([self.write(k) for k in range(lo, hi + 1)], dtype=object)
             first = lo
             self.table = (first, texts)  # one assignment: a concurrent reader sees the old or the new table
@@ -193,7 +195,11 @@ def _segment_lines(ch: Channel, text: _TableText | None) -> list[str]:
             else turns(
                 "left" if values[1, i] > values[0, i] else "right",
                 _deg_text(abs(int(codes[1, i]) - int(codes[0, i]))),
-                v0[i], v1[i], start[i], end[i], dur[i],
+                v0[i],
+                v1[i],
+                start[i],
+                end[i],
+                dur[i],
             )
             for i in range(a, b)
         ]
@@ -238,21 +244,36 @@ def render_trajectory(desc: Description, text: _TableText | None = None) -> list
     return out
 
 
+def render_timeline(desc: Description) -> list[str]:
+    """The "Timeline:" section: one line per event of `motion_smd.events.motion_events` ("[0.5s–2.5s] turns
+    left 90°"), or "Timeline: no body-level events"."""
+    from motion_smd.events import motion_events  # events describes through this module's callers
+
+    events = motion_events(desc)
+    if not events:
+        return ["Timeline: no body-level events"]
+    return ["Timeline:", *(e.line() for e in events)]
+
+
 def _fmt_fps(fps: float) -> str:
     return f"{fps:.0f}" if abs(fps - round(fps)) < 1e-9 else f"{fps:.2f}".rstrip("0")
 
 
 def render_smd(desc: Description) -> str:
-    """Render a Description as SMD text (format version 1).
+    """Render a Description as SMD text (format version 2).
 
     Variants come from `desc.options`: `top_k` keeps the K angles with the largest range of motion
-    (groups in the fixed body-part order), `trajectory=False` drops both trajectory sections.
+    (groups in the fixed body-part order), `trajectory=False` drops both trajectory sections, `timeline=True`
+    adds the "Timeline:" section after the header (a summary first: it survives a prompt budget that cuts
+    the text's end).
 
     Returns:
         The text, lines joined with "\\n", no trailing newline.
     """
     lines = [f"Motion: {fmt_s(desc.duration_s)} ({desc.n_frames} frames at {_fmt_fps(desc.fps)} FPS)"]
     text = _TableText(desc.angles[0].table)  # every channel of a Description shares one table
+    if desc.options.timeline:
+        lines.extend(render_timeline(desc))
     if desc.options.trajectory:
         lines.extend(render_trajectory(desc, text))
     lines.append("Joint Angles:")

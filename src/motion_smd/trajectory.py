@@ -41,7 +41,6 @@ HEADING_SMOOTH_S = 0.3
 """Gaussian σ (s) of the gait filter on the body's yaw (see the module docstring)."""
 
 
-
 @dataclass(frozen=True)
 class TrajectoryChannelSpec:
     """Metadata of a trajectory channel (id, display name, gloss, unit)."""

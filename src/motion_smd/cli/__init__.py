@@ -19,7 +19,6 @@ app = typer.Typer(
 )
 
 
-
 def _version(value: bool) -> None:
     if value:
         from motion_smd import __version__

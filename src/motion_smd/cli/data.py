@@ -52,6 +52,25 @@ def _write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
 
 
+def _temporal_inputs(
+    predictions: Path, records: Path, query_types: tuple[str, ...]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The temporal records of `query_types` and id → prediction (every prediction line needs id and
+    prediction; a record without one scores as unanswered).
+
+    Raises:
+        ConfigError: no record of those query types in `records`.
+    """
+    from motion_smd.files import read_jsonl
+    from motion_smd.metrics.qa import prediction_text
+
+    recs = [r for r in read_jsonl(records, ConfigError) if (r.get("meta") or {}).get("query_type") in query_types]
+    if not recs:
+        raise ConfigError(f"{records}: no {' or '.join(query_types)} records; build them with `smd bandai-dense`.")
+    preds = {str(d["id"]): prediction_text(d, str(predictions)) for d in read_jsonl(predictions, ConfigError)}
+    return recs, preds
+
+
 def register(app: typer.Typer) -> None:
     """Add the dataset and metrics commands to the `smd` app."""
 
@@ -167,7 +186,29 @@ def register(app: typer.Typer) -> None:
             for line in summary.lines():
                 typer.echo(line)
 
-    metrics_app = typer.Typer(help="Score predictions: QA accuracy or caption metrics.", no_args_is_help=True)
+    @app.command("bandai-dense")
+    @smd_option_set
+    def bandai_dense_cmd(
+        smd_opts: SMDOptions,
+        output: Annotated[Path, typer.Argument(help="Folder to build the set in.")],
+        data_dir: Annotated[
+            Path | None, typer.Option(help="Folder holding bandai_namco/ (default: $SMD_DATA_DIR).")
+        ] = None,
+        seed: Annotated[int, typer.Option(help="Seed of sequence composition and the random baseline.")] = 0,
+    ) -> None:
+        """Build real motion with exact temporal ground truth: joined and repeated Bandai-Namco clips, with
+        dense-captioning, localisation and counting records and the baselines' predictions and scores."""
+        with _errors():
+            from motion_smd.datasets.bandai_dense import build_bandai_dense
+
+            summary = build_bandai_dense(output, data_dir=data_dir, seed=seed, smd_options=smd_opts)
+            for line in summary.lines():
+                typer.echo(line)
+
+    metrics_app = typer.Typer(
+        help="Score predictions: QA accuracy, caption metrics, dense captioning and localisation, counting.",
+        no_args_is_help=True,
+    )
     app.add_typer(metrics_app, name="metrics")
 
     @metrics_app.command("qa")
@@ -191,6 +232,75 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{len(report.unparseable)} unparseable answers counted wrong: {shown}")
             if json_out is not None:
                 _write_json(json_out, report.to_dict())
+
+    @metrics_app.command("dense")
+    def metrics_dense(
+        predictions: Annotated[Path, typer.Argument(help="JSONL with id and prediction (model output).")],
+        records: Annotated[Path, typer.Option(help="Temporal records JSONL (smd bandai-dense) to join by id.")],
+        captions: Annotated[bool, typer.Option(help="Caption metrics of matched events (pycocoevalcap).")] = True,
+        failures: Annotated[int, typer.Option(help="Show this many timelines with their references.")] = 3,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
+    ) -> None:
+        """Dense captioning (P/R/F1 at tIoU 0.3–0.9, per action, caption metrics of matched events) and
+        localisation (mean tIoU, R@1 at tIoU 0.3/0.5/0.7) of the records' "dense" and "localise" questions."""
+        with _errors():
+            from motion_smd.metrics import dense
+
+            recs, preds = _temporal_inputs(predictions, records, ("dense", "localise"))
+            report = dense.temporal_report(recs, preds, captions=captions)
+            if "dense" in report:
+                d = report["dense"]
+                typer.echo(f"dense captioning: {d['n']} timelines, {len(d['unparseable'])} unparseable")
+                for t, v in d["scores"].items():
+                    lab = d["labelled"][t]
+                    typer.echo(
+                        f"  tIoU {t}: precision {v['precision']:.3f} recall {v['recall']:.3f} F1 {v['f1']:.3f}; "
+                        f"with the action named right: F1 {lab['f1']:.3f}"
+                    )
+                typer.echo("  F1 at tIoU 0.5 per action:")
+                for action, per in d["per_action"].items():
+                    v = per["0.5"]
+                    typer.echo(
+                        f"    {action:22s} F1 {v['f1']:.3f} (P {v['precision']:.3f}, R {v['recall']:.3f}, "
+                        f"{v['references']:.0f} references)"
+                    )
+                if d["captions"]:
+                    typer.echo("  matched-event captions (mean over tIoU): " + ", ".join(
+                        f"{k} {v:.3f}" for k, v in d["captions"].items()
+                    ))  # fmt: skip
+                dense_recs = [r for r in recs if r["meta"]["query_type"] == "dense"]
+                for r in dense_recs[: max(failures, 0)]:
+                    typer.echo(f"  {r['id']}\n    reference:  {r['answer']}\n    prediction: {preds.get(r['id'], '')}")
+            if "localise" in report:
+                loc = report["localise"]
+                typer.echo(
+                    f"localisation: {loc['n']} questions, mean tIoU {loc['mean_tiou']:.3f}, "
+                    + ", ".join(f"R@1 tIoU {t} {v:.3f}" for t, v in loc["r_at_1"].items())
+                    + f", {len(loc['unparseable'])} unparseable"
+                )
+            if json_out is not None:
+                _write_json(json_out, report)
+
+    @metrics_app.command("count")
+    def metrics_count(
+        predictions: Annotated[Path, typer.Argument(help="JSONL with id and prediction (model output).")],
+        records: Annotated[Path, typer.Option(help="Temporal records JSONL (smd bandai-dense) to join by id.")],
+        json_out: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
+    ) -> None:
+        """Repetition counting: exact accuracy, MAE (÷ true count) and off-by-one accuracy, per true count."""
+        with _errors():
+            from motion_smd.metrics import dense
+
+            recs, preds = _temporal_inputs(predictions, records, ("count",))
+            c = dense.temporal_report(recs, preds)["count"]
+            typer.echo(
+                f"counting: {c['n']} questions, exact {c['exact']:.3f}, MAE {c['mae']:.3f}, OBO {c['obo']:.3f}, "
+                f"{len(c['unparseable'])} unparseable"
+            )
+            for k, v in c["per_count"].items():
+                typer.echo(f"  true count {k}: {v['n']:.0f} questions, exact {v['exact']:.3f}, OBO {v['obo']:.3f}")
+            if json_out is not None:
+                _write_json(json_out, c)
 
     @metrics_app.command("probe")
     def metrics_probe(

@@ -17,16 +17,17 @@ from motion_smd.cli.common import InputFormatOpt, fail, read_option_set, smd_opt
 from motion_smd.cli.fields import dataclass_options, key_values
 from motion_smd.errors import ConfigError, MotionSMDError
 from motion_smd.io import ReadOptions
+from motion_smd.llm.records import TASKS
 from motion_smd.llm.training import TrainConfig
 from motion_smd.options import SMDOptions
 
-TASK_HELP = "qa (multiple-choice question answering) or caption."
+TASK_HELP = "qa (multiple-choice question answering), caption or temporal (bandai-dense timelines, spans, counts)."
 MODEL_HELP = "Model directory, .gguf file or Hugging Face hub name (local cache); default: offline SmolLM2-135M."
 
 
 def _task(task: str) -> Any:
-    if task not in ("qa", "caption"):
-        raise ConfigError(f"--task must be qa or caption, got {task!r}.")
+    if task not in TASKS:
+        raise ConfigError(f"--task must be one of {', '.join(TASKS)}, got {task!r}.")
     return task
 
 

@@ -48,15 +48,12 @@ VOCAB_FILES = {
 def _question_from_row(row: Any, split: str, path: Path, enriched: dict[str, dict[str, Any]]) -> QAQuestion:
     if not (isinstance(row, list) and len(row) == 5):
         raise ConfigError(
-            f"{path}: expected rows [question_id, question, program, babel_sid, answer], "
-            f"got {str(row)[:80]!r}."
+            f"{path}: expected rows [question_id, question, program, babel_sid, answer], got {str(row)[:80]!r}."
         )
     qid, text, program, sid, answer = row
     steps = parse_program(program, source=f"{path} question {qid}")
     extra = enriched.get(str(qid), {})
-    meta: dict[str, Any] = {
-        k: extra[k] for k in ("amass_path", "humanml3d_clips", "cmu_description") if k in extra
-    }
+    meta: dict[str, Any] = {k: extra[k] for k in ("amass_path", "humanml3d_clips", "cmu_description") if k in extra}
     return QAQuestion(
         id=str(qid),
         dataset=NAME,
@@ -86,8 +83,7 @@ def load_babel_qa(root: Path | str | None = None) -> QADataset:
     base = Path(root) if root is not None else default_data_dir() / "babel_qa"
     if not base.is_dir():
         raise ConfigError(
-            f"{base}: BABEL-QA folder not found; pass its path or set SMD_DATA_DIR to the folder "
-            "holding babel_qa/."
+            f"{base}: BABEL-QA folder not found; pass its path or set SMD_DATA_DIR to the folder holding babel_qa/."
         )
     vocab = {qt: read_vocab(base / fn) for qt, fn in VOCAB_FILES.items()}
     enriched_path = base / "babel_qa_enriched.json"

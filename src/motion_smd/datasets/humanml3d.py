@@ -122,9 +122,7 @@ def read_split_ids(root: Path, split: str) -> list[str]:
     """
     path = root / f"{split}.txt"
     if not path.is_file():
-        raise ConfigError(
-            f"{path}: split file not found; a HumanML3D folder has train.txt, val.txt, test.txt."
-        )
+        raise ConfigError(f"{path}: split file not found; a HumanML3D folder has train.txt, val.txt, test.txt.")
     return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
@@ -164,8 +162,7 @@ def load_humanml3d_captions(
     base = Path(root) if root is not None else default_data_dir() / "humanml3d"
     if not base.is_dir():
         raise ConfigError(
-            f"{base}: HumanML3D folder not found; pass the folder holding texts/, new_joints/ "
-            "and the split files."
+            f"{base}: HumanML3D folder not found; pass the folder holding texts/, new_joints/ and the split files."
         )
     motion_ids = list(ids) if ids is not None else read_split_ids(base, split)
     items: list[CaptionItem] = []
@@ -261,7 +258,5 @@ def caption_records(
         if item.start_s is not None:
             meta["start_s"] = item.start_s
             meta["end_s"] = item.end_s
-        records.append(
-            caption_record(item.id, dataset, item.split, smd, options.variant, item.references, meta)
-        )
+        records.append(caption_record(item.id, dataset, item.split, smd, options.variant, item.references, meta))
     return records, skipped

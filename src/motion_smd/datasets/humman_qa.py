@@ -76,8 +76,7 @@ def load_humman_qa(root: Path | str | None = None) -> QADataset:
     base = Path(root) if root is not None else default_data_dir() / "humman_qa"
     if not base.is_dir():
         raise ConfigError(
-            f"{base}: HuMMan-QA folder not found; pass its path or set SMD_DATA_DIR to the folder "
-            "holding humman_qa/."
+            f"{base}: HuMMan-QA folder not found; pass its path or set SMD_DATA_DIR to the folder holding humman_qa/."
         )
     vocab = {qt: read_vocab(base / fn) for qt, fn in VOCAB_FILES.items()}
     labelled: dict[str, dict[str, Any]] = {}
@@ -91,9 +90,7 @@ def load_humman_qa(root: Path | str | None = None) -> QADataset:
             raise ConfigError(f"{path}: expected a JSON list of questions.")
         for row in rows:
             if not (isinstance(row, list) and len(row) == 5):
-                raise ConfigError(
-                    f"{path}: expected rows [question_id, question, program, sequence_id, answer]."
-                )
+                raise ConfigError(f"{path}: expected rows [question_id, question, program, sequence_id, answer].")
             qid, text, program, sid, answer = (str(row[0]), str(row[1]), row[2], str(row[3]), str(row[4]))
             src = f"{path} question {qid}"
             steps = parse_program(program, source=src)
@@ -109,9 +106,7 @@ def load_humman_qa(root: Path | str | None = None) -> QADataset:
                     f"{qtype}/{rtype}; the files are from different releases."
                 )
             if answer not in vocab[qtype]:
-                raise ConfigError(
-                    f"{src}: answer {answer!r} is not in the {qtype} vocabulary {VOCAB_FILES[qtype]}."
-                )
+                raise ConfigError(f"{src}: answer {answer!r} is not in the {qtype} vocabulary {VOCAB_FILES[qtype]}.")
             questions.append(
                 QAQuestion(
                     id=qid,

@@ -210,9 +210,7 @@ class QAQuestion:
                 meta=dict(d.get("meta") or {}),
             )
         except KeyError as exc:
-            raise ConfigError(
-                f"question record lacks the key {exc}; expected QAQuestion.to_dict() form."
-            ) from None
+            raise ConfigError(f"question record lacks the key {exc}; expected QAQuestion.to_dict() form.") from None
 
 
 @dataclass(frozen=True)
@@ -352,8 +350,7 @@ def join_with_joints(
     """
     if not joints_dir.is_dir():
         raise ConfigError(
-            f"{joints_dir}: not a directory; pass the folder holding one <sequence_id>.npy "
-            "(T, 22, 3) per sequence."
+            f"{joints_dir}: not a directory; pass the folder holding one <sequence_id>.npy (T, 22, 3) per sequence."
         )
     cache: dict[str, str | None] = {}
     failed: dict[str, str] = {}

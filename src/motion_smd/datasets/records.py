@@ -2,12 +2,14 @@
 
 One JSON object per line, keys sorted, UTF-8, with exactly these keys (schema agreed with the LLM layer):
 
-    {"id": str, "task": "qa" | "caption", "dataset": str, "split": str, "variant": str,
+    {"id": str, "task": "qa" | "caption" | "temporal", "dataset": str, "split": str, "variant": str,
      "smd": str, "question": str | null, "options": [str] | null, "answer": str | null,
      "references": [str] | null, "target": str, "meta": {"query_type": str | null,
      "relation_type": str | null, ...}}
 
-`variant` is `SMDOptions.variant`; `target` is the answer (QA) or the first reference (caption).
+`variant` is `SMDOptions.variant`; `target` is the answer (QA, temporal) or the first reference (caption).
+A "temporal" record is an open question about time (bandai-dense: a timeline to write, a span to find or a
+count to give; `meta.query_type` says which): question and answer, no options.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from motion_smd.datasets.qa_common import MissingMotionReport, join_with_joints
 from motion_smd.errors import ConfigError
 from motion_smd.files import iter_jsonl, jsonl_line, write_jsonl
 
-TASKS = ("qa", "caption")
+TASKS = ("qa", "caption", "temporal")
 RECORD_KEYS = (
     "answer",
     "dataset",
@@ -65,22 +67,20 @@ class Record:
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ConfigError(f"record {self.id}: task must be one of {TASKS}, got {self.task!r}.")
-        if self.task == "qa":
+        if self.task in ("qa", "temporal"):
             if self.question is None or self.answer is None:
-                raise ConfigError(f"record {self.id}: a qa record needs a question and an answer.")
+                raise ConfigError(f"record {self.id}: a {self.task} record needs a question and an answer.")
+            if self.task == "temporal" and self.options is not None:
+                raise ConfigError(f"record {self.id}: a temporal record is open (no options).")
             if self.options is not None and self.options.count(self.answer) != 1:
-                raise ConfigError(
-                    f"record {self.id}: the answer {self.answer!r} must appear once in options."
-                )
+                raise ConfigError(f"record {self.id}: the answer {self.answer!r} must appear once in options.")
             if self.target != self.answer:
-                raise ConfigError(f"record {self.id}: target must equal the answer for qa records.")
+                raise ConfigError(f"record {self.id}: target must equal the answer for {self.task} records.")
         else:
             if not self.references:
                 raise ConfigError(f"record {self.id}: a caption record needs at least one reference.")
             if self.target != self.references[0]:
-                raise ConfigError(
-                    f"record {self.id}: target must be the first reference for caption records."
-                )
+                raise ConfigError(f"record {self.id}: target must be the first reference for caption records.")
         meta = dict(self.meta)
         meta.setdefault("query_type", None)
         meta.setdefault("relation_type", None)

@@ -243,9 +243,7 @@ def _motion_block(path: Path, data: bytes, n_channels: int) -> tuple[float, Floa
             values = None
     if values is None:
         bad = next((tok for tok in body.split() if not _is_number(tok)), "?")
-        raise MotionFormatError(
-            f"{path}: the MOTION block holds a non-number '{bad[:40]}'; the file is corrupt."
-        )
+        raise MotionFormatError(f"{path}: the MOTION block holds a non-number '{bad[:40]}'; the file is corrupt.")
     if n_channels == 0:
         raise MotionFormatError(f"{path}: the hierarchy declares no channels, so there is no motion to read.")
     if values.size % n_channels:
@@ -370,9 +368,7 @@ def _choose_rig(bvh: BvhData, options: ReadOptions) -> RigMap:
     return detect_rig(bvh.names, bvh.source)
 
 
-def bvh_to_smpl22(
-    bvh: BvhData, rig: RigMap, skip_frames: int = 0
-) -> FloatArray:
+def bvh_to_smpl22(bvh: BvhData, rig: RigMap, skip_frames: int = 0) -> FloatArray:
     """SMPL-22 joint positions of a parsed BVH file through a rig mapping, in file units and axes.
 
     Args:

@@ -105,8 +105,7 @@ def recover_joints(features: NDArray[np.floating], source: str | None = None) ->
     if not np.isfinite(f).all():
         bad = np.flatnonzero(~np.isfinite(f).all(axis=1))
         raise MotionValueError(
-            f"{where(source)}{bad.size} feature frame(s) contain NaN or inf (first: frame {bad[0]}); "
-            "fill or drop them."
+            f"{where(source)}{bad.size} feature frame(s) contain NaN or inf (first: frame {bad[0]}); fill or drop them."
         )
     angle = 2.0 * root_yaw(f)  # full yaw (the features hold quaternion half-angles)
     # Root velocity is stored in the facing frame of the *next* frame; undo with qinv(r_rot[t + 1]).

@@ -107,8 +107,7 @@ class RigMap:
         unknown = sorted(set(self.joints) - set(SMPL22_JOINTS))
         if unknown:
             raise ConfigError(
-                f"rig '{self.name}': unknown SMPL joint(s) {unknown}; the 22 names are: "
-                f"{', '.join(SMPL22_JOINTS)}."
+                f"rig '{self.name}': unknown SMPL joint(s) {unknown}; the 22 names are: {', '.join(SMPL22_JOINTS)}."
             )
         missing = [j for j in SMPL22_JOINTS if j not in self.joints]
         if missing:
@@ -122,9 +121,7 @@ class RigMap:
                 raise ConfigError(f"rig '{self.name}': SMPL joint '{smpl}' maps to an empty mix.")
             total = float(sum(w for _, w in mix))
             if abs(total) < 1e-9:
-                raise ConfigError(
-                    f"rig '{self.name}': weights of SMPL joint '{smpl}' sum to 0; they must sum to 1."
-                )
+                raise ConfigError(f"rig '{self.name}': weights of SMPL joint '{smpl}' sum to 0; they must sum to 1.")
             normalised[smpl] = tuple((str(n), float(w) / total) for n, w in mix)
         object.__setattr__(self, "joints", {j: normalised[j] for j in SMPL22_JOINTS})
         if self.skip_frames < 0:
@@ -417,9 +414,7 @@ def load_mapping(path: str | Path) -> RigMap:
         raise ConfigError(f"{p}: mapping file not found; pass the path of a JSON or YAML rig mapping.")
     data = _read_structured(p)
     if not isinstance(data, Mapping):
-        raise ConfigError(
-            f"{p}: a mapping file holds an object with a 'joints' table (SMPL joint -> rig joint)."
-        )
+        raise ConfigError(f"{p}: a mapping file holds an object with a 'joints' table (SMPL joint -> rig joint).")
     table = data.get("joints", data if "pelvis" in data else None)
     if not isinstance(table, Mapping):
         raise ConfigError(f"{p}: no 'joints' table (SMPL joint -> rig joint name or weighted mix) found.")

@@ -128,11 +128,11 @@ def evaluate(
     """Predict every record, score, and write predictions.jsonl and metrics.json into `out_dir`.
 
     Args:
-        task: "qa" or "caption".
+        task: "qa", "caption" or "temporal" (scored by `motion_smd.metrics.dense.temporal_report`).
         backend: the model.
         records: evaluation records.
         out_dir: output directory.
-        max_new_tokens: None = 24 (QA) or 64 (caption).
+        max_new_tokens: None = 24 (QA), 64 (caption) or 96 (temporal: a timeline of up to 5 actions).
         max_length: prompt token budget (see `predict`).
         train_records: QA only: records whose answer distribution defines the majority baseline.
         chunk: records per generate call.
@@ -145,7 +145,7 @@ def evaluate(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pred_path = out / "predictions.jsonl"
-    max_new = max_new_tokens or (24 if task == "qa" else 64)
+    max_new = max_new_tokens or {"qa": 24, "caption": 64, "temporal": 96}[task]
     done: dict[str, str] = {}
     if resume and pred_path.is_file():
         done.update(_predictions(pred_path))
@@ -193,6 +193,14 @@ def evaluate(
                     "relation_type": (r.get("meta") or {}).get("relation_type"),
                 }
             )
+    elif task == "temporal":
+        from motion_smd.metrics.dense import temporal_report
+
+        result["metrics"] = temporal_report(records, {str(r["id"]): p for r, p in zip(records, preds, strict=True)})
+        rows = [
+            {"id": str(r["id"]), "prediction": p, "answer": r["answer"], "query_type": r["meta"].get("query_type")}
+            for r, p in zip(records, preds, strict=True)
+        ]
     else:
         result["metrics"] = caption_metrics(records, preds)
         rows = [

@@ -73,9 +73,9 @@ def build_messages(record: RecordDict, smd: str | None = None, system: str | Non
 
 
 def target_text(record: RecordDict) -> str:
-    """The training target: the answer text (QA) or the first reference caption (caption)."""
+    """The training target: the answer text (QA, temporal) or the first reference caption (caption)."""
     return str(
-        record.get("target") or (record.get("answer") if record.get("task") == "qa" else record["references"][0])
+        record.get("target") or (record["references"][0] if record.get("task") == "caption" else record.get("answer"))
     )
 
 

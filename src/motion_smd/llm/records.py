@@ -9,14 +9,16 @@ any file in the agreed schema; records stay plain dicts.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from motion_smd.files import iter_jsonl, write_jsonl
 from motion_smd.llm import LLMError
 
-__all__ = ["REQUIRED_KEYS", "RecordDict", "Task", "read_records", "write_jsonl"]
+__all__ = ["REQUIRED_KEYS", "TASKS", "RecordDict", "Task", "read_records", "write_jsonl"]
 
-Task = Literal["qa", "caption"]
+Task = Literal["qa", "caption", "temporal"]
+TASKS: tuple[str, ...] = get_args(Task)
+"""The record tasks: qa (multiple choice), caption, temporal (open questions about time: bandai-dense)."""
 RecordDict = dict[str, Any]
 """A record in its JSON-object form: the LLM layer reads records as plain dicts in the schema of the one
 record type, `motion_smd.datasets.records.Record` (written by `Record.to_dict`)."""
@@ -24,6 +26,7 @@ record type, `motion_smd.datasets.records.Record` (written by `Record.to_dict`).
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "qa": ("id", "smd", "question", "options", "answer"),
     "caption": ("id", "smd"),
+    "temporal": ("id", "smd", "question", "answer"),
 }
 
 
@@ -69,7 +72,7 @@ def _complete(rec: RecordDict, f: Path, lineno: int) -> None:
     """Check the keys the record's task needs and fill the optional ones in place."""
     task = rec["task"]
     if task not in REQUIRED_KEYS:
-        raise LLMError(f"{f}:{lineno}: unknown task {task!r}; expected 'qa' or 'caption'.")
+        raise LLMError(f"{f}:{lineno}: unknown task {task!r}; expected one of {sorted(REQUIRED_KEYS)}.")
     missing = [k for k in REQUIRED_KEYS[task] if rec.get(k) in (None, "")]
     if task == "caption" and not rec.get("references") and not rec.get("target"):
         missing.append("references/target")
@@ -79,6 +82,6 @@ def _complete(rec: RecordDict, f: Path, lineno: int) -> None:
     if rec["meta"] is None:
         rec["meta"] = {}
     if not rec.get("target"):
-        rec["target"] = rec["answer"] if task == "qa" else rec["references"][0]
+        rec["target"] = rec["references"][0] if task == "caption" else rec["answer"]
     if task == "caption" and not rec.get("references"):
         rec["references"] = [rec["target"]]

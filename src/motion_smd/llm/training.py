@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from motion_smd.errors import ConfigError
-from motion_smd.llm.records import RecordDict, Task, read_records
+from motion_smd.llm.records import TASKS, RecordDict, Task, read_records
 
 IGNORE_INDEX = -100
 
@@ -62,7 +62,9 @@ class TrainConfig:
     train_summary.json (e.g. the SMD variant of the records).
     """
 
-    task: Task = field(metadata={"help": "qa (multiple-choice question answering) or caption."})
+    task: Task = field(
+        metadata={"help": "qa (multiple-choice question answering), caption or temporal (bandai-dense)."}
+    )
     train: str = field(metadata={"help": "Training records (JSONL)."})
     out: str = field(metadata={"help": "Output directory (checkpoints/, adapter/, train_log.jsonl)."})
     val: str | None = _opt(None, "Validation records (JSONL); picks the best adapter (none: the last is kept).")
@@ -112,8 +114,8 @@ class TrainConfig:
         Raises:
             ConfigError: a value out of range (the message names the option).
         """
-        if self.task not in ("qa", "caption"):
-            raise ConfigError(f"--task must be qa or caption, got {self.task!r}.")
+        if self.task not in TASKS:
+            raise ConfigError(f"--task must be one of {', '.join(TASKS)}, got {self.task!r}.")
         if self.lr <= 0 or self.epochs <= 0 or self.effective_batch < 1 or self.batch_size < 1:
             raise ConfigError("--lr, --epochs, --effective-batch and --batch-size must be positive.")
         if self.effective_batch % min(self.batch_size, self.effective_batch):

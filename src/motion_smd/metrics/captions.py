@@ -146,9 +146,7 @@ def caption_metrics(
     res, gts, tok_name = tokenize_all(predictions, references, use_ptb)
     notes = [SPICE_NOTE]
     if tok_name == "simple":
-        notes.append(
-            "Java not found: simple lower-case/punctuation tokenisation instead of the PTB tokenizer."
-        )
+        notes.append("Java not found: simple lower-case/punctuation tokenisation instead of the PTB tokenizer.")
     bleu, _ = Bleu(4).compute_score(gts, res, verbose=0)
     scores = {f"BLEU@{k + 1}": float(bleu[k]) for k in range(4)}
     scores["ROUGE-L"] = float(Rouge().compute_score(gts, res)[0])

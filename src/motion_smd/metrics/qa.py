@@ -44,9 +44,7 @@ _PREFIX_RE = re.compile(
 )
 _LEAD_LETTER_RE = re.compile(r"^\s*\(?([A-Z])\s*[).:]\s+(?=\S)")
 _BARE_LETTER_RE = re.compile(r"^\W*\(?([A-Z])\)?\W*$")
-_NAMED_LETTER_RE = re.compile(
-    r"\b(?:[Aa]nswer|[Oo]ption|[Cc]hoice)\s*(?:is|:)?\s*[:\-]?\s*\(?([A-Z])\)?(?![A-Za-z])"
-)
+_NAMED_LETTER_RE = re.compile(r"\b(?:[Aa]nswer|[Oo]ption|[Cc]hoice)\s*(?:is|:)?\s*[:\-]?\s*\(?([A-Z])\)?(?![A-Za-z])")
 _PUNCT_RE = re.compile(r"[^\w\s/]+")
 _ARTICLE_RE = re.compile(r"^(?:the|a|an)\s+")
 
@@ -255,9 +253,7 @@ def prediction_text(d: Mapping[str, Any], source: str = "") -> str:
     for k in PREDICTION_KEYS:
         if k in d:
             return "" if d[k] is None else str(d[k])
-    raise ConfigError(
-        f"{source}: the line has none of the keys {PREDICTION_KEYS}; which one holds the output?"
-    )
+    raise ConfigError(f"{source}: the line has none of the keys {PREDICTION_KEYS}; which one holds the output?")
 
 
 def load_qa_items(predictions: Path | str, records: Path | str | None = None) -> list[QAItem]:
@@ -285,9 +281,7 @@ def load_qa_items(predictions: Path | str, records: Path | str | None = None) ->
                 raise ConfigError(f"{src}: id {qid!r} is not a QA record of {records}; wrong records file?")
             ref = truth[qid]
         if not ref.get("options") or ref.get("answer") is None:
-            raise ConfigError(
-                f"{src}: no options/answer for {qid!r}; pass --records with the QA records file."
-            )
+            raise ConfigError(f"{src}: no options/answer for {qid!r}; pass --records with the QA records file.")
         items.append(qa_item(ref, prediction_text(d, src), qid))
     return items
 

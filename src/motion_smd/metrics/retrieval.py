@@ -30,9 +30,7 @@ T2M_BATCH_SIZE = 32
 """Batch size of the T2M evaluation protocol."""
 
 
-def euclidean_distance_matrix(
-    a: NDArray[np.floating[Any]], b: NDArray[np.floating[Any]]
-) -> NDArray[np.float64]:
+def euclidean_distance_matrix(a: NDArray[np.floating[Any]], b: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
     """Pairwise Euclidean distances.
 
     Args:

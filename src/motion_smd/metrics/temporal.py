@@ -53,27 +53,42 @@ class EventScore:
 
 
 def event_scores(
-    predicted: Sequence[Sequence[Span]], reference: Sequence[Sequence[Span]], thresholds: Sequence[float] = THRESHOLDS
+    predicted: Sequence[Sequence[Span]],
+    reference: Sequence[Sequence[Span]],
+    thresholds: Sequence[float] = THRESHOLDS,
+    predicted_labels: Sequence[Sequence[str]] | None = None,
+    reference_labels: Sequence[Sequence[str]] | None = None,
 ) -> list[EventScore]:
     """Per-threshold precision/recall/F1 of predicted event spans against reference spans, one list per video
     (ActivityNet Captions protocol, module docstring). A video without predictions has precision 0, one
-    without references recall 0 (unless it has no predictions either: then both count as 1).
+    without references recall 0 (unless it has no predictions either: then both count as 1). With labels
+    (one per span), a pair matches only when the labels are equal too.
 
     Raises:
-        ValueError: the two sequences cover different numbers of videos.
+        ValueError: the two sequences cover different numbers of videos, or labels are given for one side.
     """
     if len(predicted) != len(reference):
         raise ValueError(f"{len(predicted)} predicted videos but {len(reference)} reference videos.")
+    if (predicted_labels is None) != (reference_labels is None):
+        raise ValueError("give labels for both the predicted and the reference events, or for neither.")
+    p_lab = predicted_labels or [[""] * len(p) for p in predicted]
+    r_lab = reference_labels or [[""] * len(r) for r in reference]
     out = []
     for theta in thresholds:
         precisions, recalls = [], []
-        for pred, ref in zip(predicted, reference):
+        for pred, ref, pl, rl in zip(predicted, reference, p_lab, r_lab, strict=True):
             if not pred and not ref:
                 precisions.append(1.0)
                 recalls.append(1.0)
                 continue
-            hit_pred = sum(any(temporal_iou(p, r) >= theta for r in ref) for p in pred)
-            hit_ref = sum(any(temporal_iou(p, r) >= theta for p in pred) for r in ref)
+            hit_pred = sum(
+                any(temporal_iou(p, r) >= theta and a == b for r, b in zip(ref, rl, strict=True))
+                for p, a in zip(pred, pl, strict=True)
+            )
+            hit_ref = sum(
+                any(temporal_iou(p, r) >= theta and a == b for p, a in zip(pred, pl, strict=True))
+                for r, b in zip(ref, rl, strict=True)
+            )
             precisions.append(hit_pred / len(pred) if pred else 0.0)
             recalls.append(hit_ref / len(ref) if ref else 0.0)
         n = max(len(precisions), 1)

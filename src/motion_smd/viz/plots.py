@@ -27,8 +27,6 @@ PLOT_FORMATS = ("png", "svg", "pdf")
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 
-
-
 def _draw_channel(ax: Axes, desc: Description, ch: Channel, colour: str) -> None:
     t = np.arange(desc.n_frames) / desc.fps
     ax.plot(t, ch.values, color=colour, lw=1.6, label=ch.name)

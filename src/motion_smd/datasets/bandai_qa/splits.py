@@ -5,7 +5,7 @@ split; sequences of 2–3 clips of one group with distinct actions are drawn wit
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,16 +92,27 @@ def seq_rng(seed: int, split: str, purpose: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
-def draw_sequences(clips: Sequence[Clip], n: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
-    """n distinct sequences of 2–3 clip indices from one (dataset, style) group with distinct actions.
+def _action(clip: Clip) -> str:
+    return clip.label.action
 
-    The dataset is drawn first (uniformly), then a style group of it, then the clips, so the two
-    Bandai-Namco sets (different action repertoires) contribute equally.
+
+def draw_sequences(
+    clips: Sequence[Clip],
+    n: int,
+    rng: np.random.Generator,
+    lengths: Sequence[int] = (2, 3),
+    distinct: Callable[[Clip], str] = _action,
+) -> list[tuple[int, ...]]:
+    """n distinct sequences of clip indices from one (dataset, style) group whose `distinct` keys (default:
+    the action) differ; each sequence's length is drawn from `lengths` (shorter when the group runs out).
+
+    The dataset is drawn first (uniformly), then a style group of it, then the length, then the clips, so
+    the two Bandai-Namco sets (different action repertoires) contribute equally.
     """
     groups: dict[tuple[str, str], list[int]] = {}
     for i, c in enumerate(clips):
         groups.setdefault((c.dataset, c.style), []).append(i)
-    keys = sorted(k for k, v in groups.items() if len({clips[i].label.action for i in v}) >= 2)
+    keys = sorted(k for k, v in groups.items() if len({distinct(clips[i]) for i in v}) >= 2)
     if not keys:
         return []
     datasets = sorted({k[0] for k in keys})
@@ -113,11 +124,11 @@ def draw_sequences(clips: Sequence[Clip], n: int, rng: np.random.Generator) -> l
         dataset = datasets[int(rng.integers(len(datasets)))]
         in_ds = [k for k in keys if k[0] == dataset]
         members = groups[in_ds[int(rng.integers(len(in_ds)))]]
-        length = 2 + int(rng.integers(2))
+        length = lengths[int(rng.integers(len(lengths)))]
         picked: list[int] = []
         for i in rng.permutation(len(members)):
             ci = members[int(i)]
-            if clips[ci].label.action not in {clips[p].label.action for p in picked}:
+            if distinct(clips[ci]) not in {distinct(clips[p]) for p in picked}:
                 picked.append(ci)
             if len(picked) == length:
                 break
