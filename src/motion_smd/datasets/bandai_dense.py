@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -30,14 +30,14 @@ import numpy as np
 
 from motion_smd.actions import action_timeline, localise, phrase_of
 from motion_smd.counting import count_repetitions
-from motion_smd.datasets.bandai_qa.build import read_checked_clips
+from motion_smd.datasets.bandai_qa.build import bandai_root, read_checked_clips
 from motion_smd.datasets.bandai_qa.joining import FPS, join_clips
 from motion_smd.datasets.bandai_qa.labels import BODY_PARTS, DIRECTIONS
 from motion_smd.datasets.bandai_qa.splits import Clip, draw_sequences, seq_rng
-from motion_smd.datasets.qa_common import default_data_dir, smd_of_motion
+from motion_smd.datasets.qa_common import smd_of_motion
 from motion_smd.datasets.records import Record, write_records
 from motion_smd.describer import describe
-from motion_smd.errors import ConfigError, MotionSMDError
+from motion_smd.errors import MotionSMDError
 from motion_smd.events import motion_events
 from motion_smd.files import atomic_write_text, write_jsonl
 from motion_smd.metrics.dense import TimedCaption, format_span, format_timeline, parse_span, temporal_report
@@ -263,16 +263,8 @@ class DenseSummary:
     scores: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable dict."""
-        return {
-            "output": str(self.output),
-            "n_clips": self.n_clips,
-            "excluded": dict(self.excluded),
-            "repeating_clips": self.repeating_clips,
-            "sequences": self.sequences,
-            "records": self.records,
-            "scores": self.scores,
-        }
+        """JSON-serialisable dict (every field; the folder as a string)."""
+        return {**asdict(self), "output": str(self.output)}
 
     def lines(self) -> list[str]:
         """Human-readable summary: sizes, and per split and baseline F1@0.5, R@1@0.5 and exact counts."""
@@ -330,12 +322,7 @@ def build_bandai_dense(
         ConfigError: the Bandai-Namco folder or manifest is missing.
         MotionSMDError: a clip cannot be read or a sequence cannot be described (the message names it).
     """
-    root = (Path(data_dir) if data_dir is not None else default_data_dir()) / "bandai_namco"
-    if not root.is_dir():
-        raise ConfigError(
-            f"{root}: Bandai-Namco folder not found; pass --data-dir (the folder holding bandai_namco/) "
-            "or set SMD_DATA_DIR."
-        )
+    root = bandai_root(data_dir)
     opts = smd_options or SMDOptions()
     out = Path(output)
     n_joined = dict(joined_per_split or JOINED_PER_SPLIT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +47,8 @@ class BuildSummary:
     per_type_baselines: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable dict."""
-        return {
-            "output": str(self.output),
-            "n_clips": self.n_clips,
-            "excluded": dict(self.excluded),
-            "sequences": dict(self.sequences),
-            "questions": dict(self.questions),
-            "answer_distribution": self.answer_distribution,
-            "baselines": self.baselines,
-            "per_type_baselines": self.per_type_baselines,
-        }
+        """JSON-serialisable dict (every field; the folder as a string)."""
+        return {**asdict(self), "output": str(self.output)}
 
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
@@ -92,6 +83,21 @@ def baselines(
         "random": {k: v.accuracy for k, v in b.random.per_query_type.items()},
     }
     return overall, per_type
+
+
+def bandai_root(data_dir: Path | str | None) -> Path:
+    """The `bandai_namco/` folder of `data_dir` (default `default_data_dir()`).
+
+    Raises:
+        ConfigError: it does not exist (the message says how to point at it).
+    """
+    root = (Path(data_dir) if data_dir is not None else default_data_dir()) / "bandai_namco"
+    if not root.is_dir():
+        raise ConfigError(
+            f"{root}: Bandai-Namco folder not found; pass --data-dir (the folder holding bandai_namco/) "
+            "or set SMD_DATA_DIR."
+        )
+    return root
 
 
 def read_checked_clips(root: Path) -> tuple[list[Clip], dict[str, Motion], dict[str, str]]:
@@ -242,12 +248,7 @@ def build_bandai_qa(
         ConfigError: the Bandai-Namco folder or manifest is missing.
         MotionSMDError: a clip cannot be read.
     """
-    root = (Path(data_dir) if data_dir is not None else default_data_dir()) / "bandai_namco"
-    if not root.is_dir():
-        raise ConfigError(
-            f"{root}: Bandai-Namco folder not found; pass --data-dir (the folder holding bandai_namco/) "
-            "or set SMD_DATA_DIR."
-        )
+    root = bandai_root(data_dir)
     opts = smd_options or SMDOptions()
     out = Path(output)
     n_per_split = sequences_per_split or SEQUENCES_PER_SPLIT
