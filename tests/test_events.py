@@ -83,3 +83,33 @@ def test_smd_events_command(tmp_path: Path) -> None:
     np.save(path, synthetic.turn_in_place(90.0).joints.astype(np.float32))
     res = subprocess.run([sys.executable, "-m", "motion_smd.cli", "events", str(path)], capture_output=True, text=True)
     assert res.returncode == 0 and re.fullmatch(r"\[0\.\ds–2\.\ds\] turns left \d+°\n", res.stdout), res.stdout
+
+
+def _reference_lean_deg(joints: np.ndarray) -> np.ndarray:
+    """Forward lean of the pelvis→neck line from the vertical, degrees (+ = toward the facing), computed here."""
+    across = (joints[:, 2] - joints[:, 1]) + (joints[:, 17] - joints[:, 16])  # right − left
+    facing = np.stack([across[:, 2], np.zeros(len(across)), -across[:, 0]], axis=1)  # up × across, horizontal
+    facing /= np.linalg.norm(facing, axis=1, keepdims=True)
+    trunk = joints[:, 12] - joints[:, 0]
+    return np.degrees(np.arctan2(np.sum(trunk * facing, axis=1), trunk[:, 1]))
+
+
+def test_real_bows_bend_forward_and_walks_do_not(smd_data_dir: Path) -> None:
+    """Measured 2026-12-02: all 11 of the 15 Bandai-Namco bows whose pelvis→neck line leans ≥ 35° forward
+    (reference from the joints) give a "bends forward" event (of the 4 shallower bows, 1 does); no straight walk
+    gives a trunk event."""
+    root = smd_data_dir / "bandai_namco"
+    bows, walks = sorted(root.rglob("*_bow_*.bvh")), sorted(root.rglob("*_walk_*.bvh"))
+    if not bows or not walks:
+        pytest.skip("no Bandai-Namco bow or walk clips")
+    deep = 0
+    for path in bows:
+        motion = load_motion(path)
+        if _reference_lean_deg(np.asarray(motion.joints)).max() < 35.0:
+            continue
+        deep += 1
+        bends = [e for e in motion_events(motion) if e.kind == "trunk" and e.direction == "down"]
+        assert bends and bends[0].text.startswith("bends forward to"), path.name
+    assert deep >= 10
+    for path in walks:
+        assert not [e for e in motion_events(load_motion(path)) if e.kind == "trunk"], path.name

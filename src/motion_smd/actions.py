@@ -14,8 +14,9 @@ hands", "bow". Rules, one per event kind (thresholds are module constants):
 - a repetition of arm parts without arm events → "wave the <side> hand" over the repetition, unless it lies
   mostly (`GAIT_OVERLAP`) inside a travel event: arms swing while walking.
 - the two sides' phrases of one action that overlap by tIoU ≥ `BOTH_SIDES_TIOU` → "… both hands" (union).
+- **trunk** events (a forward bend and the straightening, outside travel), merged across pauses shorter than
+  `ARM_GAP_S`, → "bow".
 - a walk's or run's strides, height changes and anything else → no phrase (the travel event says it).
-- **bow** has no event of its own (a bow moves the trunk, which the events do not read): never predicted.
 
 Phrases are merged with the same phrase across gaps shorter than `SAME_GAP_S` and sorted by start time.
 """
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from motion_smd.events import RUN_SPEED_M_S, Event
+from motion_smd.events import RUN_SPEED_M_S, Event, covered_fraction
 from motion_smd.metrics.dense import TimedCaption
 from motion_smd.metrics.temporal import Span, temporal_iou
 
@@ -73,13 +74,6 @@ def _both_sides(items: list[TimedCaption]) -> list[TimedCaption]:
     return out
 
 
-def _inside(event: Event, others: Sequence[Event]) -> float:
-    """Fraction of `event`'s span covered by `others` (assumed not to overlap each other)."""
-    span = max(event.end_s - event.start_s, 1e-9)
-    cover = sum(max(0.0, min(event.end_s, o.end_s) - max(event.start_s, o.start_s)) for o in others)
-    return min(1.0, cover / span)
-
-
 def action_timeline(events: Sequence[Event]) -> list[TimedCaption]:
     """The action phrases of a motion's events (rules in the module docstring), sorted by start time.
 
@@ -89,8 +83,10 @@ def action_timeline(events: Sequence[Event]) -> list[TimedCaption]:
     Returns:
         TimedCaption per action (seconds from the motion's start); empty when no rule applies.
     """
-    items: list[TimedCaption] = []
-    travel = [e for e in events if e.kind == "travel"]
+    items: list[TimedCaption] = _merge(
+        [TimedCaption(e.start_s, e.end_s, "bow") for e in events if e.kind == "trunk"], ARM_GAP_S
+    )
+    travel = [(e.start_s, e.end_s) for e in events if e.kind == "travel"]
     for e in events:
         if e.kind == "travel" and e.direction is not None:
             verb = "run" if (e.speed_m_s or 0.0) >= RUN_SPEED_M_S else "walk"
@@ -109,7 +105,7 @@ def action_timeline(events: Sequence[Event]) -> list[TimedCaption]:
             if e.kind == "repetition"
             and not e.strides
             and set(parts) & set(e.body_parts)
-            and _inside(e, travel) < GAIT_OVERLAP
+            and covered_fraction(e, travel) < GAIT_OVERLAP
         ]
         used: set[int] = set()
         for a in arm:
