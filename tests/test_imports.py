@@ -83,3 +83,19 @@ def test_no_import_cycles_in_the_package() -> None:
     graph = _module_graph()
     assert "motion_smd.io.bvh" in graph and "motion_smd.io.registry" in graph["motion_smd.io.bvh"]
     assert _cycles(graph) == []
+
+
+def test_help_imports_neither_scipy_nor_numba() -> None:
+    """`smd --help` (and `import motion_smd`) load no SciPy and no numba: the package's names are imported on
+    first use (issue #19's fast start)."""
+    import subprocess
+    import sys
+
+    for args in (["-m", "motion_smd.cli", "--help"], ["-c", "import motion_smd; motion_smd.SMDOptions()"]):
+        run = subprocess.run([sys.executable, "-X", "importtime", *args], capture_output=True, text=True, check=True)
+        modules = [
+            line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time")
+        ]
+        assert len(modules) > 50, run.stderr[-500:]  # the import log was read
+        heavy = sorted({m.split(".")[0] for m in modules} & {"scipy", "numba", "torch", "transformers", "matplotlib"})
+        assert heavy == [], (args, heavy)

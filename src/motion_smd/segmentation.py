@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import gaussian_filter1d
 
 from motion_smd.description import Segment, SegmentTable
 
@@ -73,6 +72,8 @@ def smooth_series(values: FloatArray, fps: float, smooth_s: float) -> FloatArray
     sigma = smooth_s * fps
     if sigma < 1.0 / 3.0:
         return np.asarray(values, dtype=np.float64)
+    from scipy.ndimage import gaussian_filter1d  # only for smooth_s > 0: scipy.ndimage costs ~0.4 s to import
+
     return np.asarray(gaussian_filter1d(values, sigma, axis=0, mode="nearest"), dtype=np.float64)
 
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import gaussian_filter1d
 
 from motion_smd import geometry
 from motion_smd.geometry import face_z
@@ -80,6 +79,8 @@ def _gait_filtered(x: FloatArray, fps: float) -> FloatArray:
     sigma = HEADING_SMOOTH_S * fps
     if x.shape[0] < 2 or sigma < 1.0 / 3.0:
         return np.asarray(x, dtype=np.float64)
+    from scipy.ndimage import gaussian_filter1d  # imported on first use: `smd --help` does not pay for it
+
     return np.asarray(gaussian_filter1d(x, sigma, axis=0, mode="nearest"), dtype=np.float64)
 
 
