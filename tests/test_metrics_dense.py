@@ -117,3 +117,9 @@ def test_metrics_cli(tmp_path: Path) -> None:
         [*smd, "metrics", "count", str(preds), "--records", str(preds)], capture_output=True, text=True
     )
     assert bad.returncode != 0 and "no count records" in bad.stderr and "smd bandai-dense" in bad.stderr
+    no_id = tmp_path / "no_id.jsonl"
+    no_id.write_text('{"prediction": "3"}\n', encoding="utf-8")
+    bad = subprocess.run(
+        [*smd, "metrics", "count", str(no_id), "--records", str(records)], capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and f'{no_id}:1: the line has no "id"' in bad.stderr and "Traceback" not in bad.stderr

@@ -59,15 +59,28 @@ def _temporal_inputs(
     prediction; a record without one scores as unanswered).
 
     Raises:
-        ConfigError: no record of those query types in `records`.
+        ConfigError: a file is missing or not JSONL, a line lacks its id (or a record its answer), or no record
+            of those query types is in `records` (each message names the file and line).
     """
-    from motion_smd.files import read_jsonl
+    from motion_smd.files import iter_jsonl
     from motion_smd.metrics.qa import prediction_text
 
-    recs = [r for r in read_jsonl(records, ConfigError) if (r.get("meta") or {}).get("query_type") in query_types]
+    recs = []
+    for n, r in iter_jsonl(records, ConfigError):
+        if (r.get("meta") or {}).get("query_type") in query_types:
+            if "id" not in r or "answer" not in r:
+                raise ConfigError(f"{records}:{n}: a temporal record needs an id and an answer; rebuild the file "
+                                  "with `smd bandai-dense`.")  # fmt: skip
+            recs.append(r)
     if not recs:
         raise ConfigError(f"{records}: no {' or '.join(query_types)} records; build them with `smd bandai-dense`.")
-    preds = {str(d["id"]): prediction_text(d, str(predictions)) for d in read_jsonl(predictions, ConfigError)}
+    preds = {}
+    for n, d in iter_jsonl(predictions, ConfigError):
+        if "id" not in d:
+            raise ConfigError(
+                f'{predictions}:{n}: the line has no "id"; each line needs a record id and its prediction.'
+            )
+        preds[str(d["id"])] = prediction_text(d, f"{predictions}:{n}")
     return recs, preds
 
 
