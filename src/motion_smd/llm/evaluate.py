@@ -142,6 +142,15 @@ def evaluate(
         The metrics dict written to metrics.json: {"task", "model", "n", "wall_s", "metrics", "baselines"}.
     """
     t0 = time.time()
+    if task == "temporal":  # fail before generating, not after
+        from motion_smd.metrics.dense import QUERY_TYPES
+
+        for r in records:
+            if (r.get("meta") or {}).get("query_type") not in QUERY_TYPES:
+                raise LLMError(
+                    f"record {r.get('id')}: a temporal record needs meta.query_type in {QUERY_TYPES}; "
+                    "build the records with `smd bandai-dense`."
+                )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pred_path = out / "predictions.jsonl"
