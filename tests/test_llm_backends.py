@@ -186,3 +186,24 @@ def test_redaction_helpers() -> None:
     text = '{"received": "Bearer sk-abc.def", "authorization": "Basic dXNlcg==", "x": "p4ss"}'
     shown = redact_text(text, ["p4ss"])
     assert "sk-abc.def" not in shown and "dXNlcg==" not in shown and "p4ss" not in shown
+
+
+def test_evaluate_temporal_records_scores_by_query_type(server: str, key: str, tmp_path: Path) -> None:
+    """Temporal records (bandai-dense) are scored by their query type; the server's "a person walks" is no
+    timeline, span or count, so each counts as unparseable and wrong. A record without a temporal query type
+    is refused before any request."""
+    base = {"task": "temporal", "smd": "Motion: 4.0s (80 frames at 20 FPS)", "question": "q", "options": None}
+    recs = [
+        {**base, "id": "d", "answer": "[0.0–4.0 s] bow", "meta": {"query_type": "dense"}},
+        {**base, "id": "l", "answer": "0.0–4.0 s", "meta": {"query_type": "localise"}},
+        {**base, "id": "c", "answer": "2", "meta": {"query_type": "count"}},
+    ]
+    res = evaluate("temporal", make_backend("openai", "m", base_url=server), recs, tmp_path / "ok")
+    m = res["metrics"]
+    assert m["dense"]["unparseable"] == ["d"] and m["dense"]["scores"]["0.5"]["f1"] == 0.0
+    assert m["localise"]["unparseable"] == ["l"] and m["count"]["unparseable"] == ["c"]
+    assert res["max_new_tokens"] == 96
+    _Handler.requests.clear()
+    with pytest.raises(LLMError, match="query_type"):
+        evaluate("temporal", make_backend("openai", "m", base_url=server), [{**recs[0], "meta": {}}], tmp_path / "no")
+    assert _Handler.requests == []
