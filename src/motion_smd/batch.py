@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import orjson
 
-from motion_smd.describer import describe
+from motion_smd.describer import describe, describe_variants
 from motion_smd.errors import ConfigError, MotionFormatError, MotionSMDError
 from motion_smd.files import atomic_open, atomic_write_text
 from motion_smd.io import ReadOptions, formats, load_motion
@@ -41,6 +41,8 @@ class Job:
             written: it would double what the worker sends back).
         windows: describe a long motion in windows (`motion_smd.windows`); the record then holds their text
             and no structured description.
+        variants: describe under each of these option sets in one pass (`describe_variants`): the result is
+            one JSONL record per variant, in order (`smd_options` is then only the base of their names).
     """
 
     path: str
@@ -51,6 +53,7 @@ class Job:
     with_description: bool
     keep_text: bool = True
     windows: WindowOptions = WHOLE
+    variants: tuple[SMDOptions, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,18 @@ def run_job(job: Job) -> Result:
     stops for one file: issue #14). Only KeyboardInterrupt and SystemExit (not `Exception`s) pass through."""
     try:
         motion = load_motion(job.path, job.input_format, job.read_options)
+        if job.variants:  # one pass, one record per variant (JSONL only)
+            lines = [
+                record_line(
+                    job.motion_id,
+                    job.path,
+                    opts.variant,
+                    render_smd(desc),
+                    desc.to_dict() if job.with_description else None,
+                )
+                for opts, desc in zip(job.variants, describe_variants(motion, job.variants), strict=True)
+            ]
+            return Result(job.motion_id, job.path, None, "\n".join(lines))
         if job.windows.active:  # a long motion in windows: the record holds their text, no structured description
             text, structured = windows_text(motion, job.smd_options, job.windows), None
         else:
@@ -265,6 +280,7 @@ def run_settings(
     input_format: str | None,
     output_format: str,
     windows: WindowOptions = WHOLE,
+    variants: tuple[SMDOptions, ...] = (),
 ) -> dict[str, Any]:
     """Everything that decides a run's records (the SMD format version included), as JSON-ready values;
     `--resume` continues a `.partial` file only with equal settings (`check_resume`)."""
@@ -277,6 +293,8 @@ def run_settings(
     }
     if windows.active:  # only then: partial files of earlier versions resume as before
         settings["windows"] = asdict(windows)
+    if variants:
+        settings["variants"] = [asdict(v) for v in variants]
     loaded: dict[str, Any] = json.loads(json.dumps(settings))  # tuples → lists, as read back from the file
     return loaded
 

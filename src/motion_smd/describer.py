@@ -6,6 +6,8 @@ Source: DESIGN.md ("What the system does") and spec/smd_format.md.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -88,11 +90,54 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
     Raises:
         DegenerateSkeletonError: a frame without a defined body or thorax frame.
     """
-    opts = options or SMDOptions()
+    return describe_variants(motion, [options or SMDOptions()])[0]
+
+
+RENDER_ONLY_FIELDS = ("top_k", "trajectory", "timeline")
+"""`SMDOptions` fields that only the renderer reads: variants differing in these share one segmentation."""
+
+
+def _segmentation_key(options: SMDOptions) -> tuple[object, ...]:
+    return tuple(v for k, v in options.to_dict().items() if k not in RENDER_ONLY_FIELDS)
+
+
+def describe_variants(motion: Motion, variants: Sequence[SMDOptions]) -> list[Description]:
+    """Describe one motion under several option sets in one pass (issue #19): the angles and the trajectory
+    series are computed once, the segmentation once per distinct set of segmentation options (variants that
+    differ only in `RENDER_ONLY_FIELDS`, e.g. all-26, top-3 and no-trajectory, share it).
+
+    Args:
+        motion: a canonical Motion; (T, 22, 3) metres, Y up.
+        variants: the option sets, e.g. `parse_variants("all-26,top-3,delta-10")`.
+
+    Returns:
+        One Description per option set, in order; `render_smd` of each equals `render_smd(describe(motion,
+        options))` byte for byte.
+
+    Raises:
+        DegenerateSkeletonError: a frame without a defined body or thorax frame.
+    """
     fps = motion.fps
     angles = compute_angles(motion.joints, motion.source, motion.meta.get("rig"))  # (T, 26)
     traj = trajectory_series(motion.joints, fps)  # (T, 4)
-    series = smooth_series(np.concatenate([angles, traj], axis=1), fps, opts.smooth_s)  # unsmoothed by default
+    raw = np.concatenate([angles, traj], axis=1)
+    summaries: dict[float, TrajectorySummary] = {}
+    shared: dict[tuple[object, ...], Description] = {}
+    out = []
+    for opts in variants:
+        key = _segmentation_key(opts)
+        if key not in shared:
+            if opts.delta_m not in summaries:
+                summaries[opts.delta_m] = summarize_trajectory(motion, opts.delta_m)
+            shared[key] = _segmented(motion, raw, opts, summaries[opts.delta_m])
+        out.append(shared[key] if shared[key].options == opts else replace(shared[key], options=opts))
+    return out
+
+
+def _segmented(motion: Motion, raw: FloatArray, opts: SMDOptions, summary: TrajectorySummary) -> Description:
+    """The Description of the (T, 30) angle + trajectory series `raw` under `opts`."""
+    fps = motion.fps
+    series = smooth_series(raw, fps, opts.smooth_s)  # unsmoothed by default
     n_ang = len(ANGLES)
     ang_params = _params(opts.delta_deg, opts, fps)
     params = [ang_params] * n_ang + [
@@ -121,7 +166,7 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
         n_frames=motion.n_frames,
         fps=fps,
         options=opts,
-        summary=summarize_trajectory(motion, opts.delta_m),
+        summary=summary,
         trajectory=tuple(channels[n_ang:]),
         angles=tuple(channels[:n_ang]),
     )

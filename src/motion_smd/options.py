@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from motion_smd.errors import ConfigError
@@ -90,3 +90,48 @@ class SMDOptions:
 
 _DEFAULT_DELTA_DEG = next(f.default for f in fields(SMDOptions) if f.name == "delta_deg")
 """The δ default, read from the field (declared once, above)."""
+
+
+def parse_variants(text: str, base: SMDOptions | None = None) -> list[SMDOptions]:
+    """Option sets from a comma-separated list of variant names (the names `SMDOptions.variant` writes), e.g.
+    "all-26,top-3,top-5,no-trajectory,delta-10" (the ablation set of the original SMD work).
+
+    Each name is parts joined by "+": "all-26" or "top-K", "no-trajectory", "delta-X" (δ of the angles,
+    degrees) and "timeline", in any order; a part left out takes the `SMDOptions` default (all 26 angles,
+    trajectory, δ 5°, no timeline). Every other field comes from `base` (default `SMDOptions()`).
+
+    Returns:
+        One SMDOptions per name, in order.
+
+    Raises:
+        ConfigError: an empty list, an unknown part, a bad number or a variant named twice (the message
+            names it and the parts allowed).
+    """
+    base = base or SMDOptions()
+    out: list[SMDOptions] = []
+    for name in (n.strip() for n in text.split(",")):
+        kw: dict[str, Any] = {"top_k": None, "trajectory": True, "delta_deg": _DEFAULT_DELTA_DEG, "timeline": False}
+        for part in name.split("+"):
+            try:
+                if part == "all-26":
+                    kw["top_k"] = None
+                elif part.startswith("top-"):
+                    kw["top_k"] = int(part[4:])
+                elif part == "no-trajectory":
+                    kw["trajectory"] = False
+                elif part.startswith("delta-"):
+                    kw["delta_deg"] = float(part[6:])
+                elif part == "timeline":
+                    kw["timeline"] = True
+                else:
+                    raise ValueError(part)
+            except ValueError:
+                raise ConfigError(
+                    f"--variants: {name!r} has an unknown part {part!r}; a variant is parts joined by '+': all-26 "
+                    "or top-K, no-trajectory, delta-X, timeline (e.g. all-26,top-3,no-trajectory,delta-10)."
+                ) from None
+        opts = replace(base, **kw)
+        if any(o.variant == opts.variant for o in out):
+            raise ConfigError(f"--variants: {opts.variant} is named twice; name each variant once.")
+        out.append(opts)
+    return out

@@ -11,7 +11,7 @@ import typer
 from motion_smd.cli.common import InputFormatOpt, fail, read_option_set, smd_option_set
 from motion_smd.errors import ConfigError, MotionSMDError
 from motion_smd.io import ReadOptions
-from motion_smd.options import SMDOptions
+from motion_smd.options import SMDOptions, parse_variants
 from motion_smd.windows import WindowOptions
 from motion_smd.workers import Budget
 
@@ -43,6 +43,7 @@ def _describe_files(
     resume: bool,
     file_budget: Budget,
     windows: WindowOptions,
+    variants: tuple[SMDOptions, ...] = (),
 ) -> None:
     """The body of `smd describe` (see its options); `file_budget` applies when there are several files (one
     file is described in this process). KeyboardInterrupt passes through to the command."""
@@ -62,7 +63,12 @@ def _describe_files(
 
     try:
         _check_output_format(output_format)
-        settings = run_settings(smd_opts, read_opts, input_format, output_format, windows)
+        if variants and (output_format != "jsonl" or windows.active):
+            raise ConfigError(
+                "--variants writes one JSONL record per variant: use it with --format jsonl and without "
+                "--window-s/--max-tokens."
+            )
+        settings = run_settings(smd_opts, read_opts, input_format, output_format, windows, variants)
         if out is not None:
             check_output_path(out)
             if resume:
@@ -81,7 +87,7 @@ def _describe_files(
     def make_jobs(skip: set[str]) -> Iterator[Job]:  # lazily: memory stays flat whatever the corpus size
         for p, i in zip(files_str, ids):
             if i not in skip:
-                yield Job(p, i, input_format, read_opts, smd_opts, with_desc, out is None, windows)
+                yield Job(p, i, input_format, read_opts, smd_opts, with_desc, out is None, windows, variants)
 
     failures = []
     if out is None:
@@ -189,12 +195,26 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Model whose tokenizer counts --max-tokens (name or path; default SmolLM2-135M)."),
         ] = None,
+        variants: Annotated[
+            str | None,
+            typer.Option(
+                help="Several SMD variants in one pass, one JSONL record each, e.g. "
+                "all-26,top-3,top-5,no-trajectory,delta-10 (parts joined by '+'; other options from the flags)."
+            ),
+        ] = None,
     ) -> None:
         """Describe motion files as Structured Motion Description text."""
         try:
             budget = Budget(file_timeout, int(file_memory * 2**30))
             windows = WindowOptions(window_s, max_tokens, tokenizer)
-            _describe_files(smd_opts, read_opts, paths, output_format, input_format, out, jobs, resume, budget, windows)
+            try:
+                variant_opts = tuple(parse_variants(variants, smd_opts)) if variants is not None else ()
+            except MotionSMDError as exc:
+                raise fail(str(exc)) from None
+            _describe_files(
+                smd_opts, read_opts, paths, output_format, input_format, out, jobs, resume, budget, windows,
+                variant_opts,
+            )  # fmt: skip
         except KeyboardInterrupt:
             raise _interrupted(out) from None
 
