@@ -95,6 +95,13 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int | None, typer.Option(help="Evaluate the first N records.")] = None,
         device: Annotated[str | None, typer.Option(help="cpu or cuda.")] = None,
         threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
+        scoring: Annotated[
+            str,
+            typer.Option(
+                help="QA: generate (answer extracted from generated text), loglik (the option of the highest "
+                "log-likelihood) or loglik-char (per character of the option); loglik needs --backend transformers."
+            ),
+        ] = "generate",
     ) -> None:
         """Evaluate a model (zero-shot, or with --adapter) on records: predictions, metrics, per type."""
         try:
@@ -110,7 +117,9 @@ def register(app: typer.Typer) -> None:
 
                 torch.set_num_threads(threads)
             be = make_backend(backend, model, adapter, base_url, device, batch_size)
-            res = evaluate(t, be, recs, out, max_new_tokens, max_length, train_recs, chunk=max(batch_size * 4, 8))
+            res = evaluate(
+                t, be, recs, out, max_new_tokens, max_length, train_recs, chunk=max(batch_size * 4, 8), scoring=scoring
+            )
         except MotionSMDError as exc:
             raise fail(str(exc)) from None
         _print_eval(res, out)

@@ -60,6 +60,58 @@ def predict(
     return preds
 
 
+SCORINGS = ("generate", "loglik", "loglik-char")
+"""How multiple-choice answers are produced: generated and extracted (the original protocol), or the option of
+the highest log-likelihood, summed or per character (`motion_smd.llm.scoring`)."""
+
+
+def predict_by_likelihood(
+    backend: Backend,
+    records: Sequence[RecordDict],
+    scoring: str,
+    max_length: int | None = None,
+    chunk: int = 32,
+    on_chunk: Any = None,
+) -> tuple[list[str], list[list[float]]]:
+    """The best option of each QA record by log-likelihood (`motion_smd.llm.scoring`).
+
+    Args:
+        backend: a local transformers backend (it exposes `model` and `tokenizer`).
+        records: QA records with options.
+        scoring: "loglik" (sum over the answer tokens) or "loglik-char" (per character of the option).
+        max_length: token budget of prompt + answer (the SMD text is cut to fit).
+        chunk, on_chunk: progress and incremental saving, as `predict`.
+
+    Returns:
+        (chosen option per record, the options' summed log-likelihoods per record).
+
+    Raises:
+        LLMError: a backend without a local model (a server), or an unknown scoring.
+    """
+    from motion_smd.llm.scoring import choose, option_scores
+
+    model = getattr(backend, "model", None)
+    if model is None or getattr(backend, "tokenizer", None) is None:
+        raise LLMError(
+            f"--scoring {scoring} needs a local model (--backend transformers): {backend.name} gives text only."
+        )
+    if scoring not in SCORINGS[1:]:
+        raise LLMError(f"--scoring must be one of {SCORINGS}, got {scoring!r}.")
+    builder = PromptBuilder(backend.tokenizer, max_length=max_length)
+    model.eval()
+    chosen: list[str] = []
+    logliks: list[list[float]] = []
+    for start in range(0, len(records), chunk):
+        part = records[start : start + chunk]
+        scores = [option_scores(model, builder, r) for r in part]
+        picked = [choose(sc, "sum" if scoring == "loglik" else "char") for sc in scores]
+        chosen.extend(picked)
+        logliks.extend([[round(x.logprob, 4) for x in sc] for sc in scores])
+        if on_chunk is not None:
+            on_chunk(start, picked)
+    return chosen, logliks
+
+
 def qa_metrics(records: Sequence[RecordDict], predictions: Sequence[str]) -> dict[str, Any]:
     """QA accuracy overall, per query type and per relation type, with extraction statistics.
 
@@ -124,6 +176,7 @@ def evaluate(
     train_records: Sequence[RecordDict] | None = None,
     chunk: int = 32,
     resume: bool = True,
+    scoring: str = "generate",
 ) -> dict[str, Any]:
     """Predict every record, score, and write predictions.jsonl and metrics.json into `out_dir`.
 
@@ -137,11 +190,15 @@ def evaluate(
         train_records: QA only: records whose answer distribution defines the majority baseline.
         chunk: records per generate call.
         resume: reuse predictions already in OUT/predictions.jsonl (same ids).
+        scoring: QA only: "generate" (generation + answer extraction), or "loglik" / "loglik-char" (the option of
+            the highest log-likelihood, `predict_by_likelihood`; a local transformers model only).
 
     Returns:
         The metrics dict written to metrics.json: {"task", "model", "n", "wall_s", "metrics", "baselines"}.
     """
     t0 = time.time()
+    if scoring not in SCORINGS or (scoring != "generate" and task != "qa"):
+        raise LLMError(f"--scoring {scoring}: one of {SCORINGS}; option likelihood needs --task qa (options).")
     if task == "temporal":  # fail before generating, not after
         from motion_smd.metrics.dense import QUERY_TYPES
 
@@ -171,12 +228,16 @@ def evaluate(
         todo = [r for r in records if str(r["id"]) not in done]
     elif partial.is_file():
         partial.unlink()
-    new = predict(backend, todo, max_new, max_length, chunk=chunk, on_chunk=save_chunk)
+    if scoring == "generate":
+        new = predict(backend, todo, max_new, max_length, chunk=chunk, on_chunk=save_chunk)
+    else:
+        new, _ = predict_by_likelihood(backend, todo, scoring, max_length, chunk=chunk, on_chunk=save_chunk)
     done.update({str(r["id"]): p for r, p in zip(todo, new, strict=True)})
     preds = [done[str(r["id"])] for r in records]
 
     result: dict[str, Any] = {
         "task": task,
+        "scoring": scoring,
         "model": backend.name,
         "n": len(records),
         "max_new_tokens": max_new,
