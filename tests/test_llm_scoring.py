@@ -3,6 +3,8 @@ per-option computation, and the chosen answer is always one of the options."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytest.importorskip("torch")
@@ -66,11 +68,14 @@ def test_evaluate_by_likelihood_answers_among_the_options(
 
     model, builder = model_and_builder
     recs = synthetic_records(8, "test")
-    res = evaluate(
-        "qa", TransformersBackend(model, builder.tokenizer), recs, tmp_path_factory.mktemp("ev"), scoring="loglik"
-    )
+    out = tmp_path_factory.mktemp("ev")
+    res = evaluate("qa", TransformersBackend(model, builder.tokenizer), recs, out, scoring="loglik")
     assert res["scoring"] == "loglik" and res["metrics"]["unparseable"] == []
     assert res["metrics"]["extraction"].get("exact") == len(recs)  # the prediction is an option's text
+    rows = [json.loads(x) for x in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    for rec, row in zip(recs, rows, strict=True):
+        lls = row["option_logliks"]
+        assert len(lls) == len(rec["options"]) and row["prediction"] == rec["options"][lls.index(max(lls))]
     with pytest.raises(LLMError, match="needs --task qa"):
         evaluate(
             "caption",

@@ -1,8 +1,9 @@
 """Evaluation of a backend on SMD records: batched greedy predictions, metrics, per-type breakdown and
 the majority-answer / random baselines.
 
-Outputs in OUT: ``predictions.jsonl`` (one line per record: id, prediction, and for QA the extracted option
-and whether it is correct) and ``metrics.json``. An interrupted evaluation resumes: ids already in
+Outputs in OUT: ``predictions.jsonl`` (one line per record: id, prediction, and for QA the extracted option,
+whether it is correct and, with likelihood scoring, the options' summed log-likelihoods ``option_logliks``: None
+for records resumed from an earlier run) and ``metrics.json``. An interrupted evaluation resumes: ids already in
 predictions.jsonl are not asked again.
 
 QA scoring is `motion_smd.metrics.qa.score_qa` (answer extractor exact → normalised → option letter →
@@ -228,10 +229,12 @@ def evaluate(
         todo = [r for r in records if str(r["id"]) not in done]
     elif partial.is_file():
         partial.unlink()
+    logliks: dict[str, list[float]] = {}  # id → the options' summed log-likelihoods (likelihood scoring)
     if scoring == "generate":
         new = predict(backend, todo, max_new, max_length, chunk=chunk, on_chunk=save_chunk)
     else:
-        new, _ = predict_by_likelihood(backend, todo, scoring, max_length, chunk=chunk, on_chunk=save_chunk)
+        new, lls = predict_by_likelihood(backend, todo, scoring, max_length, chunk=chunk, on_chunk=save_chunk)
+        logliks = {str(r["id"]): v for r, v in zip(todo, lls, strict=True)}
     done.update({str(r["id"]): p for r, p in zip(todo, new, strict=True)})
     preds = [done[str(r["id"])] for r in records]
 
@@ -261,6 +264,7 @@ def evaluate(
                     "correct": ok,
                     "query_type": (r.get("meta") or {}).get("query_type"),
                     "relation_type": (r.get("meta") or {}).get("relation_type"),
+                    **({"option_logliks": logliks.get(str(r["id"]))} if scoring != "generate" else {}),
                 }
             )
     elif task == "temporal":
