@@ -12,7 +12,7 @@ hands", "bow". Rules, one per event kind (thresholds are module constants):
   <side> hand"; when a repetition of that side's arm (a body part named "<Side> Shoulder|Elbow|Wrist")
   overlaps the merged span, → "wave the <side> hand" over the union of both.
 - a repetition of arm parts without arm events → "wave the <side> hand" over the repetition, unless it lies
-  mostly (`GAIT_OVERLAP`) inside a travel event: arms swing while walking.
+  mostly (`motion_smd.events.MOSTLY_INSIDE`) inside a travel event: arms swing while walking.
 - the two sides' phrases of one action that overlap by tIoU ≥ `BOTH_SIDES_TIOU` → "… both hands" (union).
 - **trunk** events (a forward bend and the straightening, outside travel), merged across pauses shorter than
   `ARM_GAP_S`, → "bow".
@@ -25,14 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from motion_smd.events import RUN_SPEED_M_S, Event, covered_fraction
+from motion_smd.events import MOSTLY_INSIDE, RUN_SPEED_M_S, Event, covered_fraction
 from motion_smd.metrics.dense import TimedCaption
 from motion_smd.metrics.temporal import Span, temporal_iou
 
 ARM_GAP_S = 1.0
 BOTH_SIDES_TIOU = 0.5
 SAME_GAP_S = 0.5
-GAIT_OVERLAP = 0.5
 _ARM_PARTS = ("Shoulder", "Elbow", "Wrist")
 
 
@@ -105,7 +104,7 @@ def action_timeline(events: Sequence[Event]) -> list[TimedCaption]:
             if e.kind == "repetition"
             and not e.strides
             and set(parts) & set(e.body_parts)
-            and covered_fraction(e, travel) < GAIT_OVERLAP
+            and covered_fraction(e, travel) < MOSTLY_INSIDE
         ]
         used: set[int] = set()
         for a in arm:

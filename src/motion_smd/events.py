@@ -31,7 +31,7 @@ Events are sorted by start time, then by the order of the rules above.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -58,6 +58,9 @@ MIN_TURN_DEG = 45.0
 MIN_HEIGHT_M = 0.2
 MIN_ARM_DEG = 60.0
 MIN_BEND_DEG = 20.0
+MOSTLY_INSIDE = 0.5
+"""An event lies inside travel when at least this fraction of its span does (trunk events here, arm
+repetitions in `motion_smd.actions`: a run leans and a walk swings its arms)."""
 _ORDER = {"repetition": 0, "travel": 1, "turn": 2, "height": 3, "arm": 4, "trunk": 5}
 
 
@@ -201,6 +204,32 @@ def _change_events(
     return out
 
 
+def _reach_events(
+    ch: Channel,
+    sign: float,
+    minimum: float,
+    covered: list[tuple[float, float]],
+    kind: str,
+    say: tuple[Callable[[float], str], Callable[[float], str]],
+    directions: tuple[str, str],
+    side: str | None = None,
+) -> list[Event]:
+    """Merged moves of `ch` toward sign·value that end at `minimum` or more ("raises the right arm forward to
+    150°") and the merged moves back from there ("lowers the right arm from 150°"): `say` writes each from the
+    value reached (sign·value), `directions` are the two events' `direction` fields."""
+    toward, back = ("increases", "decreases") if sign > 0 else ("decreases", "increases")
+    out = []
+    for first, last in _merged(ch, toward, covered):
+        if sign * last.end_value >= minimum:
+            text = say[0](sign * last.end_value)
+            out.append(Event(kind, first.start_s, last.end_s, text, direction=directions[0], side=side))
+    for first, last in _merged(ch, back, covered):
+        if sign * first.start_value >= minimum:
+            text = say[1](sign * first.start_value)
+            out.append(Event(kind, first.start_s, last.end_s, text, direction=directions[1], side=side))
+    return out
+
+
 def _arm_events(desc: Description, covered: dict[str, list[tuple[float, float]]]) -> list[Event]:
     out = []
     for side, name in (("r", "right"), ("l", "left")):
@@ -208,34 +237,23 @@ def _arm_events(desc: Description, covered: dict[str, list[tuple[float, float]]]
             (f"shoulder_flexion_{side}", 1.0, "forward"),
             (f"shoulder_adduction_{side}", -1.0, "sideways"),
         ):
-            ch = desc.channel(cid)
-            up, down = ("increases", "decreases") if sign > 0 else ("decreases", "increases")
-            for first, last in _merged(ch, up, covered.get(cid, [])):
-                if sign * last.end_value >= MIN_ARM_DEG:
-                    text = f"raises the {name} arm {how} to {sign * last.end_value:.0f}°"
-                    out.append(Event("arm", first.start_s, last.end_s, text, direction="up", side=name))
-            for first, last in _merged(ch, down, covered.get(cid, [])):
-                if sign * first.start_value >= MIN_ARM_DEG:
-                    text = f"lowers the {name} arm from {sign * first.start_value:.0f}° ({how})"
-                    out.append(Event("arm", first.start_s, last.end_s, text, direction="down", side=name))
+            say = (
+                lambda v, name=name, how=how: f"raises the {name} arm {how} to {v:.0f}°",
+                lambda v, name=name, how=how: f"lowers the {name} arm from {v:.0f}° ({how})",
+            )
+            out += _reach_events(
+                desc.channel(cid), sign, MIN_ARM_DEG, covered.get(cid, []), "arm", say, ("up", "down"), name
+            )
     return out
 
 
 def _trunk_events(desc: Description, travel: list[Event]) -> list[Event]:
     """Forward bends of the pelvis (pelvis tilt, negative = forward) to MIN_BEND_DEG or more, and the
     straightening from there, outside travel (a run leans forward as much as a shallow bow)."""
-    ch = desc.channel("pelvis_tilt")
+    say = (lambda v: f"bends forward to {v:.0f}°", lambda v: f"straightens up from {v:.0f}°")
+    out = _reach_events(desc.channel("pelvis_tilt"), -1.0, MIN_BEND_DEG, [], "trunk", say, ("down", "up"))
     spans = [(e.start_s, e.end_s) for e in travel]
-    out = []
-    for first, last in _merged(ch, "decreases", []):
-        if -last.end_value >= MIN_BEND_DEG:
-            out.append(Event("trunk", first.start_s, last.end_s, f"bends forward to {-last.end_value:.0f}°",
-                             direction="down"))  # fmt: skip
-    for first, last in _merged(ch, "increases", []):
-        if -first.start_value >= MIN_BEND_DEG:
-            out.append(Event("trunk", first.start_s, last.end_s, f"straightens up from {-first.start_value:.0f}°",
-                             direction="up"))  # fmt: skip
-    return [e for e in out if covered_fraction(e, spans) < 0.5]
+    return [e for e in out if covered_fraction(e, spans) < MOSTLY_INSIDE]
 
 
 def covered_fraction(event: Event, spans: Sequence[tuple[float, float]]) -> float:
