@@ -107,26 +107,26 @@ class DenseSequence:
         }
 
 
+def _sequence(
+    seq_id: str, kind: str, clips: Sequence[Clip], parts: Sequence[Motion], phrases: Sequence[str], k: int = 1
+) -> DenseSequence:
+    """Join `parts` (bandai-qa blend) and give part i the phrase `phrases[i]` over its span [start / fps,
+    end / fps)."""
+    joints, starts = join_clips(parts)
+    ends = [*starts[1:], joints.shape[0]]
+    timeline = tuple(TimedCaption(a / FPS, b / FPS, ph) for ph, a, b in zip(phrases, starts, ends, strict=True))
+    motion = Motion(joints, FPS, source=f"{NAME}/{seq_id}").canonicalize()
+    return DenseSequence(seq_id, kind, motion, tuple(clips), timeline, k)
+
+
 def joined_sequence(seq_id: str, parts: Sequence[Clip], motions: Mapping[str, Motion]) -> DenseSequence:
     """Join clips (bandai-qa blend) and give each clip's phrase its span [start / fps, end / fps)."""
-    joints, starts = join_clips([motions[p.file] for p in parts])
-    ends = [*starts[1:], joints.shape[0]]
-    timeline = tuple(
-        TimedCaption(a / FPS, b / FPS, clip_phrase(p)) for p, a, b in zip(parts, starts, ends, strict=True)
-    )
-    motion = Motion(joints, FPS, source=f"{NAME}/{seq_id}").canonicalize()
-    return DenseSequence(seq_id, "joined", motion, tuple(parts), timeline)
+    return _sequence(seq_id, "joined", parts, [motions[p.file] for p in parts], [clip_phrase(p) for p in parts])
 
 
 def repeated_sequence(seq_id: str, clip: Clip, motion: Motion, k: int) -> DenseSequence:
     """One clip joined to itself k times; its timeline is one entry per repetition."""
-    joints, starts = join_clips([motion] * k)
-    ends = [*starts[1:], joints.shape[0]]
-    phrase = clip_phrase(clip)
-    timeline = tuple(TimedCaption(a / FPS, b / FPS, phrase) for a, b in zip(starts, ends, strict=True))
-    return DenseSequence(
-        seq_id, "repeated", Motion(joints, FPS, source=f"{NAME}/{seq_id}").canonicalize(), (clip,), timeline, k
-    )
+    return _sequence(seq_id, "repeated", (clip,), [motion] * k, [clip_phrase(clip)] * k, k)
 
 
 def sequence_records(seq: DenseSequence, split: str, smd: str, variant: str) -> list[Record]:
@@ -152,21 +152,25 @@ Predictor = Callable[[Record, Motion], str]
 """(record, its sequence's motion) → prediction text."""
 
 
-def deterministic_predictor(events_as_text: bool) -> Predictor:
+Analysis = tuple[list[TimedCaption], list[str], int]
+"""What the SMD says of one sequence: its action timeline, its event lines and its main repetition's count."""
+
+
+def deterministic_predictor(events_as_text: bool, cache: dict[str, Analysis] | None = None) -> Predictor:
     """The SMD's own answers: dense = `action_timeline` of the events (or the raw event lines when
     `events_as_text`), localise = `localise` on that timeline, count = the main repetition's count
-    (`count_repetitions`; 1 when nothing repeats)."""
-    cache: dict[str, tuple[list[TimedCaption], list[str], int]] = {}
+    (`count_repetitions`; 1 when nothing repeats). Predictors given one `cache` (sequence id → Analysis)
+    describe each sequence once between them."""
+    analyses = cache if cache is not None else {}
 
     def predict(record: Record, motion: Motion) -> str:
         sid = str(record.meta["sequence_id"])
-        if sid not in cache:
+        if sid not in analyses:
             desc = describe(motion)
             events = motion_events(desc)
             reps = count_repetitions(desc)
-            cache.clear()
-            cache[sid] = (action_timeline(events), [e.line() for e in events], reps[0].count if reps else 1)
-        timeline, lines, count = cache[sid]
+            analyses[sid] = (action_timeline(events), [e.line() for e in events], reps[0].count if reps else 1)
+        timeline, lines, count = analyses[sid]
         qt = record.meta["query_type"]
         if qt == "dense":
             return "; ".join(lines) if events_as_text else format_timeline(timeline)
@@ -356,9 +360,10 @@ def build_bandai_dense(
         summary.sequences[split] = dict(sorted(Counter(s.kind for s in seqs).items()))
         summary.records[split] = dict(sorted(Counter(str(r.meta["query_type"]) for r, _ in pairs).items()))
     priors = Priors.of([r for r, _ in built["train"]])
+    analyses: dict[str, Analysis] = {}  # one description per sequence for both SMD predictors
     predictors = {
-        "smd-actions": deterministic_predictor(events_as_text=False),
-        "smd-events": deterministic_predictor(events_as_text=True),
+        "smd-actions": deterministic_predictor(events_as_text=False, cache=analyses),
+        "smd-events": deterministic_predictor(events_as_text=True, cache=analyses),
         "prior": prior_predictor(priors),
         "random": random_predictor(priors, seed),
     }
