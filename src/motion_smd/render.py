@@ -247,7 +247,7 @@ def render_trajectory(desc: Description, text: _TableText | None = None) -> list
 def render_timeline(desc: Description) -> list[str]:
     """The "Timeline:" section: one line per event of `motion_smd.events.motion_events` ("[0.5s–2.5s] turns
     left 90°"), or "Timeline: no body-level events"."""
-    from motion_smd.events import motion_events  # events describes through this module's callers
+    from motion_smd.events import motion_events  # here: events needs the describer, rendering alone does not
 
     events = motion_events(desc)
     if not events:

@@ -17,16 +17,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
+from motion_smd import smd_text  # the package imports the describer (SciPy, numba) on first use only
 from motion_smd.errors import ConfigError, where
 from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
-
-
-def _smd_text(motion: Motion, options: SMDOptions | None) -> str:
-    """`motion_smd.smd_text`, imported on first use (the describer pulls SciPy and numba)."""
-    from motion_smd import smd_text as text
-
-    return text(motion, options)
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,7 @@ def windows_text(motion: Motion, options: SMDOptions, windows: WindowOptions) ->
     """The SMD text of `motion`: whole when `windows` is inactive, else its windows (each headed) separated by
     a blank line."""
     if not windows.active:
-        return _smd_text(motion, options)
+        return smd_text(motion, options)
     count = token_counter(windows.tokenizer) if windows.max_tokens is not None else None
     parts = describe_windows(motion, options, windows.window_s, windows.max_tokens, count)
     return "\n\n".join(w.text for w in parts)
@@ -158,7 +152,7 @@ def describe_windows(
         windows = []
         for k, (a, b) in enumerate(window_bounds(n_frames, n), start=1):
             start_s, end_s = a / fps, b / fps
-            smd = _smd_text(_window_motion(motion, a, b), opts)
+            smd = smd_text(_window_motion(motion, a, b), opts)
             text = _header(k, n, start_s, end_s, total_s) + "\n" + smd
             windows.append(Window(k, n, a, b, start_s, end_s, text))
         if max_tokens is None or count_tokens is None:
