@@ -201,14 +201,13 @@ def evaluate(
     if scoring not in SCORINGS or (scoring != "generate" and task != "qa"):
         raise LLMError(f"--scoring {scoring}: one of {SCORINGS}; option likelihood needs --task qa (options).")
     if task == "temporal":  # fail before generating, not after
-        from motion_smd.metrics.dense import QUERY_TYPES
+        from motion_smd.metrics.dense import query_type
 
-        for r in records:
-            if (r.get("meta") or {}).get("query_type") not in QUERY_TYPES:
-                raise LLMError(
-                    f"record {r.get('id')}: a temporal record needs meta.query_type in {QUERY_TYPES}; "
-                    "build the records with `smd bandai-dense`."
-                )
+        try:
+            for r in records:
+                query_type(r)
+        except ValueError as exc:
+            raise LLMError(str(exc)) from None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pred_path = out / "predictions.jsonl"

@@ -309,6 +309,21 @@ def count_scores(predictions: Mapping[str, str], references: Mapping[str, str]) 
     }
 
 
+def query_type(record: Mapping[str, Any]) -> str:
+    """The temporal query type of a record (`meta.query_type`, one of QUERY_TYPES).
+
+    Raises:
+        ValueError: another or no query type (the message names the record and how to build such records).
+    """
+    qt = (record.get("meta") or {}).get("query_type")
+    if qt not in QUERY_TYPES:
+        raise ValueError(
+            f"record {record.get('id')}: query_type {qt!r} is not one of {QUERY_TYPES}; build temporal records "
+            "with `smd bandai-dense`."
+        )
+    return str(qt)
+
+
 def temporal_report(
     records: Sequence[Mapping[str, Any]], predictions: Mapping[str, str], captions: bool = False
 ) -> dict[str, Any]:
@@ -327,10 +342,7 @@ def temporal_report(
     """
     by_type: dict[str, dict[str, str]] = {}
     for r in records:
-        qt = (r.get("meta") or {}).get("query_type")
-        if qt not in QUERY_TYPES:
-            raise ValueError(f"record {r.get('id')}: query_type {qt!r} is not one of {QUERY_TYPES}.")
-        by_type.setdefault(str(qt), {})[str(r["id"])] = str(r["answer"])
+        by_type.setdefault(query_type(r), {})[str(r["id"])] = str(r["answer"])
     out: dict[str, Any] = {}
     if "dense" in by_type:
         out["dense"] = dense_scores(predictions, by_type["dense"], captions=captions).to_dict()
