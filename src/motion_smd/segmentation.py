@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from motion_smd.description import Segment, SegmentTable
+from motion_smd.smoothing import gaussian_smooth
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -59,7 +60,7 @@ class SegmentParams:
 
 
 def smooth_series(values: FloatArray, fps: float, smooth_s: float) -> FloatArray:
-    """Light Gaussian smoothing along time (axis 0), edges held (`mode="nearest"`).
+    """Light Gaussian smoothing along time (axis 0), edges held (`smoothing.gaussian_smooth`).
 
     Args:
         values: (T,) or (T, C) float64.
@@ -72,9 +73,7 @@ def smooth_series(values: FloatArray, fps: float, smooth_s: float) -> FloatArray
     sigma = smooth_s * fps
     if sigma < 1.0 / 3.0:
         return np.asarray(values, dtype=np.float64)
-    from scipy.ndimage import gaussian_filter1d  # only for smooth_s > 0: scipy.ndimage costs ~0.4 s to import
-
-    return np.asarray(gaussian_filter1d(values, sigma, axis=0, mode="nearest"), dtype=np.float64)
+    return gaussian_smooth(values, sigma)
 
 
 def _kernel() -> ModuleType:

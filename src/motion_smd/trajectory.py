@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from motion_smd import geometry
 from motion_smd.geometry import face_z
 from motion_smd.skeleton import PELVIS
+from motion_smd.smoothing import gaussian_smooth
 
 FloatArray = NDArray[np.float64]
 
@@ -75,13 +76,11 @@ def facing_yaw_rad(joints: FloatArray) -> FloatArray:
 
 
 def _gait_filtered(x: FloatArray, fps: float) -> FloatArray:
-    """Gaussian low-pass along axis 0 with σ = HEADING_SMOOTH_S (edges held)."""
+    """Gaussian low-pass along axis 0 with σ = HEADING_SMOOTH_S (edges held; `smoothing.gaussian_smooth`)."""
     sigma = HEADING_SMOOTH_S * fps
     if x.shape[0] < 2 or sigma < 1.0 / 3.0:
         return np.asarray(x, dtype=np.float64)
-    from scipy.ndimage import gaussian_filter1d  # imported on first use: `smd --help` does not pay for it
-
-    return np.asarray(gaussian_filter1d(x, sigma, axis=0, mode="nearest"), dtype=np.float64)
+    return gaussian_smooth(x, sigma)
 
 
 def trajectory_series(joints: FloatArray, fps: float) -> FloatArray:
