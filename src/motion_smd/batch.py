@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import orjson
 
+from motion_smd.compiled import INTERPRET_MAX_FRAMES, interpret_kernels
 from motion_smd.describer import describe, describe_variants
 from motion_smd.errors import ConfigError, MotionFormatError, MotionSMDError
 from motion_smd.files import atomic_open, atomic_write_text
@@ -43,6 +44,9 @@ class Job:
             and no structured description.
         variants: describe under each of these option sets in one pass (`describe_variants`): the result is
             one JSONL record per variant, in order (`smd_options` is then only the base of their names).
+        interpret_short: run the kernels in the interpreter when the motion has at most
+            `compiled.INTERPRET_MAX_FRAMES` frames and no kernel was loaded yet in this process (a one-file
+            command: start-up then costs more than the interpreter; same text).
     """
 
     path: str
@@ -54,6 +58,7 @@ class Job:
     keep_text: bool = True
     windows: WindowOptions = WHOLE
     variants: tuple[SMDOptions, ...] = ()
+    interpret_short: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,8 @@ def run_job(job: Job) -> Result:
     stops for one file: issue #14). Only KeyboardInterrupt and SystemExit (not `Exception`s) pass through."""
     try:
         motion = load_motion(job.path, job.input_format, job.read_options)
+        if job.interpret_short and motion.n_frames <= INTERPRET_MAX_FRAMES:
+            interpret_kernels()
         if job.variants:  # one pass, one record per variant (JSONL only)
             lines = [
                 record_line(

@@ -5,38 +5,25 @@ Kernels are plain Python over NumPy arrays and scalars. With numba installed (a 
 `jit` compiles them (`numba.njit(cache=True, nogil=True)`: the machine code is cached beside the module, or in
 numba's user-wide cache when that is not writable, so only the first run on a machine compiles). Without numba,
 or with the environment variable `NUMBA_DISABLE_JIT=1`, the same code runs in the interpreter: same results,
-only slower. The kernel modules import numba, so `motion_smd` imports them lazily (numba's import costs about
-0.2 s).
+only slower. numba is imported when the first kernel module is (its import costs about 0.3 s, and loading the
+cached machine code another 0.4 s), and `motion_smd` imports the kernel modules lazily.
 
-Helpers that never allocate an array use `jit_noalloc`: compiled without numba's runtime (NRT), so passing an
-array to them does not update its reference count. A compiled function that passes its array arguments on to
-another one increments and decrements each array's count atomically on every call; with thousands of small
-helper calls per clip this cost about 30 % of the segmentation kernel (found with `perf` and `gdb`: 46 % of
-the samples in `NRT_incref`/`NRT_decref`; `benchmarks/bench_describer.py` measures the effect). The option
-that turns NRT off (`_nrt=False`) is numba's own, used in its test suite but not documented; when a numba
-release does not accept it, `jit_noalloc` falls back to `jit` (same results, only slower). numba refuses to
-compile an allocation (or `ndarray.sort`) in a `jit_noalloc` function ("NRT required but not enabled").
-
-Developers: numba's cache does not notice when a kernel calls into another module that changed (a cached
-`segment_rows` keeps the `cycle_kernel` code it was compiled with). After editing a kernel module, delete
-the cache (`find src -name '*.nb[ic]' -delete`) before timing or checking text.
+`interpret_kernels()`, called before any kernel module is imported, makes this process run the kernels in the
+interpreter without importing numba at all: `smd describe` does so for one short file (`INTERPRET_MAX_FRAMES`),
+where start-up dominates (issue #19). Whole `smd describe` processes measured on this 2-core machine
+(2026-12-02, median of 3–5): a 200-frame synthetic walk 0.45 s interpreted vs 1.82 s compiled, 5,000 frames
+1.27 s vs 1.87 s; a real CMU clip of 1,125 frames (BVH) 1.74 s vs 2.46 s. The text is byte-identical either way
+(`tests/test_compiled.py`, `tests/test_cli_lazy.py`).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-try:  # pragma: no cover - depends on the environment
-    from numba import njit as _numba_njit
-
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    HAVE_NUMBA = False
-
 
 LOG = logging.getLogger("motion_smd")
 
@@ -44,6 +31,27 @@ FIRST_COMPILE_MESSAGE = (
     "compiling the describer's kernels for this machine, once (under a minute; later runs load them from "
     "numba's cache)…"
 )
+
+KERNEL_MODULES = ("motion_smd.angle_kernel", "motion_smd.cycle_kernel", "motion_smd.segment_kernel")
+"""The modules whose functions `jit` compiles."""
+
+INTERPRET_MAX_FRAMES = 1500
+"""Longest motion (frames, after resampling) whose kernels `smd describe` runs in the interpreter when it describes
+one file: below it the interpreter's per-frame cost (about 0.7 ms per frame of real motion) stays under numba's
+import and cache load (about 1.2–1.4 s); see the module docstring for the measurements."""
+
+_interpret = False
+_numba: Any = None  # numba.njit once imported; False: not installed or not wanted
+
+
+def interpret_kernels() -> bool:
+    """Run the kernels in the interpreter in this process and never import numba for them (same results, only
+    slower per frame). Takes effect only before any kernel module is imported; returns whether it did."""
+    global _interpret
+    if any(m in sys.modules for m in KERNEL_MODULES):
+        return _interpret
+    _interpret = True
+    return True
 
 
 def _announce_first_compile() -> None:
@@ -74,18 +82,35 @@ def _accepts_nrt_option() -> bool:
     return hasattr(CPUTargetOptions, "_nrt")
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    _announce_first_compile()
+def _njit() -> Any:
+    """numba's `njit`, imported on first use (with the first-compile announcement), or False when the kernels
+    run in the interpreter (`interpret_kernels`, or numba not installed)."""
+    global _numba
+    if _numba is None:
+        if _interpret:
+            _numba = False
+        else:
+            try:  # pragma: no cover - depends on the environment
+                from numba import njit
 
-NOALLOC_WITHOUT_NRT = HAVE_NUMBA and _accepts_nrt_option()
-"""`jit_noalloc` compiles without numba's runtime (else it is `jit`)."""
+                _announce_first_compile()
+                _numba = njit
+            except ImportError:  # pragma: no cover
+                _numba = False
+    return _numba
+
+
+def noalloc_without_nrt() -> bool:
+    """Whether `jit_noalloc` compiles without numba's runtime (else it is `jit`)."""
+    return bool(_njit()) and _accepts_nrt_option()
 
 
 def jit(fn: F) -> F:
-    """`numba.njit(cache=True, nogil=True)(fn)` when numba is installed, else `fn` itself."""
-    if not HAVE_NUMBA:
+    """`numba.njit(cache=True, nogil=True)(fn)` when numba is installed and wanted, else `fn` itself."""
+    njit = _njit()
+    if not njit:
         return fn
-    return cast(F, _numba_njit(cache=True, nogil=True)(fn))
+    return cast(F, njit(cache=True, nogil=True)(fn))
 
 
 def jit_noalloc(fn: F) -> F:
@@ -93,7 +118,7 @@ def jit_noalloc(fn: F) -> F:
     runtime (`_nrt=False`), so calls to it do not update the reference counts of the arrays they pass; `jit`
     where numba does not accept that option. The helper may still read and write the arrays it is given and
     take views of them that do not outlive the call."""
-    if not NOALLOC_WITHOUT_NRT:
+    if not noalloc_without_nrt():
         return jit(fn)
     without_nrt: dict[str, Any] = {"_nrt": False}  # not in numba's typed signature
-    return cast(F, _numba_njit(cache=True, nogil=True, **without_nrt)(fn))
+    return cast(F, _njit()(cache=True, nogil=True, **without_nrt)(fn))

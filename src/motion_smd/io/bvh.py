@@ -39,7 +39,6 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial.transform import Rotation
 
 from motion_smd.errors import ConfigError, MotionFormatError, MotionValueError
 from motion_smd.io.registry import FPS_RANGE, ReadOptions, postprocess, register_reader
@@ -327,6 +326,8 @@ def forward_kinematics(bvh: BvhData, names: Sequence[str] | None = None) -> Floa
     Raises:
         KeyError: a name not in the file.
     """
+    from scipy.spatial.transform import Rotation  # here, not at the top: a .npy input never pays its import
+
     order = _needed(bvh, names)
     t = bvh.n_frames
     rot: dict[int, FloatArray] = {}
