@@ -7,44 +7,110 @@ Sub-modules: `describe` (describe, demo, formats), `data` (dataset commands), `l
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+from typing import TYPE_CHECKING
 
-import typer
+if TYPE_CHECKING:  # pragma: no cover
+    import typer
 
-app = typer.Typer(
-    name="smd",
-    help="Structured Motion Description: turn motion into text any LLM can read.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+COMMAND_MODULES = {
+    "describe": "describe",
+    "demo": "describe",
+    "formats": "describe",
+    "events": "timeline",
+    "count": "timeline",
+    "qa-options": "data",
+    "records": "data",
+    "bandai-qa": "data",
+    "bandai-dense": "data",
+    "metrics": "data",
+    "train": "llm",
+    "eval": "llm",
+    "ask": "llm",
+    "plot": "viz",
+    "render": "viz",
+    "report": "viz",
+}
+"""Each `smd` command → the sub-module that registers it (`tests/test_cli_lazy.py` checks this against the
+registered commands). `main()` builds only the sub-module a command needs: typer inspects every registered
+command's signature on each call (about 0.35 s for all of them), which a one-file `smd describe` should not
+pay (issue #19)."""
+
+_SUBMODULES = tuple(dict.fromkeys(COMMAND_MODULES.values()))
+
+standalone = False
+"""True in a process started as the `smd` command (`main`): a command that describes one short file may then
+run the kernels in the interpreter for the rest of the process (`compiled.interpret_kernels`), which a
+longer-lived caller (tests invoking `app`, a notebook) must not have imposed on it."""
 
 
-def _version(value: bool) -> None:
-    if value:
-        from motion_smd import __version__
-        from motion_smd.options import SMDOptions
+def build_app(submodules: tuple[str, ...] = _SUBMODULES) -> typer.Typer:
+    """The `smd` application with the commands of `submodules` (default: all)."""
+    import typer
 
-        typer.echo(f"smd (motion-smd) {__version__}, SMD format version {SMDOptions().format_version}")
-        raise typer.Exit()
+    def _version(value: bool) -> None:
+        if value:
+            from motion_smd import __version__
+            from motion_smd.options import SMDOptions
+
+            typer.echo(f"smd (motion-smd) {__version__}, SMD format version {SMDOptions().format_version}")
+            raise typer.Exit()
+
+    def _root(
+        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    ) -> None:
+        """Structured Motion Description: turn motion into text any LLM can read."""
+
+    application = typer.Typer(
+        name="smd",
+        help="Structured Motion Description: turn motion into text any LLM can read.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    application.callback()(_root)
+    for name in submodules:
+        importlib.import_module(f"motion_smd.cli.{name}").register(application)
+    return application
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
-) -> None:
-    """Structured Motion Description: turn motion into text any LLM can read."""
+def __getattr__(name: str) -> typer.Typer:
+    """`motion_smd.cli.app`: the application with every command, built on first access (PEP 562)."""
+    if name == "app":
+        application = build_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_SUBMODULES = ("describe", "timeline", "data", "llm", "viz")
+def _app_for(argv: list[str]) -> typer.Typer:
+    """The application for a command line: only the sub-module of its command when the first word names one
+    (`COMMAND_MODULES`), else every command (`smd --help`, a typo: typer lists or suggests them all)."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    module = COMMAND_MODULES.get(first or "")
+    return build_app((module,)) if module else build_app()
 
-for _name in _SUBMODULES:
-    try:
-        _mod = importlib.import_module(f"motion_smd.cli.{_name}")
-    except ModuleNotFoundError as _exc:  # a sub-module not written yet
-        if _exc.name != f"motion_smd.cli.{_name}":
-            raise
-        continue
-    _mod.register(app)
+
+def _describe_one_file(argv: list[str]) -> bool:
+    """`smd describe FILE`, no option: print FILE's SMD with the default options, without building the typer
+    application (typer and its argument adapters cost about 0.35 s of a 0.6 s run; issue #19). The text is
+    the one the full command prints (`tests/test_cli_lazy.py`). Returns False, having printed nothing, for any
+    other command line and when the file cannot be described: the full command then runs and reports."""
+    if len(argv) != 2 or argv[0] != "describe" or argv[1].startswith("-") or not os.path.isfile(argv[1]):
+        return False
+    from pathlib import Path
+
+    from motion_smd.batch import Job, run_job
+    from motion_smd.io import ReadOptions
+    from motion_smd.options import SMDOptions
+
+    path = argv[1]
+    res = run_job(Job(path, Path(path).stem, None, ReadOptions(), SMDOptions(), False, interpret_short=True))
+    if not res.ok or res.text is None:
+        return False
+    sys.stdout.write(res.text + "\n")
+    return True
 
 
 def main() -> None:
@@ -52,15 +118,16 @@ def main() -> None:
     compiled on a first run) go to standard error as "smd: …"."""
     import logging
 
+    global standalone
+    standalone = True
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("smd: %(message)s"))
     log = logging.getLogger("motion_smd")
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     try:
-        app()
+        if not _describe_one_file(sys.argv[1:]):
+            _app_for(sys.argv[1:])()
     except KeyboardInterrupt:  # before a command started (its own handler says what was kept)
-        import sys
-
         print("smd: interrupted while starting; nothing was done.", file=sys.stderr)
         raise SystemExit(130) from None

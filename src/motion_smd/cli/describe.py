@@ -8,6 +8,7 @@ from typing import Annotated, Literal, cast
 
 import typer
 
+from motion_smd import cli
 from motion_smd.cli.common import InputFormatOpt, fail, read_option_set, smd_option_set
 from motion_smd.errors import ConfigError, MotionSMDError
 from motion_smd.io import ReadOptions
@@ -16,6 +17,7 @@ from motion_smd.windows import WindowOptions
 from motion_smd.workers import Budget
 
 OUTPUT_FORMATS = ("text", "json", "jsonl")
+"""Output formats of the local engine; --engine ray writes jsonl or parquet (`ray_engine.RAY_FORMATS`)."""
 
 
 def _check_output_format(value: str) -> None:
@@ -46,9 +48,8 @@ def _describe_files(
     variants: tuple[SMDOptions, ...] = (),
 ) -> None:
     """The body of `smd describe` (see its options); `file_budget` applies when there are several files (one
-    file is described in this process). KeyboardInterrupt passes through to the command."""
-    from rich.progress import Progress
-
+    file is described in this process, its kernels interpreted when it is short: `Job.interpret_short`).
+    KeyboardInterrupt passes through to the command."""
     from motion_smd.batch import (
         Job,
         check_output_path,
@@ -83,11 +84,12 @@ def _describe_files(
     files_str = [str(p) for p in files]  # a str is a third of a Path's memory: the list lives for the run
     del files
     with_desc = output_format == "jsonl"
+    one = budget is None and cli.standalone  # one file in a one-shot process: short ones run interpreted
 
     def make_jobs(skip: set[str]) -> Iterator[Job]:  # lazily: memory stays flat whatever the corpus size
         for p, i in zip(files_str, ids):
             if i not in skip:
-                yield Job(p, i, input_format, read_opts, smd_opts, with_desc, out is None, windows, variants)
+                yield Job(p, i, input_format, read_opts, smd_opts, with_desc, out is None, windows, variants, one)
 
     failures = []
     if out is None:
@@ -109,6 +111,8 @@ def _describe_files(
         if output_format == "json":
             typer.echo("\n}")
     else:
+        from rich.progress import Progress
+
         from motion_smd.batch import done_ids
 
         skip = done_ids(out) if resume else set()
@@ -128,6 +132,49 @@ def _describe_files(
         typer.echo(f"described {n_todo - len(failures)} of {n_todo} motions → {out}", err=True)
     if failures:
         typer.echo(f"{len(failures)} of {len(files_str)} files failed (listed above).", err=True)
+        raise typer.Exit(1)
+
+
+def _describe_on_ray(
+    smd_opts: SMDOptions,
+    read_opts: ReadOptions,
+    paths: list[str],
+    output_format: str,
+    input_format: str | None,
+    out: str | None,
+    jobs: int,
+    windows: WindowOptions,
+    variants: tuple[SMDOptions, ...],
+    engine: str,
+    address: str | None,
+) -> None:
+    """`smd describe --engine ray`: the records written under the `-o` folder by `ray_engine.describe_on_ray`;
+    failed files are error rows there and are listed on standard error (exit status 1 when any failed)."""
+    from motion_smd.batch import Job
+    from motion_smd.ray_engine import RAY_FORMATS, RayFormat, describe_on_ray
+
+    if engine != "ray":
+        raise fail(f"--address goes with --engine ray (got --engine {engine}).")
+    if output_format not in RAY_FORMATS:
+        raise fail(f"--engine ray writes --format {' or '.join(RAY_FORMATS)} (got {output_format!r}).")
+    if out is None:
+        raise fail("--engine ray writes to a folder: give -o DEST (a local folder or a URI such as s3://bucket/smd).")
+    job = Job(
+        "", "", input_format, read_opts, smd_opts, output_format in ("jsonl", "parquet"), False, windows, variants
+    )
+    try:
+        run = describe_on_ray(
+            paths, out, job, cast(RayFormat, output_format), address=address, num_cpus=jobs if jobs > 1 else None
+        )
+    except MotionSMDError as exc:
+        raise fail(str(exc)) from None
+    for error in run.errors:
+        typer.echo(f"error: {error}", err=True)
+    typer.echo(
+        f"described {run.files - run.failed} of {run.files} motions ({run.records} records) → {run.dest}", err=True
+    )
+    if run.failed:
+        typer.echo(f"{run.failed} of {run.files} files failed (listed above; error rows in {run.dest}).", err=True)
         raise typer.Exit(1)
 
 
@@ -159,10 +206,16 @@ def register(app: typer.Typer) -> None:
         read_opts: ReadOptions,
         paths: Annotated[list[str], typer.Argument(help="Motion files, directories or glob patterns.")],
         output_format: Annotated[
-            str, typer.Option("--format", help=f"Output format: {', '.join(OUTPUT_FORMATS)}.")
+            str,
+            typer.Option(
+                "--format", help=f"Output format: {', '.join(OUTPUT_FORMATS)} (--engine ray: jsonl, parquet)."
+            ),
         ] = "text",
         input_format: InputFormatOpt = None,
-        out: Annotated[Path | None, typer.Option("-o", "--out", help="Write to this file (atomic).")] = None,
+        out: Annotated[
+            str | None,
+            typer.Option("-o", "--out", help="Write to this file (atomic); --engine ray: a new folder or URI."),
+        ] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
         resume: Annotated[bool, typer.Option(help="Skip ids already in OUT's .partial file.")] = False,
         file_timeout: Annotated[
@@ -202,8 +255,20 @@ def register(app: typer.Typer) -> None:
                 "all-26,top-3,top-5,no-trajectory,delta-10 (parts joined by '+'; other options from the flags)."
             ),
         ] = None,
+        engine: Annotated[
+            str,
+            typer.Option(
+                help="local: this machine (--jobs processes); ray: a Ray cluster (Ray Data; needs "
+                "motion-smd[ray]), PATHS may then be s3://, gs://, hdfs:// URIs and -o a folder or URI."
+            ),
+        ] = "local",
+        address: Annotated[
+            str | None,
+            typer.Option(help="--engine ray: the cluster's address (e.g. 127.0.0.1:6379); default: start one here."),
+        ] = None,
     ) -> None:
         """Describe motion files as Structured Motion Description text."""
+        out_path = Path(out) if out is not None else None
         try:
             budget = Budget(file_timeout, int(file_memory * 2**30))
             windows = WindowOptions(window_s, max_tokens, tokenizer)
@@ -211,12 +276,20 @@ def register(app: typer.Typer) -> None:
                 variant_opts = tuple(parse_variants(variants, smd_opts)) if variants is not None else ()
             except MotionSMDError as exc:
                 raise fail(str(exc)) from None
+            if engine == "ray" or address is not None:
+                _describe_on_ray(
+                    smd_opts, read_opts, paths, output_format, input_format, out, jobs, windows, variant_opts,
+                    engine, address,
+                )  # fmt: skip
+                return
+            if engine != "local":
+                raise fail(f"--engine {engine!r}: choose local or ray.")
             _describe_files(
-                smd_opts, read_opts, paths, output_format, input_format, out, jobs, resume, budget, windows,
+                smd_opts, read_opts, paths, output_format, input_format, out_path, jobs, resume, budget, windows,
                 variant_opts,
             )  # fmt: skip
         except KeyboardInterrupt:
-            raise _interrupted(out) from None
+            raise _interrupted(out_path) from None
 
     @app.command()
     @smd_option_set
