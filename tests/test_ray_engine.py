@@ -113,18 +113,8 @@ def _mixed_folder(smd_data_dir: Path, root: Path) -> Path:
 
 def test_parquet_output_and_error_rows(ray_cluster: str, smd_data_dir: Path, tmp_path: Path) -> None:
     src = _mixed_folder(smd_data_dir, tmp_path / "mixed")
-    run = _smd(
-        "describe",
-        str(src),
-        "--engine",
-        "ray",
-        "--address",
-        ray_cluster,
-        "--format",
-        "parquet",
-        "-o",
-        str(tmp_path / "pq"),
-    )
+    to_parquet = ["describe", str(src), "--engine", "ray", "--address", ray_cluster, "--format", "parquet"]
+    run = _smd(*to_parquet, "-o", str(tmp_path / "pq"))
     assert run.returncode == 1, run.stderr[-3000:]  # two files failed: listed, the job finished
     assert "2 of 5 files failed" in run.stderr and "bad.npy" in run.stderr and "trunc.bvh" in run.stderr
     rows = read_records(str(tmp_path / "pq"))
@@ -138,18 +128,7 @@ def test_parquet_output_and_error_rows(ray_cluster: str, smd_data_dir: Path, tmp
         (json.loads(line) for line in (tmp_path / "local.jsonl").read_text().splitlines()), key=lambda r: r["id"]
     )
     assert [r for r in rows if "error" not in r] == expected
-    again = _smd(
-        "describe",
-        str(src),
-        "--engine",
-        "ray",
-        "--address",
-        ray_cluster,
-        "--format",
-        "parquet",
-        "-o",
-        str(tmp_path / "pq"),
-    )
+    again = _smd(*to_parquet, "-o", str(tmp_path / "pq"))
     assert again.returncode != 0 and "already exists" in again.stderr  # never mixes two runs' shards
 
 

@@ -305,28 +305,23 @@ def describe_on_ray(
         ds.write_datasink(_jsonl_datasink(out_root, out_fs))
     else:
         ds.write_parquet(out_root, filesystem=out_fs)
-    return summarise(dest)
+    return summarise(dest, len(sources.paths))
 
 
 def read_records(dest: str) -> list[dict[str, Any]]:
     """All rows a Ray run wrote under `dest` (JSONL shards or Parquet files), as dicts in the JSONL record's form
-    (Parquet's `description` parsed back), sorted by (id, variant)."""
-    import pyarrow.fs as pafs
-
-    fs, root = _filesystem(dest)
-    infos = sorted(
-        (f for f in fs.get_file_info(pafs.FileSelector(root, recursive=True)) if f.type == pafs.FileType.File),
-        key=lambda f: f.path,
-    )
+    (Parquet's `description` parsed back), sorted by (id, variant). Holds them all in memory: for checks and
+    small corpora."""
+    fs, paths = _output_files(dest)
     rows: list[dict[str, Any]] = []
-    for info in infos:
-        if info.path.endswith(".jsonl"):
-            with fs.open_input_stream(info.path) as fh:
+    for path in paths:
+        if path.endswith(".jsonl"):
+            with fs.open_input_stream(path) as fh:
                 rows.extend(orjson.loads(line) for line in fh.read().splitlines() if line)
-        elif info.path.endswith(".parquet"):
+        elif path.endswith(".parquet"):
             import pyarrow.parquet as pq
 
-            for rec in pq.read_table(info.path, filesystem=fs).to_pylist():
+            for rec in pq.read_table(path, filesystem=fs).to_pylist():
                 if rec.get("error") is None:
                     rec.pop("error", None)
                     if rec.get("description") is not None:
@@ -337,8 +332,34 @@ def read_records(dest: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["id"], r.get("variant") or ""))
 
 
-def summarise(dest: str) -> RayRun:
-    """Count what a Ray run wrote under `dest` (`read_records`)."""
-    rows = read_records(dest)
-    errors = tuple(r["error"] for r in rows if "error" in r)
-    return RayRun(dest, len({r["id"] for r in rows}), len(rows) - len(errors), len(errors), errors)
+def _output_files(dest: str) -> tuple[pyarrow.fs.FileSystem, list[str]]:
+    """The filesystem of `dest` and the paths of the files under it, sorted."""
+    import pyarrow.fs as pafs
+
+    fs, root = _filesystem(dest)
+    infos = fs.get_file_info(pafs.FileSelector(root, recursive=True))
+    return fs, sorted(f.path for f in infos if f.type == pafs.FileType.File)
+
+
+def summarise(dest: str, n_files: int) -> RayRun:
+    """Count what a Ray run of `n_files` files wrote under `dest`, reading only what it must: the JSONL lines'
+    first bytes (an error row starts with `{"error":`, a record with `{"description":`; only error rows are
+    parsed), or Parquet's `error` column."""
+    fs, paths = _output_files(dest)
+    rows = 0
+    errors: list[str] = []
+    for path in paths:
+        if path.endswith(".jsonl"):
+            with fs.open_input_stream(path) as fh:
+                for line in fh.read().splitlines():
+                    if line:
+                        rows += 1
+                        if line.startswith(b'{"error":'):
+                            errors.append(orjson.loads(line)["error"])
+        elif path.endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            column = pq.read_table(path, filesystem=fs, columns=["error"]).column("error").to_pylist()
+            rows += len(column)
+            errors.extend(e for e in column if e is not None)
+    return RayRun(dest, n_files, rows - len(errors), len(errors), tuple(errors))
