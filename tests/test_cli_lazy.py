@@ -77,6 +77,7 @@ def test_short_file_runs_the_kernels_without_numba_and_a_long_one_compiles(tmp_p
         run = _smd("describe", str(path))
         assert run.returncode == 0, run.stderr[-2000:]
         assert ("numba" in _imported(run)) is numba_expected, path
+        assert ("scipy" in _imported(run)) is numba_expected, path  # Gaussian filter: NumPy when interpreting
         assert run.stdout == _full_command_text(path)
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import pytest
 from motion_smd.batch import Job, expand_paths, motion_ids, run_job
 from motion_smd.io import ReadOptions
 from motion_smd.options import SMDOptions, parse_variants
+from motion_smd.windows import WindowOptions
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'motion-smd[ray]')")
 from motion_smd.ray_engine import _remote_ids, describe_batch, list_sources, read_records  # noqa: E402
@@ -132,21 +134,31 @@ def test_parquet_output_and_error_rows(ray_cluster: str, smd_data_dir: Path, tmp
     assert again.returncode != 0 and "already exists" in again.stderr  # never mixes two runs' shards
 
 
-def test_describe_batch_without_ray_matches_run_job(smd_data_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "options",
+    [{"variants": tuple(parse_variants("all-26,top-3"))}, {"windows": WindowOptions(window_s=3.0)}],
+    ids=["variants", "windows"],
+)
+def test_describe_batch_without_ray_matches_run_job(
+    smd_data_dir: Path, tmp_path: Path, options: dict[str, object]
+) -> None:
     src = _mixed_folder(smd_data_dir, tmp_path / "mixed")
     sources = list_sources([str(src)])
-    names = {p: (i, s) for p, i, s in zip(sources.paths, sources.ids, sources.sources)}
-    job = Job("", "", None, ReadOptions(), SMDOptions(), True, False, variants=tuple(parse_variants("all-26,top-3")))
-    batch = {"bytes": [Path(p).read_bytes() for p in sources.paths], "path": list(sources.paths)}
-    out = describe_batch(batch, job, names, "jsonl")["line"]
+    job = replace(Job("", "", None, ReadOptions(), SMDOptions(), True, False), **options)
+    gone = str(src / "gone.npy")  # listed, then deleted before its task ran: an error row
+    batch = {"path": [*sources.paths, gone], "id": [*sources.ids, "gone"], "source": [*sources.sources, gone]}
+    out = describe_batch(batch, job, sources.filesystem, "jsonl")["line"]
+    assert json.loads(out[-1])["id"] == "gone" and "cannot be read" in json.loads(out[-1])["error"]
+    out = out[:-1]
     expected: list[str] = []
     for motion_id, source in zip(sources.ids, sources.sources):
-        res = run_job(Job(source, motion_id, None, ReadOptions(), SMDOptions(), True, False, variants=job.variants))
+        res = run_job(replace(job, path=source, motion_id=motion_id))
         expected.extend(
             res.line.split("\n")
             if res.ok and res.line
             else [json.dumps({"error": res.error, "id": motion_id, "source": source})]
         )
+    assert len(out) == len(expected) > 3
     assert [json.loads(x) for x in out] == [json.loads(x) for x in expected]
 
 

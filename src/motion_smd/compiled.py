@@ -54,6 +54,11 @@ def interpret_kernels() -> bool:
     return True
 
 
+def interpreting() -> bool:
+    """Whether this process runs the kernels in the interpreter by choice (`interpret_kernels`)."""
+    return _interpret
+
+
 def _announce_first_compile() -> None:
     """Log `FIRST_COMPILE_MESSAGE` (INFO, logger "motion_smd") when numba first compiles a function in this
     process, i.e. when its cache had no machine code for it; the `smd` command shows it on standard error."""

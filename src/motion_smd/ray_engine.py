@@ -6,11 +6,13 @@ any number of machines:
 1. the driver lists the motion files (`list_sources`): local folders, files and globs exactly as the local
    command expands them (`batch.expand_paths`, `batch.motion_ids`), or a folder on any filesystem pyarrow
    reads (``s3://``, ``gs://``, ``hdfs://``, ``file://`` URIs), listed recursively and sorted;
-2. `ray.data.read_binary_files` reads their bytes on the cluster (so worker nodes need no shared disk);
-3. `map_batches(describe_batch)` writes each file's bytes to a private temporary file under its own name
-   (readers detect the format from the suffix) and runs `batch.run_job` on it, with the same `Job` options as
-   the local command (variants, windows, description in the record); the temporary path is replaced by the
-   source's name in the record and in error messages;
+2. the table of files (path, id, source; Arrow, cut into blocks) becomes a Ray dataset (`ray.data.from_arrow`),
+   so each task gets its files' ids and names in its own rows (nothing per task grows with the corpus);
+3. `map_batches(describe_batch)` reads each file's bytes through pyarrow on the worker (so worker nodes need
+   no shared disk), writes them to a private temporary file under the file's own name (readers detect the
+   format from the suffix) and runs `batch.run_job` on it, with the same `Job` options as the local command
+   (variants, windows, description in the record); the temporary path is replaced by the source's name in
+   the record and in error messages;
 4. a sink writes the rows: JSONL shards whose lines are byte-for-byte the local command's records
    (`JsonlLinesDatasink`), or Parquet (`Dataset.write_parquet`) with one column per record field.
 
@@ -164,27 +166,34 @@ def _json_str(text: str) -> str:
 
 
 def describe_batch(
-    batch: dict[str, Any], job: Job, names: dict[str, tuple[str, str]], output_format: RayFormat
+    batch: dict[str, Any], job: Job, filesystem: pyarrow.fs.FileSystem, output_format: RayFormat
 ) -> dict[str, list[Any]]:
-    """Describe a batch of files given as bytes (the `map_batches` function of the Ray engine).
+    """Read and describe a batch of files (the `map_batches` function of the Ray engine).
 
     Args:
-        batch: Ray Data's columns of `read_binary_files(..., include_paths=True)`: "bytes" (each file's
-            content) and "path" (its path on the filesystem).
+        batch: columns "path" (each file's path on `filesystem`), "id" (its motion id) and "source" (its name
+            in the records), as `describe_on_ray` builds them.
         job: the options of every file (`Job.path` and `Job.motion_id` are replaced per file).
-        names: path → (motion id, source name), for every path of the run.
+        filesystem: where the files are (a pyarrow filesystem: local, S3, GCS, HDFS, …).
         output_format: "jsonl" → one column "line" (each record's JSON text, as the local engine writes it,
             or an error row's); "parquet" → the `PARQUET_COLUMNS`.
 
     Returns:
-        The output columns, one row per record (several per file with variants) or per failed file.
+        The output columns, one row per record (several per file with variants) or per failed file (also a file
+        that cannot be read from `filesystem`).
     """
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="smd-ray-") as tmp:
-        for content, path in zip(batch["bytes"], batch["path"]):
-            motion_id, source = names[str(path)]
-            local = Path(tmp) / PurePosixPath(str(path)).name
-            local.write_bytes(bytes(content))
+        for path, motion_id, source in zip(batch["path"], batch["id"], batch["source"]):
+            path, motion_id, source = str(path), str(motion_id), str(source)
+            local = Path(tmp) / PurePosixPath(path).name
+            try:
+                with filesystem.open_input_stream(path) as fh:
+                    local.write_bytes(fh.read())
+            except OSError as exc:
+                error = f"{source}: cannot be read ({exc}); check that it exists and is readable."
+                lines.append(str(orjson.dumps({"error": error, "id": motion_id, "source": source}), "utf-8"))
+                continue
             res = run_job(replace(job, path=str(local), motion_id=motion_id))
             local.unlink()
             if res.ok and res.line is not None:  # the temporary path (unique) → the source, as JSON strings
@@ -270,13 +279,13 @@ def describe_on_ray(
         raise ConfigError(
             "--engine ray needs Ray Data: pip install 'motion-smd[ray]' (or pip install 'ray[data]')."
         ) from None
+    import pyarrow as pa
     import pyarrow.fs as pafs
 
     sources = list_sources(inputs)
     out_fs, out_root = _filesystem(dest)
     if out_fs.get_file_info(out_root).type != pafs.FileType.NotFound:
         raise ConfigError(f"-o {dest}: already exists; give a new folder (Ray writes one or more shards into it).")
-    names = {p: (i, s) for p, i, s in zip(sources.paths, sources.ids, sources.sources)}
     try:
         if not ray.is_initialized():
             ray.init(
@@ -290,16 +299,16 @@ def describe_on_ray(
         raise ConfigError(f"--address {address}: cannot connect to a Ray cluster ({exc}).") from None
     logging.getLogger("ray.data").setLevel(logging.WARNING)
     cpus = int(ray.cluster_resources().get("CPU", 1))
-    blocks = min(len(sources.paths), max(BLOCKS_PER_CPU * cpus, -(-len(sources.paths) // files_per_block)))
-    ds = ray.data.read_binary_files(
-        list(sources.paths), filesystem=sources.filesystem, include_paths=True, override_num_blocks=blocks
-    )
-    ds = ds.map_batches(  # batch = the read block: Ray fuses reading and describing into one task per block
+    n = len(sources.paths)
+    blocks = min(n, max(BLOCKS_PER_CPU * cpus, -(-n // files_per_block)))
+    size = -(-n // blocks)
+    table = pa.table({"path": list(sources.paths), "id": list(sources.ids), "source": list(sources.sources)})
+    ds = ray.data.from_arrow([table.slice(start, size) for start in range(0, n, size)])  # one block per slice
+    ds = ds.map_batches(  # each task reads and describes one block's files
         cast(Any, describe_batch),
-        fn_kwargs={"job": job, "names": names, "output_format": output_format},
+        fn_kwargs={"job": job, "filesystem": sources.filesystem, "output_format": output_format},
         batch_size=None,
         batch_format="numpy",
-        zero_copy_batch=True,
     )
     if output_format == "jsonl":
         ds.write_datasink(_jsonl_datasink(out_root, out_fs))

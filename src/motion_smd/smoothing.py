@@ -1,21 +1,25 @@
 """Gaussian smoothing along time, bit for bit `scipy.ndimage.gaussian_filter1d(x, sigma, axis=0, mode="nearest")`.
 
-Why not scipy itself: importing `scipy.ndimage` costs about 0.75 s with SciPy 1.17 (its array-API layer parses
-docstrings at import), five times the whole `import numpy`, and `smd describe one.npy` needs nothing else from
-SciPy (issue #19's start-up profile, `benchmarks/bench_startup.py`). This module reproduces SciPy's arithmetic
-exactly, so the text does not change: the same kernel (`scipy.ndimage._filters._gaussian_kernel1d`: exp of
-−x²/(2σ²) over x = −r…r, r = int(truncate·σ + 0.5), divided by its sum) and the same order of operations as
-SciPy's C loop for a symmetric kernel (`ni_filters.c`, `NI_Correlate1D`: the centre sample times the centre
-weight, then, from the outermost pair inward, the sum of the two samples times their weight), over the signal
-extended by its edge values. `tests/test_smoothing.py` checks equality with SciPy on random signals of many
-lengths and widths. Elementwise NumPy operations are never fused into multiply-adds, so the result is also the
-same on every machine.
+A process that compiles the describer's kernels (batches, the API, any long run) calls SciPy itself. A one-shot
+`smd describe FILE`, which runs the kernels in the interpreter to start fast (`compiled.interpret_kernels`),
+uses `numpy_gaussian_smooth` instead: importing `scipy.ndimage` costs about 0.75 s with SciPy 1.17 (its
+array-API layer parses docstrings at import), five times the whole `import numpy`, and the one-shot command
+needs nothing else from SciPy (issue #19's start-up profile, `benchmarks/bench_startup.py`); per call it is 2–4×
+slower than SciPy's C loop (150–190 µs vs 25–75 µs for 114–2,000 frames, σ = 6 frames). It reproduces SciPy's
+arithmetic exactly, so the text does not depend on the path: the same kernel
+(`scipy.ndimage._filters._gaussian_kernel1d`: exp of −x²/(2σ²) over x = −r…r, r = int(truncate·σ + 0.5),
+divided by its sum) and the same order of operations as SciPy's C loop for a symmetric kernel (`ni_filters.c`,
+`NI_Correlate1D`: the centre sample times the centre weight, then, from the outermost pair inward, the sum of
+the two samples times their weight), over the signal extended by its edge values. `tests/test_smoothing.py`
+checks equality with SciPy on random signals of many lengths and widths.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+
+from motion_smd import compiled
 
 FloatArray = NDArray[np.float64]
 
@@ -51,6 +55,16 @@ def gaussian_smooth(values: NDArray[np.floating], sigma: float, truncate: float 
         float64 array of the shape of `values`, equal bit for bit to
         `scipy.ndimage.gaussian_filter1d(values.astype(float64), sigma, axis=0, mode="nearest", truncate=truncate)`.
     """
+    x = np.asarray(values, dtype=np.float64)
+    if not compiled.interpreting():  # a long-lived process: SciPy's C loop is 2–4× faster per call
+        from scipy.ndimage import gaussian_filter1d
+
+        return np.asarray(gaussian_filter1d(x, sigma, axis=0, mode="nearest", truncate=truncate), dtype=np.float64)
+    return numpy_gaussian_smooth(x, sigma, truncate)
+
+
+def numpy_gaussian_smooth(values: NDArray[np.floating], sigma: float, truncate: float = TRUNCATE) -> FloatArray:
+    """`gaussian_smooth` in NumPy alone (no SciPy import), bit for bit the same; arguments and result as there."""
     x = np.asarray(values, dtype=np.float64)
     w = gaussian_kernel(sigma, truncate)
     r = (w.shape[0] - 1) // 2
