@@ -20,6 +20,7 @@ from motion_smd.datasets.bandai_qa import (
 )
 from motion_smd.datasets.options import read_mc_json
 from motion_smd.datasets.records import read_records
+from motion_smd.errors import ConfigError
 from motion_smd.skeleton import PELVIS
 
 
@@ -112,3 +113,32 @@ def test_build_deterministic(smd_data_dir: Path, tmp_path: Path, bandai_qa_built
     b = build_bandai_qa(tmp_path / "b", data_dir=smd_data_dir, seed=1, sequences_per_split=small)
     assert (tmp_path / "b" / "questions_test.json").read_bytes() != (out / "questions_test.json").read_bytes()
     assert b.questions["test"] > 0
+
+
+def test_split_by_take(smd_data_dir: Path, tmp_path: Path) -> None:
+    """Train on take 001, test on take 002 of the same actions and styles (issue #20's generalisation check)."""
+    from motion_smd.datasets.bandai_qa import list_clips
+
+    clips = list_clips(smd_data_dir / "bandai_namco", split_by="take")
+    assert {c.split for c in clips if c.take == "001"} == {"train"}
+    assert {c.split for c in clips if c.take != "001"} == {"val", "test"}
+    train_kinds = {(c.dataset, c.content, c.style) for c in clips if c.split == "train"}
+    held_out = [c for c in clips if c.split != "train"]
+    assert len(held_out) >= 80 and all((c.dataset, c.content, c.style) in train_kinds for c in held_out)
+    summary = build_bandai_qa(
+        tmp_path,
+        data_dir=smd_data_dir,
+        seed=0,
+        sequences_per_split={"train": 30, "val": 5, "test": 20},
+        split_by="take",
+    )
+    assert summary.split_by == "take" and summary.questions["test"] > 40
+    used = {
+        p["file"]
+        for s in json.loads((tmp_path / "sequences.json").read_text())
+        for p in s["clips"]
+        if s["split"] == "test"
+    }
+    assert used and all(f.endswith("_002.bvh") for f in used)
+    with pytest.raises(ConfigError, match="split_by"):
+        list_clips(smd_data_dir / "bandai_namco", split_by="subject")

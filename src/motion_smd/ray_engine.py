@@ -303,8 +303,8 @@ def describe_on_ray(
     blocks = min(n, max(BLOCKS_PER_CPU * cpus, -(-n // files_per_block)))
     size = -(-n // blocks)
     table = pa.table({"path": list(sources.paths), "id": list(sources.ids), "source": list(sources.sources)})
-    ds = ray.data.from_arrow([table.slice(start, size) for start in range(0, n, size)])  # one block per slice
-    ds = ds.map_batches(  # each task reads and describes one block's files
+    files = ray.data.from_arrow([table.slice(start, size) for start in range(0, n, size)])  # a block per slice
+    ds = files.map_batches(  # each task reads and describes one block's files
         cast(Any, describe_batch),
         fn_kwargs={"job": job, "filesystem": sources.filesystem, "output_format": output_format},
         batch_size=None,

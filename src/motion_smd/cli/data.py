@@ -184,6 +184,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         seed: Annotated[int, typer.Option(help="Seed of sequence composition and options.")] = 0,
         max_options: Annotated[int, typer.Option(help="Options per question.")] = 10,
+        split_by: Annotated[
+            str,
+            typer.Option(
+                help="style: test on performance styles never trained on; take: train on take 001, test on "
+                "take 002 of the same actions and styles."
+            ),
+        ] = "style",
     ) -> None:
         """Build the real-motion QA set from the Bandai-Namco clips (joints, questions, records per split)."""
         with _errors():
@@ -195,6 +202,7 @@ def register(app: typer.Typer) -> None:
                 seed=seed,
                 max_options=max_options,
                 smd_options=smd_opts,
+                split_by=split_by,
             )
             for line in summary.lines():
                 typer.echo(line)

@@ -35,6 +35,7 @@ class BuildSummary:
         answer_distribution: split → query type → answer → count.
         baselines: split → {"majority": accuracy, "random": accuracy, "random_expected": mean 1/n_options}.
         per_type_baselines: split → baseline → query type → accuracy.
+        split_by: how the clips were split ("style" or "take", `splits.SPLIT_BY`).
     """
 
     output: Path
@@ -45,6 +46,7 @@ class BuildSummary:
     answer_distribution: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     baselines: dict[str, dict[str, float]] = field(default_factory=dict)
     per_type_baselines: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    split_by: str = "style"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dict (every field; the folder as a string)."""
@@ -52,7 +54,10 @@ class BuildSummary:
 
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
-        out = [f"bandai-qa in {self.output}: {self.n_clips} clips used, {len(self.excluded)} failed the label check"]
+        out = [
+            f"bandai-qa in {self.output} (split by {self.split_by}): {self.n_clips} clips used, "
+            f"{len(self.excluded)} failed the label check"
+        ]
         for s in self.sequences:
             b = self.baselines.get(s, {})
             out.append(
@@ -100,8 +105,8 @@ def bandai_root(data_dir: Path | str | None) -> Path:
     return root
 
 
-def read_checked_clips(root: Path) -> tuple[list[Clip], dict[str, Motion], dict[str, str]]:
-    """The usable clips of `root` whose motion agrees with their label, resampled to FPS.
+def read_checked_clips(root: Path, split_by: str = "style") -> tuple[list[Clip], dict[str, Motion], dict[str, str]]:
+    """The usable clips of `root` whose motion agrees with their label, resampled to FPS, split by `split_by`.
 
     Returns:
         (clips kept, file → canonical motion, file → reason for each clip left out).
@@ -116,7 +121,7 @@ def read_checked_clips(root: Path) -> tuple[list[Clip], dict[str, Motion], dict[
     excluded: dict[str, str] = {}
     clips: list[Clip] = []
     read_opts = ReadOptions(target_fps=FPS)
-    for c in list_clips(root):
+    for c in list_clips(root, split_by):
         m = load_motion(root / c.file, options=read_opts)
         why = check_clip(m, c.label)
         if why is not None:
@@ -225,6 +230,7 @@ def build_bandai_qa(
     max_options: int = 10,
     smd_options: SMDOptions | None = None,
     sequences_per_split: dict[str, int] | None = None,
+    split_by: str = "style",
 ) -> BuildSummary:
     """Build bandai-qa into `output` (see the `motion_smd.datasets.bandai_qa` docstring).
 
@@ -240,6 +246,8 @@ def build_bandai_qa(
         max_options: options per question.
         smd_options: SMD variant of the records (default SMDOptions()).
         sequences_per_split: override SEQUENCES_PER_SPLIT.
+        split_by: "style" (held-out performance styles) or "take" (train on take 001, test on take 002 of the
+            same actions and styles): `splits.SPLIT_BY`.
 
     Returns:
         The BuildSummary (also written to summary.json).
@@ -252,8 +260,8 @@ def build_bandai_qa(
     opts = smd_options or SMDOptions()
     out = Path(output)
     n_per_split = sequences_per_split or SEQUENCES_PER_SPLIT
-    clips, motions, excluded = read_checked_clips(root)
-    summary = BuildSummary(output=out, n_clips=len(clips), excluded=excluded)
+    clips, motions, excluded = read_checked_clips(root, split_by)
+    summary = BuildSummary(output=out, n_clips=len(clips), excluded=excluded, split_by=split_by)
     seq_meta: list[dict[str, Any]] = []
     results: dict[str, SplitResult] = {}
     for split in ("train", "val", "test"):

@@ -26,6 +26,21 @@ SPLIT_STYLES: dict[str, dict[str, tuple[str, ...]]] = {
 """Styles held out per dataset; every other style is train."""
 
 
+SPLIT_BY = ("style", "take")
+"""How clips are split: "style" (default): by (dataset, style) group (`SPLIT_STYLES`), so test performances are
+in styles never trained on; "take" (`take_split_of`): every first take (001) trains, later takes of the same
+actions and styles are tested (issue #20: does a model read the text, or learn the recordings?)."""
+
+
+def take_split_of(dataset: str, style: str, take: str) -> str:
+    """Split of a clip when splitting by take: take 001 → train; a later take → val when its style is a
+    validation style of `SPLIT_STYLES`, else test (the Bandai-Namco sets hold takes 001 and 002: dataset-2 both
+    for every action and style, dataset-1 a second take of one clip per style)."""
+    if take == "001":
+        return "train"
+    return "val" if split_of(dataset, style) == "val" else "test"
+
+
 def split_of(dataset: str, style: str) -> str:
     """Split of a (dataset, style) group according to SPLIT_STYLES."""
     for split, styles in SPLIT_STYLES.get(dataset, {}).items():
@@ -55,12 +70,15 @@ class Clip:
     split: str
 
 
-def list_clips(root: Path) -> list[Clip]:
-    """Usable clips of the manifest (content in CONTENT_LABELS, BVH file present), in manifest order.
+def list_clips(root: Path, split_by: str = "style") -> list[Clip]:
+    """Usable clips of the manifest (content in CONTENT_LABELS, BVH file present), in manifest order, each with
+    its split under `split_by` (`SPLIT_BY`).
 
     Raises:
-        ConfigError: missing or malformed manifest.
+        ConfigError: missing or malformed manifest, or an unknown `split_by`.
     """
+    if split_by not in SPLIT_BY:
+        raise ConfigError(f"split_by {split_by!r}: choose one of {', '.join(SPLIT_BY)}.")
     manifest = read_json(root / "manifest.json")
     if not isinstance(manifest, list):
         raise ConfigError(f"{root / 'manifest.json'}: expected a list of clips.")
@@ -79,7 +97,7 @@ def list_clips(root: Path) -> list[Clip]:
                 style=style,
                 take=str(e["take"]),
                 label=CONTENT_LABELS[content],
-                split=split_of(ds, style),
+                split=split_of(ds, style) if split_by == "style" else take_split_of(ds, style, str(e["take"])),
             )
         )
     return clips
