@@ -4,6 +4,7 @@ Each shortcut must print exactly what the full command prints."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,18 @@ def test_a_file_that_fails_falls_back_to_the_full_commands_error(tmp_path: Path)
     run = subprocess.run([sys.executable, "-m", "motion_smd.cli", "describe", str(bad)], capture_output=True, text=True)
     assert run.returncode == 1 and run.stdout == ""
     assert str(bad) in run.stderr and "error:" in run.stderr
+
+
+def test_one_file_shortcut_leaves_a_stdout_it_cannot_encode_to_the_full_command(tmp_path: Path) -> None:
+    """With an ASCII standard output the text ("→", "°") goes through click's writer, as without the shortcut."""
+    path = tmp_path / "walk.npy"
+    np.save(path, synthetic.walk_forward(n_steps=6).joints.astype(np.float32))
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-m", "motion_smd.cli", "describe", str(path), *extra], capture_output=True, env=env
+        )
+        for extra in ([], ["--top-k", "26"])  # an option: the full typer command
+    ]
+    assert [o.returncode for o in outputs] == [0, 0], outputs[0].stderr[-2000:]
+    assert outputs[0].stdout == outputs[1].stdout and "→".encode() in outputs[0].stdout

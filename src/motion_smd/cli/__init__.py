@@ -109,7 +109,12 @@ def _describe_one_file(argv: list[str]) -> bool:
     res = run_job(Job(path, Path(path).stem, None, ReadOptions(), SMDOptions(), False, interpret_short=True))
     if not res.ok or res.text is None:
         return False
-    sys.stdout.write(res.text + "\n")
+    text = res.text + "\n"
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):  # e.g. an ASCII stdout: the full command writes it as click does
+        return False
+    sys.stdout.write(text)
     return True
 
 
