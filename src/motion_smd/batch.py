@@ -12,9 +12,9 @@ import glob as globmod
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Literal
 
 import orjson
@@ -100,7 +100,7 @@ def expand_paths(inputs: Iterable[str], on_unreadable: Callable[[str], None] | N
         MotionFormatError: an input that matches nothing (the message names it).
         ConfigError: a folder that cannot be listed, when `on_unreadable` is None.
     """
-    suffixes = tuple(s for spec in formats().values() for s in spec.suffixes)
+    suffixes = motion_suffixes()
 
     def unreadable(exc: OSError) -> None:
         message = f"{exc.filename}: folder cannot be read ({exc.strerror}); the motion files in it are skipped."
@@ -132,17 +132,29 @@ def expand_paths(inputs: Iterable[str], on_unreadable: Callable[[str], None] | N
     return out
 
 
-def motion_ids(paths: list[Path]) -> list[str]:
+def motion_suffixes() -> tuple[str, ...]:
+    """File name endings of every registered reader (e.g. ".npy", ".bvh"): what a folder listing keeps."""
+    return tuple(s for spec in formats().values() for s in spec.suffixes)
+
+
+def motion_ids(paths: Sequence[PurePath], locate: Callable[[PurePath], PurePath] | None = None) -> list[str]:
     """Ids for the paths, unique per input file: the file stem (HumanML3D `new_joints/000021.npy` →
     "000021"); when stems collide, the path without suffix relative to the common parent ("a/walk",
     "b/walk"); when files still collide (`walk.npy` and `walk.bvh` in one folder), those keep their suffix
-    ("walk.npy", "walk.bvh"). Deterministic: the same paths give the same ids."""
+    ("walk.npy", "walk.bvh"). Deterministic: the same paths give the same ids.
+
+    Args:
+        paths: the files.
+        locate: each path's absolute location, for the relative ids (default: `Path.resolve`, for local files;
+            the Ray engine passes the identity for paths on a remote filesystem, which are absolute already).
+    """
     stems = [p.stem for p in paths]
     if len(set(stems)) == len(stems):
         return stems
-    common = Path(os.path.commonpath([str(p.resolve().parent) for p in paths])) if paths else Path()
-    relative = [str(p.resolve().relative_to(common)) for p in paths]
-    ids = [str(Path(r).with_suffix("")) for r in relative]
+    located = [locate(p) if locate is not None else Path(p).resolve() for p in paths]
+    common = os.path.commonpath([str(q.parent) for q in located]) if located else ""
+    relative = [str(q.relative_to(common)) for q in located]
+    ids = [str(PurePath(r).with_suffix("")) for r in relative]
     counts = Counter(ids)
     return [r if counts[i] > 1 else i for i, r in zip(ids, relative)]
 

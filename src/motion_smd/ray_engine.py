@@ -25,7 +25,6 @@ and there is no per-file time budget; the local engine's supervised workers (`--
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -34,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import orjson
 
-from motion_smd.batch import Job, expand_paths, motion_ids, run_job
+from motion_smd.batch import Job, expand_paths, motion_ids, motion_suffixes, run_job
 from motion_smd.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,22 +83,9 @@ def _filesystem(target: str) -> tuple[pyarrow.fs.FileSystem, str]:
     return pafs.LocalFileSystem(), str(Path(target).resolve())
 
 
-def _supported_suffixes() -> tuple[str, ...]:
-    from motion_smd.io import formats
-
-    return tuple(s for spec in formats().values() for s in spec.suffixes)
-
-
 def _remote_ids(paths: Sequence[str]) -> list[str]:
-    """`batch.motion_ids` for paths on a remote filesystem (no `resolve`): the stem, or the path relative to the
-    common folder without its suffix where stems collide, or with it where those collide too."""
-    stems = [PurePosixPath(p).stem for p in paths]
-    if len(set(stems)) == len(stems):
-        return stems
-    common = os.path.commonpath([str(PurePosixPath(p).parent) for p in paths])
-    relative = [str(PurePosixPath(p).relative_to(common)) for p in paths]
-    ids = [str(PurePosixPath(r).with_suffix("")) for r in relative]
-    return [r if ids.count(i) > 1 else i for i, r in zip(ids, relative)]
+    """`batch.motion_ids` for paths on a remote filesystem: already absolute, so not resolved."""
+    return motion_ids([PurePosixPath(p) for p in paths], locate=lambda p: p)
 
 
 def list_sources(inputs: Sequence[str]) -> SourceList:
@@ -126,10 +112,11 @@ def list_sources(inputs: Sequence[str]) -> SourceList:
         )
     if len(remote) != len(inputs):
         raise ConfigError("give either local paths or URIs (s3://…, gs://…), not both, in one --engine ray run.")
-    suffixes = _supported_suffixes()
+    suffixes = motion_suffixes()
     fs: pafs.FileSystem | None = None
     paths: list[str] = []
     sources: list[str] = []
+    seen: set[str] = set()
     for uri in inputs:
         try:
             this_fs, root = pafs.FileSystem.from_uri(uri)
@@ -152,7 +139,8 @@ def list_sources(inputs: Sequence[str]) -> SourceList:
             raise ConfigError(f"{uri}: no such file or folder.")
         prefix = uri[: uri.index("://") + 3]
         for p in found:
-            if p not in paths:
+            if p not in seen:
+                seen.add(p)
                 paths.append(p)
                 sources.append(prefix + p.lstrip("/") if prefix != "file://" else prefix + p)
     if not paths or fs is None:
@@ -163,6 +151,11 @@ def list_sources(inputs: Sequence[str]) -> SourceList:
 def _json_str(text: str) -> str:
     """`text` as it appears inside a JSON string (escaped, without the quotes)."""
     return str(orjson.dumps(text), "utf-8")[1:-1]
+
+
+def _error_row(error: str, motion_id: str, source: str) -> str:
+    """The JSONL text of an error row (keys in this order: a summary finds error rows by their first key)."""
+    return str(orjson.dumps({"error": error, "id": motion_id, "source": source}), "utf-8")
 
 
 def describe_batch(
@@ -192,15 +185,14 @@ def describe_batch(
                     local.write_bytes(fh.read())
             except OSError as exc:
                 error = f"{source}: cannot be read ({exc}); check that it exists and is readable."
-                lines.append(str(orjson.dumps({"error": error, "id": motion_id, "source": source}), "utf-8"))
+                lines.append(_error_row(error, motion_id, source))
                 continue
             res = run_job(replace(job, path=str(local), motion_id=motion_id))
             local.unlink()
             if res.ok and res.line is not None:  # the temporary path (unique) → the source, as JSON strings
                 lines.extend(res.line.replace(_json_str(str(local)), _json_str(source)).split("\n"))
             else:
-                error = (res.error or "failed").replace(str(local), source)
-                lines.append(str(orjson.dumps({"error": error, "id": motion_id, "source": source}), "utf-8"))
+                lines.append(_error_row((res.error or "failed").replace(str(local), source), motion_id, source))
     if output_format == "jsonl":
         return {"line": lines}
     cols: dict[str, list[Any]] = {c: [] for c in PARQUET_COLUMNS}

@@ -159,9 +159,7 @@ def _describe_on_ray(
         raise fail(f"--engine ray writes --format {' or '.join(RAY_FORMATS)} (got {output_format!r}).")
     if out is None:
         raise fail("--engine ray writes to a folder: give -o DEST (a local folder or a URI such as s3://bucket/smd).")
-    job = Job(
-        "", "", input_format, read_opts, smd_opts, output_format in ("jsonl", "parquet"), False, windows, variants
-    )
+    job = Job("", "", input_format, read_opts, smd_opts, True, False, windows, variants)  # records hold the description
     try:
         run = describe_on_ray(
             paths, out, job, cast(RayFormat, output_format), address=address, num_cpus=jobs if jobs > 1 else None
