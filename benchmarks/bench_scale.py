@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+from bench_startup import smd_command
 
 RAY_DAEMONS = ("raylet", "gcs_server", "dashboard", "log_monitor", "runtime_env", "ray::", "monitor.py")
 
@@ -120,12 +120,6 @@ def sorted_hash(paths: list[Path]) -> tuple[str, int]:
     return digest.hexdigest(), len(index)
 
 
-def smd() -> list[str]:
-    """The `smd` command of this Python."""
-    script = Path(sys.executable).with_name("smd")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "motion_smd.cli"]
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("corpus", type=Path)
@@ -140,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, RunStats, str, int]] = []
     try:
-        base = [*smd(), "describe", str(args.corpus), "--format", "jsonl"]
+        base = [*smd_command(), "describe", str(args.corpus), "--format", "jsonl"]
         extra = ["--variants", args.variants] if args.variants else []
         engines = args.engines.split(",")
         if "local" in engines:
