@@ -32,7 +32,12 @@ FIRST_COMPILE_MESSAGE = (
     "numba's cache)…"
 )
 
-KERNEL_MODULES = ("motion_smd.angle_kernel", "motion_smd.cycle_kernel", "motion_smd.segment_kernel")
+KERNEL_MODULES = (
+    "motion_smd.angle_kernel",
+    "motion_smd.cycle_kernel",
+    "motion_smd.segment_kernel",
+    "motion_smd.signal_kernel",
+)
 """The modules whose functions `jit` compiles."""
 
 INTERPRET_MAX_FRAMES = 1500
@@ -103,6 +108,12 @@ def _njit() -> Any:
             except ImportError:  # pragma: no cover
                 _numba = False
     return _numba
+
+
+def compiling() -> bool:
+    """Whether `jit` compiles in this process (numba installed and the kernels not interpreted); imports numba
+    on first call, as the first kernel module does."""
+    return bool(_njit())
 
 
 def noalloc_without_nrt() -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,6 +98,7 @@ RENDER_ONLY_FIELDS = ("top_k", "trajectory", "timeline")
 """`SMDOptions` fields that only the renderer reads: variants differing in these share one segmentation."""
 
 
+@lru_cache(maxsize=64)
 def _segmentation_key(options: SMDOptions) -> tuple[object, ...]:
     return tuple(v for k, v in options.to_dict().items() if k not in RENDER_ONLY_FIELDS)
 

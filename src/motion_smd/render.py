@@ -7,8 +7,10 @@ millimetres for static positions, 0.1 s for times), no locale dependence.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -117,24 +119,42 @@ _VALUE_ROWS = [0, 1, 3, 4, 5]
 class _TableText:
     """The numbers of a segment table written as the text shows them, for all rows in one vectorised pass:
     values in whole degrees (start, end, min, max and a hold's level), times in tenths of a second (start,
-    end, period, and the duration between the rounded ends); metre values per channel on demand (`cm`)."""
+    end, period, and the duration between the rounded ends); metre values on demand (`cm`)."""
 
     def __init__(self, table: SegmentTable) -> None:
+        self.kind_codes = table.kind
         self.kind: list[int] = table.kind.tolist()
         self.cycles: list[int] = table.frames[2].tolist()
         # rows start, end, mean, min, max of the table, and the level a hold is printed at: the middle of
         # its band, (min + max) / 2, within half its range of every value it holds
-        self.values = np.vstack([table.values, (table.values[3] + table.values[4]) / 2.0])
+        n = table.kind.shape[0]
+        self.values = np.empty((6, n))
+        self.values[:5] = table.values
+        np.add(table.values[3], table.values[4], out=self.values[5])
+        self.values[5] /= 2.0
         self.deg_codes = _half_away(self.values, 1.0)
         self.deg: list[list[str]] = _DEGREES(self.deg_codes[_VALUE_ROWS])
-        tenths = np.floor(table.times_s * 10.0 + 0.5)  # times are ≥ 0
-        duration = np.floor(np.abs(tenths[1] / 10.0 - tenths[0] / 10.0) * 10.0 + 0.5)
-        self.start, self.end, self.period, self.duration = _TENTHS(np.vstack([tenths, duration]).astype(np.int64))
+        codes = np.empty((4, n))
+        np.floor(table.times_s * 10.0 + 0.5, out=codes[:3])  # times are ≥ 0
+        np.floor(np.abs(codes[1] / 10.0 - codes[0] / 10.0) * 10.0 + 0.5, out=codes[3])  # duration
+        self.start, self.end, self.period, self.duration = _TENTHS(codes.astype(np.int64))
+        self._cm: tuple[int, list[list[str]]] = (n, [[] for _ in _VALUE_ROWS])
+        self.lines: dict[int, list[str]] = {}
+        """Segment lines made ahead by `prepare`, by the channel's first row."""
 
-    def cm(self, start: int, stop: int) -> list[list[str]]:
-        """Values of rows start:stop as centimetre texts (the metre channels), indexed from `start`; the rows
-        of `deg`."""
-        return _CENTIMETRES(_half_away(self.values[_VALUE_ROWS, start:stop], 100.0))
+    def prepare(self, channels: Sequence[Channel]) -> None:
+        """Make the segment lines of all `channels` (with segments, not the heading) in one pass, one sentence
+        function mapped over each segment kind's rows (`_rows_lines`), and keep them for `_segment_lines`."""
+        chans = [ch for ch in channels if not ch.static and ch.id != "heading"]
+        for ch, lines in zip(chans, _rows_lines(self, chans), strict=True):
+            self.lines[ch.rows[0]] = lines
+
+    def cm(self, start: int) -> tuple[int, list[list[str]]]:
+        """Values of rows start: to the table's end as centimetre texts (the metre channels, which come last
+        in a table), and the row the texts begin at: made once, for the first (lowest) row asked for."""
+        if start < self._cm[0]:
+            self._cm = (start, _CENTIMETRES(_half_away(self.values[_VALUE_ROWS, start:], 100.0)))
+        return self._cm
 
 
 def channel_lines(ch: Channel, text: _TableText | None = None) -> list[str]:
@@ -172,43 +192,84 @@ def _partly_undefined_lines(ch: Channel, text: _TableText | None) -> list[str]:
     return [*out, SAY["undefined_in"](ch.undefined_frames, len(ch.values), why)]
 
 
-_DECREASES = SEGMENT_KINDS.index("decreases")
+_DECREASES, _INCREASES = SEGMENT_KINDS.index("decreases"), SEGMENT_KINDS.index("increases")
+
+
+def _picker(positions: list[int]) -> Callable[[list[Any]], Sequence[Any]]:
+    """A function taking the items at `positions` (≥ 1) of a list, as a sequence (C-speed `itemgetter`)."""
+    if len(positions) == 1:
+        p = positions[0]
+        return lambda seq: (seq[p],)
+    return itemgetter(*positions)
+
+
+def _rows_lines(t: _TableText, channels: Sequence[Channel]) -> list[list[str]]:
+    """The segment lines of each channel (with segments; increases/decreases written as moves, so not the
+    heading): each segment kind's sentence is mapped over all the channels' rows of that kind at once (C-level
+    `itemgetter` picks the numbers' texts), and the lines are put back in row order."""
+    if not channels:
+        return []
+    metre = [ch.rows[0] for ch in channels if ch.unit != "deg"]
+    if metre:  # metre channels come after every angle in a table: degree texts before them, metres from there
+        off, cm = t.cm(min(metre))
+        texts = [deg[:off] + col for deg, col in zip(t.deg, cm, strict=True)]
+    else:
+        texts = t.deg
+    v0, v1, lo, hi, level = texts
+    start, end, dur, cycles, period = t.start, t.end, t.duration, t.cycles, t.period
+    sizes = [ch.rows[1] - ch.rows[0] for ch in channels]
+    rows = np.fromiter(chain.from_iterable(range(*ch.rows) for ch in channels), dtype=np.int64, count=sum(sizes))
+    kinds = t.kind_codes[rows]
+    args = {
+        HOLDS: (level, start, end, dur),
+        OSCILLATES: (cycles, lo, hi, start, end, period),
+        _INCREASES: (v0, v1, start, end, dur),
+        _DECREASES: (v0, v1, start, end, dur),
+    }
+    positions: list[NDArray[np.intp]] = []
+    made: list[str] = []
+    for k, k_args in args.items():
+        where = np.flatnonzero(kinds == k)
+        if where.size:
+            pick = _picker(rows[where].tolist())
+            made += map(SAY[SEGMENT_KINDS[k]], *(pick(col) for col in k_args))
+            positions.append(where)
+    ordered = _picker(np.argsort(np.concatenate(positions)).tolist())(made)
+    out, i = [], 0
+    for n in sizes:
+        out.append(list(ordered[i : i + n]))
+        i += n
+    return out
 
 
 def _segment_lines(ch: Channel, text: _TableText | None) -> list[str]:
     """The segment lines of a channel with segments (see `channel_lines`): one sentence of
-    `motion_smd.sentences` per segment."""
+    `motion_smd.sentences` per segment (made ahead by `_TableText.prepare` when it was called)."""
     t = text or _TableText(ch.table)
     a, b = ch.rows
-    v0, v1, lo, hi, level = t.deg if ch.unit == "deg" else t.cm(a, b)
-    off = 0 if ch.unit == "deg" else a  # a metre channel's texts hold its own rows only
+    if a in t.lines:
+        return t.lines[a]
+    if ch.id != "heading":
+        return _rows_lines(t, [ch])[0]
+    # a heading move is a turn: which way by its sign (+ = left), how far as printed
+    v0, v1, lo, hi, level = t.deg
     kind, start, end, dur, cycles, period = t.kind, t.start, t.end, t.duration, t.cycles, t.period
-    holds, oscillates, moves = SAY["holds"], SAY["oscillates"], (SAY["increases"], SAY["decreases"])
-    if ch.id == "heading":  # a heading move is a turn: which way by its sign (+ = left), how far as printed
-        turns = SAY["turns"]
-        values, codes = ch.table.values, t.deg_codes
-        return [
-            holds(level[i], start[i], end[i], dur[i])
-            if kind[i] == HOLDS
-            else oscillates(cycles[i], lo[i], hi[i], start[i], end[i], period[i])
-            if kind[i] == OSCILLATES
-            else turns(
-                "left" if values[1, i] > values[0, i] else "right",
-                _deg_text(abs(int(codes[1, i]) - int(codes[0, i]))),
-                v0[i],
-                v1[i],
-                start[i],
-                end[i],
-                dur[i],
-            )
-            for i in range(a, b)
-        ]
+    holds, oscillates, turns = SAY["holds"], SAY["oscillates"], SAY["turns"]
+    values, codes = ch.table.values, t.deg_codes
     return [
-        holds(level[i - off], start[i], end[i], dur[i])
+        holds(level[i], start[i], end[i], dur[i])
         if kind[i] == HOLDS
-        else oscillates(cycles[i], lo[i - off], hi[i - off], start[i], end[i], period[i])
+        else oscillates(cycles[i], lo[i], hi[i], start[i], end[i], period[i])
         if kind[i] == OSCILLATES
-        else moves[kind[i] == _DECREASES](v0[i - off], v1[i - off], start[i], end[i], dur[i])
+        else turns(
+            "left" if values[1, i] > values[0, i] else "right",
+            _deg_text(abs(int(codes[1, i]) - int(codes[0, i]))),
+            v0[i],
+            v1[i],
+            start[i],
+            end[i],
+            dur[i],
+        )
         for i in range(a, b)
     ]
 
@@ -272,13 +333,15 @@ def render_smd(desc: Description) -> str:
     """
     lines = [f"Motion: {fmt_s(desc.duration_s)} ({desc.n_frames} frames at {_fmt_fps(desc.fps)} FPS)"]
     text = _TableText(desc.angles[0].table)  # every channel of a Description shares one table
+    shown = desc.selected_angles()
+    text.prepare([*(desc.trajectory if desc.options.trajectory else ()), *shown])
     if desc.options.timeline:
         lines.extend(render_timeline(desc))
     if desc.options.trajectory:
         lines.extend(render_trajectory(desc, text))
     lines.append("Joint Angles:")
     groups: dict[str, list[Channel]] = {}
-    for ch in desc.selected_angles():
+    for ch in shown:
         groups.setdefault(ch.group, []).append(ch)
     for part in BODY_PARTS:
         if part not in groups:

@@ -1,6 +1,7 @@
 """Gaussian smoothing along time, bit for bit `scipy.ndimage.gaussian_filter1d(x, sigma, axis=0, mode="nearest")`.
 
-A process that compiles the describer's kernels (batches, the API, any long run) calls SciPy itself. A one-shot
+A process that compiles the describer's kernels (batches, the API, any long run) runs SciPy's loop compiled
+(`motion_smd.signal_kernel.gaussian_nearest`, same arithmetic, without SciPy's 25–40 µs per call). A one-shot
 `smd describe FILE`, which runs the kernels in the interpreter to start fast (`compiled.interpret_kernels`),
 uses `numpy_gaussian_smooth` instead: importing `scipy.ndimage` costs about 0.75 s with SciPy 1.17 (its
 array-API layer parses docstrings at import), five times the whole `import numpy`, and the one-shot command
@@ -56,10 +57,11 @@ def gaussian_smooth(values: NDArray[np.floating], sigma: float, truncate: float 
         `scipy.ndimage.gaussian_filter1d(values.astype(float64), sigma, axis=0, mode="nearest", truncate=truncate)`.
     """
     x = np.asarray(values, dtype=np.float64)
-    if not compiled.interpreting():  # a long-lived process: SciPy's C loop is 2–4× faster per call
-        from scipy.ndimage import gaussian_filter1d
+    if x.ndim in (1, 2) and x.shape[0] > 0 and not compiled.interpreting() and compiled.compiling():
+        from motion_smd.signal_kernel import gaussian_nearest  # SciPy's loop compiled: no per-call overhead
 
-        return np.asarray(gaussian_filter1d(x, sigma, axis=0, mode="nearest", truncate=truncate), dtype=np.float64)
+        out = gaussian_nearest(np.ascontiguousarray(x.reshape(x.shape[0], -1)), gaussian_kernel(sigma, truncate))
+        return np.asarray(out.reshape(x.shape), dtype=np.float64)
     return numpy_gaussian_smooth(x, sigma, truncate)
 
 
