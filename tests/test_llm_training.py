@@ -220,3 +220,61 @@ def test_pack_questions_trains_on_packs(tiny: dict[str, Path], tmp_path: Path) -
     n_motions = len({r["smd"] for r in recs})
     assert summary["n_train_records"] == len(recs) and summary["n_train"] == n_motions < len(recs)
     assert (res.adapter_dir / "adapter_config.json").is_file()
+
+
+@pytest.mark.parametrize("keep_logits", [False, True])
+def test_cached_trunk_gives_the_full_models_loss_and_gradients(tiny: dict[str, Path], keep_logits: bool) -> None:
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from motion_smd.llm.models import load_model
+    from motion_smd.llm.prompts import PromptBuilder
+    from motion_smd.llm.trunk import TRUNK_KEY, skip_trunk, trunk_states
+
+    def lora_model(cache: bool, feats: list[dict]) -> tuple:
+        model, tok = load_model(str(tiny["model"]), device="cpu", dtype=torch.float32)
+        pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+        if cache:  # layer 0 is the trunk; LoRA on layer 1
+            states = trunk_states(model, feats, 1, lambda fs: pad_collate(fs, pad, keep_logits))
+            feats = [{**f, TRUNK_KEY: h} for f, h in zip(feats, states, strict=True)]
+            skip_trunk(model, 1)
+        torch.manual_seed(0)
+        cfg = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"],
+                         layers_to_transform=[1], init_lora_weights=False, lora_dropout=0.0)  # fmt: skip
+        return get_peft_model(model, cfg), feats, pad
+
+    _, tok = load_model(str(tiny["model"]), device="cpu", dtype=torch.float32)
+    b = PromptBuilder(tok, max_length=4096)
+    recs = _one_motion_records(tiny)
+    (pack,) = b.shared_prefix_features([r for r in recs if r["smd"] == recs[0]["smd"]][:3])
+    feats = [pack, b.features(synthetic_records(1, "z", seed=2)[0])]  # a pack and a plain row, padded together
+    results = []
+    for cache in (False, True):
+        model, fs, pad = lora_model(cache, feats)
+        batch = pad_collate(fs, pad, keep_logits)
+        assert ("inputs_embeds" in batch) is cache and ("input_ids" in batch) is not cache
+        loss = model(**batch).loss
+        loss.backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+        results.append((loss.item(), grads))
+    (loss_full, g_full), (loss_cached, g_cached) = results
+    assert g_full.keys() == g_cached.keys() and all(".layers.1." in n for n in g_full)
+    assert abs(loss_full - loss_cached) < 1e-5
+    assert max((g_full[n] - g_cached[n]).abs().max().item() for n in g_full) < 1e-5
+    assert max(g.abs().max().item() for g in g_full.values()) > 1e-3  # the gradients are not trivially zero
+
+
+def test_cache_trunk_trains_and_its_adapter_loads_into_the_full_model(tiny: dict[str, Path], tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    cfg = _config(tiny, tmp_path / "cached", max_steps=2)
+    cfg.lora_layers, cfg.cache_trunk = 1, True
+    res = train(cfg)
+    keys = list(load_file(res.adapter_dir / "adapter_model.safetensors"))
+    assert keys and all(".layers.1." in k for k in keys)
+    summary = json.loads(res.summary_path.read_text())
+    assert summary["trunk_cache_s"] is not None and summary["global_step"] == 2
+    bad = _config(tiny, tmp_path / "bad", max_steps=1)
+    bad.cache_trunk = True
+    with pytest.raises(ConfigError, match="--lora-layers"):
+        bad.check()

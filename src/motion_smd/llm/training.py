@@ -17,6 +17,7 @@ predicted correctly by teacher-forced greedy argmax (one forward pass per record
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -27,6 +28,7 @@ from typing import Any
 
 from motion_smd.errors import ConfigError
 from motion_smd.llm.records import TASKS, RecordDict, Task, read_records
+from motion_smd.llm.trunk import TRUNK_KEY, skip_trunk, trunk_states
 
 IGNORE_INDEX = -100
 
@@ -89,6 +91,16 @@ class TrainConfig:
         "QA: training records that share an SMD text are packed behind one copy of their common prompt prefix "
         "(same loss, SMD encoded once per motion; validation stays one record per question).",
     )
+    cache_trunk: bool = _opt(
+        False,
+        "With --lora-layers N: compute the frozen first layers once per example and train the last N layers on "
+        "those cached states (exact; each step runs N layers instead of all; motion_smd.llm.trunk).",
+    )
+    max_minutes: float | None = _opt(
+        None,
+        "Stop when another step would pass this many minutes since the start (loading and caching included); "
+        "the last step is validated and saved.",
+    )
     eval_steps: int | None = _opt(None, "Validate and checkpoint every N optimizer steps (default: once per epoch).")
     metric: str | None = _opt(None, "answer_exact or loss (default: answer_exact for QA, loss for captions).")
     train_limit: int | None = _opt(None, "Use only the first N training records.")
@@ -126,6 +138,10 @@ class TrainConfig:
             raise ConfigError("--lora-r >= 1, --lora-alpha > 0 and 0 <= --lora-dropout < 1 are required.")
         if self.max_length < 32:
             raise ConfigError(f"--max-length {self.max_length} is too small for a prompt; use at least 32.")
+        if self.max_minutes is not None and self.max_minutes <= 0:
+            raise ConfigError(f"--max-minutes must be positive, got {self.max_minutes}.")
+        if self.cache_trunk and self.lora_layers is None:
+            raise ConfigError("--cache-trunk needs --lora-layers N (the layers before the last N are cached).")
         if self.metric not in (None, "answer_exact", "loss"):
             raise ConfigError(f"--metric must be answer_exact or loss, got {self.metric!r}.")
 
@@ -152,7 +168,7 @@ class TrainResult:
 
 
 def pad_collate(
-    features: list[dict[str, list[int]]], pad_id: int, keep_logits: bool = False, mask_dtype: Any = None
+    features: list[dict[str, Any]], pad_id: int, keep_logits: bool = False, mask_dtype: Any = None
 ) -> dict[str, Any]:
     """Pad a batch of token features into tensors.
 
@@ -173,6 +189,9 @@ def pad_collate(
     real, and k in the shared prefix or in j's own branch) and the dtype's minimum elsewhere (padding attends
     to itself only, so no softmax row is empty), and the features' own position ids. Rows without segment ids
     in such a batch are plain causal rows.
+
+    Features with cached trunk states (`motion_smd.llm.trunk.TRUNK_KEY`, a (T, hidden) tensor each) give
+    "inputs_embeds" (B, L_max, hidden) in `mask_dtype` (zeros on padding) instead of "input_ids".
 
     Returns:
         {"input_ids", "attention_mask", "labels"} (B, L_max) int64 tensors with -100 on padded labels;
@@ -197,6 +216,14 @@ def pad_collate(
         if "position_ids" in f:
             given_positions.append((i, sl, f["position_ids"]))
     batch: dict[str, Any] = {"input_ids": ids, "attention_mask": mask, "labels": labels}
+    if TRUNK_KEY in features[0]:  # cached trunk states replace the tokens (motion_smd.llm.trunk)
+        hidden = features[0][TRUNK_KEY].shape[-1]
+        embeds = torch.zeros((len(features), width, hidden), dtype=mask_dtype or torch.float32)
+        for i, f in enumerate(features):
+            n = len(f["input_ids"])
+            embeds[i, slice(width - n, width) if keep_logits else slice(0, n)] = f[TRUNK_KEY]
+        batch[TRUNK_KEY] = embeds
+        del batch["input_ids"]
     packed = any("segment_ids" in f for f in features)
     if keep_logits or packed:
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
@@ -284,6 +311,31 @@ def _make_callbacks(log_path: Path) -> tuple[Any, Any]:
     return JsonlLogCallback(), LossProgressCallback()
 
 
+def _time_budget_callback(t0: float, budget_s: float) -> Any:
+    """A callback that ends training once another optimizer step would not fit in `budget_s` seconds from `t0`
+    (the start of `train`, so loading and trunk caching count): the last step is then validated and saved,
+    so the best-checkpoint choice sees it."""
+    from transformers import TrainerCallback
+
+    class TimeBudgetCallback(TrainerCallback):
+        def __init__(self) -> None:
+            self.first_step: tuple[int, float] | None = None
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            now = time.time()
+            if self.first_step is None:
+                self.first_step = (state.global_step, now)
+                return
+            step0, time0 = self.first_step
+            per_step = (now - time0) / max(1, state.global_step - step0)
+            if now - t0 + per_step > budget_s:
+                control.should_training_stop = True
+                control.should_evaluate = True
+                control.should_save = True
+
+    return TimeBudgetCallback()
+
+
 def _last_layers(model: Any, n: int | None) -> list[int] | None:
     """Indices of the last `n` transformer layers (None when `n` is None or covers every layer)."""
     total = int(getattr(model.config, "num_hidden_layers", 0))
@@ -319,6 +371,7 @@ def train(config: TrainConfig) -> TrainResult:
         LLMError: records or model cannot be read.
     """
     t0 = time.time()
+    trunk_s: float | None = None
     config.check()
     import numpy as np
     import torch
@@ -373,6 +426,15 @@ def train(config: TrainConfig) -> TrainResult:
             "--lora",
         )
     )
+    pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    keep_logits = config.keep_logits and supports_logits_to_keep(model)
+    if config.cache_trunk and layers is not None:
+        t_cache = time.time()
+        cached = functools.partial(pad_collate, pad_id=pad_id, keep_logits=keep_logits, mask_dtype=dtype)
+        train_ds = [{**f, TRUNK_KEY: h} for f, h in zip(train_ds, trunk_states(model, train_ds, layers[0], cached))]
+        val_ds = [{**f, TRUNK_KEY: h} for f, h in zip(val_ds, trunk_states(model, val_ds, layers[0], cached))]
+        skip_trunk(model, layers[0])
+        trunk_s = time.time() - t_cache
     model = get_peft_model(model, lora)
     model.config.use_cache = False
 
@@ -434,8 +496,6 @@ def train(config: TrainConfig) -> TrainResult:
     def compute(eval_pred: Any) -> dict[str, float]:
         return answer_metrics(eval_pred.predictions, eval_pred.label_ids)
 
-    pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-    keep_logits = config.keep_logits and supports_logits_to_keep(model)
     log_path = out / "train_log.jsonl"
     jsonl_cb, bar_cb = _make_callbacks(log_path)
     trainer = Trainer(
@@ -446,7 +506,7 @@ def train(config: TrainConfig) -> TrainResult:
         data_collator=lambda feats: pad_collate(feats, pad_id, keep_logits, dtype),
         compute_metrics=compute if val_ds else None,
         preprocess_logits_for_metrics=preprocess if val_ds else None,
-        callbacks=[jsonl_cb],
+        callbacks=[jsonl_cb] + ([_time_budget_callback(t0, 60.0 * config.max_minutes)] if config.max_minutes else []),
     )
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(bar_cb)
@@ -479,6 +539,7 @@ def train(config: TrainConfig) -> TrainResult:
         "best_metric": best,
         "best_checkpoint": state.best_model_checkpoint,
         "global_step": state.global_step,
+        "max_steps_planned": state.max_steps,
         "steps_per_epoch": steps_per_epoch,
         "per_device_batch": per_device,
         "grad_accum": accum,
@@ -495,6 +556,7 @@ def train(config: TrainConfig) -> TrainResult:
             "min": int(lengths.min()),
         },
         "train_runtime_s": train_out.metrics.get("train_runtime"),
+        "trunk_cache_s": trunk_s,
         "wall_s": time.time() - t0,
         "resumed_from": last,
         "adapter_dir": str(adapter_dir),
