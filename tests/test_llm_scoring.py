@@ -52,6 +52,26 @@ def test_packed_scores_equal_per_option_forward_passes(model_and_builder: tuple[
             assert max(s.score(norm) for s in scores) == next(s.score(norm) for s in scores if s.option == picked)  # type: ignore[arg-type]
 
 
+def test_one_motions_questions_scored_together_equal_per_option_passes(
+    model_and_builder: tuple[object, PromptBuilder],
+) -> None:
+    from motion_smd.llm.scoring import option_scores_many
+
+    model, builder = model_and_builder
+    recs = synthetic_records(3, "test")
+    questions = ["What does the person do?", "Which action is shown?", "What is the motion?"]
+    recs = [{**recs[i], "smd": recs[0]["smd"], "question": q} for i, q in enumerate(questions)]
+    together = option_scores_many(model, builder, recs, pack_length=128)  # small packs: several per motion
+    assert len(builder.shared_prefix_features(
+        [{**r, "answer": o, "target": o} for r in recs for o in r["options"]], pack_length=128)) > 1  # fmt: skip
+    for record, scores in zip(recs, together, strict=True):
+        assert [s.option for s in scores] == record["options"]
+        for s in scores:
+            assert s.logprob == pytest.approx(_direct(model, builder, record, s.option), abs=1e-4)
+    with pytest.raises(ValueError, match=r"same SMD|one motion"):
+        option_scores_many(model, builder, [recs[0], synthetic_records(2, "x")[1]])
+
+
 def test_scoring_needs_options(model_and_builder: tuple[object, PromptBuilder]) -> None:
     model, builder = model_and_builder
     record = {**synthetic_records(1, "test")[0], "options": None}

@@ -89,7 +89,7 @@ def predict_by_likelihood(
     Raises:
         LLMError: a backend without a local model (a server), or an unknown scoring.
     """
-    from motion_smd.llm.scoring import choose, option_scores
+    from motion_smd.llm.scoring import OptionScore, choose, option_scores_many
 
     model = getattr(backend, "model", None)
     if model is None or getattr(backend, "tokenizer", None) is None:
@@ -104,7 +104,13 @@ def predict_by_likelihood(
     logliks: list[list[float]] = []
     for start in range(0, len(records), chunk):
         part = records[start : start + chunk]
-        scores = [option_scores(model, builder, r) for r in part]
+        by_motion: dict[str, list[int]] = {}  # the questions of one motion share one encoding of its SMD
+        for i, r in enumerate(part):
+            by_motion.setdefault(str(r["smd"]), []).append(i)
+        scores: list[list[OptionScore]] = [[] for _ in part]
+        for idx in by_motion.values():
+            for i, sc in zip(idx, option_scores_many(model, builder, [part[i] for i in idx]), strict=True):
+                scores[i] = sc
         picked = [choose(sc, "sum" if scoring == "loglik" else "char") for sc in scores]
         chosen.extend(picked)
         logliks.extend([[round(x.logprob, 4) for x in sc] for sc in scores])

@@ -215,7 +215,9 @@ class PromptBuilder:
             ids, labels = ids[: self.max_length], labels[: self.max_length]
         return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}
 
-    def shared_prefix_features(self, records: list[RecordDict]) -> list[dict[str, list[int]]]:
+    def shared_prefix_features(
+        self, records: list[RecordDict], pack_length: int | None = None
+    ) -> list[dict[str, list[int]]]:
         """Training features of several QA records about one motion, packed so the common prompt prefix (system
         turn + SMD text) is encoded once: exactly equivalent to the records' own `features`.
 
@@ -230,6 +232,8 @@ class PromptBuilder:
 
         Args:
             records: QA records that share one SMD text (`record["smd"]`).
+            pack_length: the longest pack in tokens (default `max_length`, which also bounds each record's own
+                features; a larger value packs more branches behind one prefix without changing any branch).
 
         Returns:
             One dict per pack with "input_ids", "attention_mask" (all 1), "labels" (-100 outside the answers),
@@ -256,7 +260,7 @@ class PromptBuilder:
         # each branch starts with at least one prompt token: a causal LM's loss predicts token j from position
         # j - 1 of the row, which for a branch's first token is the end of the previous branch
         n_common = min(n_common, *(a - 1 for a in first_answer))
-        budget = self.max_length
+        budget = pack_length or self.max_length
         packs: list[dict[str, list[int]]] = []
         cur: dict[str, list[int]] | None = None
         for f in feats:

@@ -52,15 +52,34 @@ def option_scores(model: Any, builder: Any, record: RecordDict) -> list[OptionSc
     Raises:
         ValueError: a record without options.
     """
+    return option_scores_many(model, builder, [record])[0]
+
+
+PACK_LENGTH = 4096
+"""Longest token sequence `option_scores_many` packs the answers of one motion's questions into."""
+
+
+def option_scores_many(
+    model: Any, builder: Any, records: Sequence[RecordDict], pack_length: int = PACK_LENGTH
+) -> list[list[OptionScore]]:
+    """`option_scores` of several QA records about one motion (the same SMD text) with the SMD encoded once:
+    every (question, option) answer is a branch behind one copy of the common prefix (system turn + SMD), in
+    packs of at most `pack_length` tokens (each branch exactly as in its own example, so the scores equal
+    `option_scores` per record up to floating-point summation order; checked in tests).
+
+    Raises:
+        ValueError: a record without options, or records with different SMD texts.
+    """
     import torch
 
     from motion_smd.llm.training import IGNORE_INDEX, pad_collate
 
-    options = [str(o) for o in record.get("options") or []]
-    if not options:
-        raise ValueError(f"record {record.get('id')}: option scoring needs options.")
-    branches = [{**record, "answer": o, "target": o} for o in options]
-    packs = builder.shared_prefix_features(branches)
+    options = [[str(o) for o in r.get("options") or []] for r in records]
+    for r, opts in zip(records, options, strict=True):
+        if not opts:
+            raise ValueError(f"record {r.get('id')}: option scoring needs options.")
+    branches = [{**r, "answer": o, "target": o} for r, opts in zip(records, options, strict=True) for o in opts]
+    packs = builder.shared_prefix_features(branches, pack_length=max(pack_length, builder.max_length or 0))
     pad = builder.tokenizer.pad_token_id if builder.tokenizer.pad_token_id is not None else 0
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
@@ -81,9 +100,13 @@ def option_scores(model: Any, builder: Any, record: RecordDict) -> list[OptionSc
             sel = keep & (seg == branch)
             sums.append(float(token_lp[sel].sum()))
             counts.append(int(sel.sum()))
-    if len(sums) != len(options):
-        raise ValueError(f"record {record.get('id')}: scored {len(sums)} answers for {len(options)} options.")
-    return [OptionScore(o, s, n) for o, s, n in zip(options, sums, counts, strict=True)]
+    if len(sums) != len(branches):
+        raise ValueError(f"records {records[0].get('id')}…: scored {len(sums)} answers for {len(branches)} options.")
+    out, i = [], 0
+    for opts in options:
+        out.append([OptionScore(o, sums[i + k], counts[i + k]) for k, o in enumerate(opts)])
+        i += len(opts)
+    return out
 
 
 def choose(scores: Sequence[OptionScore], normalisation: Normalisation = "sum") -> str:
