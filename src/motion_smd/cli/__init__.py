@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "train": "llm",
     "eval": "llm",
     "ask": "llm",
+    "attention": "llm",
     "plot": "viz",
     "render": "viz",
     "report": "viz",

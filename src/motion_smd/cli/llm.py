@@ -125,6 +125,43 @@ def register(app: typer.Typer) -> None:
         _print_eval(res, out)
 
     @app.command()
+    def attention(
+        records: Annotated[Path, typer.Option(help="QA records (JSONL).")],
+        out: Annotated[Path, typer.Option("-o", "--out", help="HTML page to write (a .json beside it).")] = Path(
+            "attention.html"
+        ),
+        model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
+        adapter: Annotated[Path | None, typer.Option(help="LoRA adapter directory (omit for the base model).")] = None,
+        ids: Annotated[
+            str | None, typer.Option(help="Comma-separated record ids shown on the page (default: the first 3).")
+        ] = None,
+        limit: Annotated[int | None, typer.Option(help="Use the first N records for the section table.")] = None,
+        max_length: Annotated[int | None, typer.Option(help="Prompt token budget (SMD cut to fit).")] = 1024,
+        gold: Annotated[
+            bool, typer.Option(help="Attend from the gold answer instead of the model's option-likelihood choice.")
+        ] = False,
+        device: Annotated[str | None, typer.Option(help="cpu or cuda.")] = None,
+        threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
+    ) -> None:
+        """Attention maps: how much attention each answer pays to every SMD line and section (eager
+        attention); an HTML page (SMD lines shaded, a table by query type) and the numbers as JSON."""
+        try:
+            from motion_smd.llm.attention_run import run_attention
+
+            if threads:
+                import torch
+
+                torch.set_num_threads(threads)
+            shown = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
+            table = run_attention(records, out, model, adapter, shown, limit, max_length, gold, device)
+        except MotionSMDError as exc:
+            raise fail(str(exc)) from None
+        from motion_smd.llm.attention import table_markdown
+
+        print(table_markdown(table))
+        print(f"wrote {out} and {out.with_suffix('.json')}")
+
+    @app.command()
     @smd_option_set
     @read_option_set
     def ask(
