@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--shape", choices=sorted(SHAPES), default="tiny")
     p.add_argument("--seq-len", type=int, default=None, help="tokens per example (default 256 tiny, 2048 else)")
     p.add_argument("--batch-size", type=int, default=4, help="examples per device per step")
+    p.add_argument("--grad-accum", type=int, default=1, help="micro-batches per optimizer step")
     p.add_argument("--steps", type=int, default=10, help="timed optimizer steps")
     p.add_argument("--warmup", type=int, default=2, help="untimed steps first")
     p.add_argument("--answer-tokens", type=int, default=8, help="loss tokens per example (0 = every token)")
@@ -125,8 +126,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for step in range(a.warmup + a.steps):
         sync()
         t0 = time.perf_counter()
-        loss = model(**kwargs).loss
-        loss.backward()
+        for _ in range(a.grad_accum):
+            loss = model(**kwargs).loss / a.grad_accum
+            loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
         sync()
@@ -139,14 +141,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "dtype": str(dtype).replace("torch.", ""),
         "world_size": world,
         "batch_per_device": a.batch_size,
+        "grad_accum": a.grad_accum,
+        "effective_batch": a.batch_size * a.grad_accum * world,
         "seq_len": seq_len,
         "answer_tokens": a.answer_tokens,
         "gradient_checkpointing": grad_ckpt,
         "lora_r": a.lora_r,
         "steps": a.steps,
         "s_per_step_median": s_step,
-        "tokens_per_s": a.batch_size * seq_len * world / s_step,
-        "examples_per_s": a.batch_size * world / s_step,
+        "tokens_per_s": a.batch_size * a.grad_accum * seq_len * world / s_step,
+        "examples_per_s": a.batch_size * a.grad_accum * world / s_step,
         "peak_mem_gib": (torch.cuda.max_memory_allocated(device) / 2**30) if on_gpu else None,
         "params_total": total,
         "params_trainable": trainable,
