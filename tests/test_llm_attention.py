@@ -77,3 +77,23 @@ def test_attention_command_writes_page_and_json(tiny: dict[str, Path], tmp_path:
     assert len(data["results"]) == 4 and data["table"]["query_action"]["n"] == 4
     bad = CliRunner().invoke(build_app(("llm",)), [*args[:-4], "--ids", "nope"])
     assert bad.exit_code != 0 and "nope" in bad.output
+
+
+def test_attention_from_given_predictions(tiny: dict[str, Path], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from motion_smd.cli import build_app
+
+    recs = synthetic_records(4, "test")
+    preds = tmp_path / "predictions.jsonl"
+    chosen = {r["id"]: r["options"][-1] for r in recs}
+    chosen["test-3"] = "not an option"  # scored by the model instead
+    preds.write_text("".join(json.dumps({"id": i, "prediction": a, "extracted": a}) + "\n" for i, a in chosen.items()))
+    out = tmp_path / "p.html"
+    args = ["attention", "--records", str(tiny["recs"]), "--model", str(tiny["model"]), "-o", str(out),
+            "--predictions", str(preds), "--threads", "1"]  # fmt: skip
+    res = CliRunner().invoke(build_app(("llm",)), args)
+    assert res.exit_code == 0, res.output
+    answers = {r["record_id"]: r["answer"] for r in json.loads(out.with_suffix(".json").read_text())["results"]}
+    assert all(answers[i] == chosen[i] for i in ("test-0", "test-1", "test-2"))
+    assert answers["test-3"] in recs[3]["options"]

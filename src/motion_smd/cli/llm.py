@@ -140,6 +140,10 @@ def register(app: typer.Typer) -> None:
         gold: Annotated[
             bool, typer.Option(help="Attend from the gold answer instead of the model's option-likelihood choice.")
         ] = False,
+        predictions: Annotated[
+            Path | None,
+            typer.Option(help="predictions.jsonl of `smd eval` with the same model: attend from its answers."),
+        ] = None,
         device: Annotated[str | None, typer.Option(help="cpu or cuda.")] = None,
         threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
     ) -> None:
@@ -153,7 +157,7 @@ def register(app: typer.Typer) -> None:
 
                 torch.set_num_threads(threads)
             shown = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
-            table = run_attention(records, out, model, adapter, shown, limit, max_length, gold, device)
+            table = run_attention(records, out, model, adapter, shown, limit, max_length, gold, device, predictions)
         except MotionSMDError as exc:
             raise fail(str(exc)) from None
         from motion_smd.llm.attention import table_markdown

@@ -24,6 +24,7 @@ def run_attention(
     max_length: int | None = 1024,
     gold: bool = False,
     device: str | None = None,
+    predictions: Path | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Attention of each record's answer over its SMD (`answer_attention`), the section table by query type,
     an HTML page (`out`: the table, then the shaded SMD of `shown_ids`, default the first 3 records) and
@@ -37,6 +38,8 @@ def run_attention(
         limit: the first N records only.
         max_length: token budget of prompt + answer, as in training and evaluation.
         gold: attend from the gold answer (default: the model's option-likelihood choice).
+        predictions: an `smd eval` predictions.jsonl of the same model: attend from its extracted answers
+            (skips scoring the options again; a record it lacks, or whose answer is not an option, is scored).
 
     Returns:
         `section_table` of the results.
@@ -60,16 +63,28 @@ def run_attention(
     dtype = torch.float32 if (device or "cpu") == "cpu" else None
     model, tok = load_model(model_name, device=device or "cpu", dtype=dtype, adapter=adapter, merge=True)
     builder = PromptBuilder(tok, max_length=max_length)
-    results: list[AnswerAttention] = [
-        answer_attention(model, builder, r, str(r["answer"]) if gold else None) for r in recs
-    ]
+    given: dict[str, str] = {}
+    if predictions is not None:
+        for line in predictions.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            answer = row.get("extracted", row.get("prediction"))
+            if row.get("id") is not None and answer is not None:
+                given[str(row["id"])] = str(answer)
+
+    def answer_of(r: dict[str, Any]) -> str | None:
+        if gold:
+            return str(r["answer"])
+        a = given.get(str(r["id"]))
+        return a if a in [str(o) for o in r["options"]] else None
+
+    results: list[AnswerAttention] = [answer_attention(model, builder, r, answer_of(r)) for r in recs]
     table = section_table(results)
     by_id = {r.record_id: r for r in results}
     title = f"SMD attention — {records.name}" + (f" — adapter {adapter}" if adapter else " — base model")
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, render_html([by_id[i] for i in shown], table, title))
     payload = {"records": str(records), "adapter": str(adapter) if adapter else None, "model": model_name,
-               "answer_from": "gold" if gold else "option log-likelihood (sum)", "table": table,
+               "answer_from": "gold" if gold else str(predictions or "option log-likelihood (sum)"), "table": table,
                "results": [asdict(r) for r in results]}  # fmt: skip
     atomic_write_text(out.with_suffix(".json"), json.dumps(payload, indent=1, sort_keys=True))
     return table
