@@ -200,6 +200,11 @@ def test_shared_prefix_pack_gives_the_separate_examples_logits(tiny: dict[str, P
         keep = tgt != -100
         return lp[keep].gather(-1, tgt[keep][:, None]).squeeze(-1).tolist()
 
+    if keep_logits:  # the LM head runs on the answer positions only, and the loss is unchanged
+        index_kept, full = pad_collate([pack, other], pad, True), pad_collate([pack, other], pad, False)
+        assert index_kept["logits_to_keep"].shape[0] < index_kept["input_ids"].shape[1] // 2
+        with torch.no_grad():
+            torch.testing.assert_close(model(**index_kept).loss, model(**full).loss, atol=1e-5, rtol=1e-5)
     packed = answer_logprobs(pad_collate([pack, other], pad, keep_logits), 0)
     separate = [x for r in recs for x in answer_logprobs(pad_collate([b.features(r)], pad, keep_logits), 0)]
     assert len(packed) == len(separate) > 3

@@ -239,7 +239,9 @@ def pad_collate(
             add = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)
             batch["attention_mask"] = add[:, None]
         batch["position_ids"] = positions
-    if keep_logits:
+    if keep_logits and packed:  # answers spread over the branches: the LM head on their positions only
+        batch["logits_to_keep"], batch["labels"] = _answer_positions(labels)
+    elif keep_logits:
         answer_start = [
             next((j for j, lab in enumerate(f["labels"]) if lab != IGNORE_INDEX), len(f["labels"])) for f in features
         ]
@@ -247,6 +249,19 @@ def pad_collate(
         batch["labels"] = labels[:, width - keep :]
         batch["logits_to_keep"] = keep
     return batch
+
+
+def _answer_positions(labels: Any) -> tuple[Any, Any]:
+    """Index form of `logits_to_keep` for a (B, W) label batch: the sorted positions K that predict a labelled
+    token (p with labels[:, p + 1] set, in any row) and those labelled tokens' own positions, with the labels
+    gathered there, labels[:, K]. The model's shifted loss scores the logits at K[j] against labels[:, K[j + 1]]:
+    the target of K[j] when K[j + 1] = K[j] + 1, and otherwise a position that is never labelled (a labelled
+    position's predecessor is always in K), so the loss equals the full-logits loss (tested)."""
+    import torch
+
+    p = torch.nonzero((labels[:, 1:] != IGNORE_INDEX).any(dim=0)).flatten()
+    keep = torch.unique(torch.cat([p, p + 1]))  # sorted
+    return keep, labels[:, keep]
 
 
 def supports_logits_to_keep(model: Any) -> bool:
