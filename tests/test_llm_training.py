@@ -283,3 +283,13 @@ def test_cache_trunk_trains_and_its_adapter_loads_into_the_full_model(tiny: dict
     bad.cache_trunk = True
     with pytest.raises(ConfigError, match="--lora-layers"):
         bad.check()
+
+
+def test_max_minutes_stops_and_keeps_the_last_step(tiny: dict[str, Path], tmp_path: Path) -> None:
+    cfg = _config(tiny, tmp_path / "budget", max_steps=50)
+    cfg.max_minutes = 0.001  # passed before the second step ends: stop there, validated and saved
+    res = train(cfg)
+    summary = json.loads(res.summary_path.read_text())
+    assert summary["global_step"] == 2 < summary["max_steps_planned"] == 50
+    assert (tmp_path / "budget/checkpoints/checkpoint-2").is_dir()
+    assert any(row.get("step") == 2 and "eval_loss" in row for row in _log(tmp_path / "budget"))

@@ -327,14 +327,17 @@ def _make_callbacks(log_path: Path) -> tuple[Any, Any]:
 
 
 def _time_budget_callback(t0: float, budget_s: float) -> Any:
-    """A callback that ends training once another optimizer step would not fit in `budget_s` seconds from `t0`
-    (the start of `train`, so loading and trunk caching count): the last step is then validated and saved,
-    so the best-checkpoint choice sees it."""
+    """A callback that ends training once another optimizer step plus a final validation and save would not fit
+    in `budget_s` seconds from `t0` (the start of `train`, so loading and trunk caching count): the last step
+    is then validated and saved, so the best-checkpoint choice sees it. The step time is the mean since the
+    first step; the validation + save time is that of the latest one (none reserved before the first)."""
     from transformers import TrainerCallback
 
     class TimeBudgetCallback(TrainerCallback):
         def __init__(self) -> None:
             self.first_step: tuple[int, float] | None = None
+            self.eval_started: float | None = None
+            self.eval_s = 0.0
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             now = time.time()
@@ -343,10 +346,17 @@ def _time_budget_callback(t0: float, budget_s: float) -> Any:
                 return
             step0, time0 = self.first_step
             per_step = (now - time0) / max(1, state.global_step - step0)
-            if now - t0 + per_step > budget_s:
+            if now - t0 + per_step + self.eval_s > budget_s:
                 control.should_training_stop = True
                 control.should_evaluate = True
                 control.should_save = True
+            if control.should_evaluate or control.should_save:
+                self.eval_started = now
+
+        def on_save(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if self.eval_started is not None:
+                self.eval_s = time.time() - self.eval_started
+                self.eval_started = None
 
     return TimeBudgetCallback()
 
