@@ -77,7 +77,12 @@ def run_attention(
         a = given.get(str(r["id"]))
         return a if a in [str(o) for o in r["options"]] else None
 
-    results: list[AnswerAttention] = [answer_attention(model, builder, r, answer_of(r)) for r in recs]
+    from rich.progress import track
+
+    results: list[AnswerAttention] = [
+        answer_attention(model, builder, r, answer_of(r))
+        for r in track(recs, description="attention", transient=True, disable=len(recs) < 2)
+    ]
     table = section_table(results)
     by_id = {r.record_id: r for r in results}
     title = f"SMD attention — {records.name}" + (f" — adapter {adapter}" if adapter else " — base model")
