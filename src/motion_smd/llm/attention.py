@@ -257,7 +257,7 @@ def render_html(results: Sequence[AnswerAttention], table: dict[str, dict[str, A
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{esc(title)}</title><style>body{{font-family:sans-serif;margin:1.5em}}"
         "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:2px 6px;font-size:13px}"
-        ".smd{font-family:monospace;font-size:13px;white-space:pre}.smd div{padding:1px 4px}"
+        ".smd{font-family:monospace;font-size:13px}.smd div{padding:1px 4px;white-space:pre}"
         ".pct{display:inline-block;width:4.5em;color:#333}.sec{color:#777;font-size:11px}</style></head><body>",
         f"<h1>{esc(title)}</h1>",
         "<p>Attention mass from the answer tokens, averaged over layers, heads and answer positions; per section: "
