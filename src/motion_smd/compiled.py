@@ -111,9 +111,9 @@ def _njit() -> Any:
 
 
 def compiling() -> bool:
-    """Whether `jit` compiles in this process (numba installed and the kernels not interpreted); imports numba
-    on first call, as the first kernel module does."""
-    return bool(_njit())
+    """Whether `jit` compiles in this process: the kernels not interpreted (`interpret_kernels`) and numba
+    installed; imports numba on first call, as the first kernel module does."""
+    return not _interpret and bool(_njit())
 
 
 def noalloc_without_nrt() -> bool:

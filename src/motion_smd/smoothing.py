@@ -57,7 +57,7 @@ def gaussian_smooth(values: NDArray[np.floating], sigma: float, truncate: float 
         `scipy.ndimage.gaussian_filter1d(values.astype(float64), sigma, axis=0, mode="nearest", truncate=truncate)`.
     """
     x = np.asarray(values, dtype=np.float64)
-    if x.ndim in (1, 2) and x.shape[0] > 0 and not compiled.interpreting() and compiled.compiling():
+    if x.ndim in (1, 2) and x.shape[0] > 0 and compiled.compiling():
         from motion_smd.signal_kernel import gaussian_nearest  # SciPy's loop compiled: no per-call overhead
 
         out = gaussian_nearest(np.ascontiguousarray(x.reshape(x.shape[0], -1)), gaussian_kernel(sigma, truncate))

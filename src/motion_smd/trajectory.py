@@ -73,7 +73,7 @@ def facing_yaw_rad(joints: FloatArray) -> FloatArray:
     Source: `motion_smd.geometry.facing_yaw_rad` (HumanML3D's facing), unwrapped.
     """
     yaw = geometry.facing_yaw_rad(joints)
-    if yaw.ndim == 1 and not compiled.interpreting() and compiled.compiling():
+    if yaw.ndim == 1 and compiled.compiling():
         from motion_smd.signal_kernel import unwrap  # numpy.unwrap bit for bit, without its per-call overhead
 
         return unwrap(np.ascontiguousarray(yaw))

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import html
 import math
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from motion_smd.angles import BODY_PARTS
@@ -80,6 +82,7 @@ class AnswerAttention:
         line_mass: (n_lines,) share of the SMD's attention mass on each line (sums to 1).
         line_tokens: tokens per line.
         smd_share: fraction of all attention mass (from the answer positions) that lands on the SMD text.
+        section_mass, section_tokens: per section, the sums of line_mass and of the token shares (derived).
     """
 
     record_id: str
@@ -93,10 +96,12 @@ class AnswerAttention:
     line_mass: list[float]
     line_tokens: list[int]
     smd_share: float
-    section_mass: dict[str, float] = field(default_factory=dict)
-    section_tokens: dict[str, float] = field(default_factory=dict)
+    section_mass: dict[str, float] = field(init=False)
+    section_tokens: dict[str, float] = field(init=False)
 
     def __post_init__(self) -> None:
+        """Sum the lines into `section_mass` (share of the SMD mass) and `section_tokens` (share of its tokens)."""
+        self.section_mass, self.section_tokens = {}, {}
         total_tokens = max(1, sum(self.line_tokens))
         for s, m, n in zip(self.sections, self.line_mass, self.line_tokens, strict=True):
             self.section_mass[s] = self.section_mass.get(s, 0.0) + m
@@ -128,7 +133,6 @@ def answer_attention(model: Any, builder: Any, record: RecordDict, answer: str |
     """
     import torch
 
-    from motion_smd.llm.prompts import build_messages, render_chat, target_text
     from motion_smd.llm.scoring import choose, option_scores
 
     _eager(model)
@@ -137,9 +141,7 @@ def answer_attention(model: Any, builder: Any, record: RecordDict, answer: str |
     rec = {**record, "answer": answer, "target": answer}
     feats = builder.features(rec)
     ids, labels = feats["input_ids"], feats["labels"]
-    reserve = len(builder.tokenizer(target_text(rec), add_special_tokens=False)["input_ids"]) + 8
-    smd = builder.fit_smd(rec, reserve)
-    prompt = render_chat(builder.tokenizer, build_messages(rec, smd, builder.system), add_generation_prompt=True)
+    smd, _msgs, prompt = builder.training_prompt(rec)
     at = prompt.find(smd)
     if at < 0:
         raise ValueError(f"record {record.get('id')}: the SMD text is not in the rendered prompt.")
@@ -152,15 +154,12 @@ def answer_attention(model: Any, builder: Any, record: RecordDict, answer: str |
     if shift < 0 or list(ids[shift:n_prompt]) != list(enc["input_ids"]):
         raise ValueError(f"record {record.get('id')}: the prompt's tokens differ from its training features.")
     lines = smd.split("\n")
-    starts, pos = [], at
-    for line in lines:
-        starts.append(pos)
-        pos += len(line) + 1
+    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=at))  # each line's first character
     line_of = [-1] * len(ids)
     for k, (a, _b) in enumerate(offsets):
         j = k + shift
         if 0 <= j < len(ids) and at <= a < at + len(smd):
-            line_of[j] = max(i for i, s in enumerate(starts) if s <= a)
+            line_of[j] = bisect_right(starts, a) - 1
     answer_pos = [j for j, lab in enumerate(labels) if lab != -100]
     queries = [j - 1 for j in answer_pos if j >= 1]
     device = next(model.parameters()).device

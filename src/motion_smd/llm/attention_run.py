@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from motion_smd.errors import ConfigError
-from motion_smd.files import atomic_write_text
+from motion_smd.files import atomic_write_text, read_jsonl
 from motion_smd.llm.attention import AnswerAttention, answer_attention, render_html, section_table
 from motion_smd.llm.records import read_records
 
@@ -63,13 +63,11 @@ def run_attention(
     dtype = torch.float32 if (device or "cpu") == "cpu" else None
     model, tok = load_model(model_name, device=device or "cpu", dtype=dtype, adapter=adapter, merge=True)
     builder = PromptBuilder(tok, max_length=max_length)
-    given: dict[str, str] = {}
-    if predictions is not None:
-        for line in predictions.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line) if line.strip() else {}
-            answer = row.get("extracted", row.get("prediction"))
-            if row.get("id") is not None and answer is not None:
-                given[str(row["id"])] = str(answer)
+    given = {
+        str(row["id"]): str(row.get("extracted", row.get("prediction")))
+        for row in (read_jsonl(predictions) if predictions is not None else [])
+        if "id" in row
+    }
 
     def answer_of(r: dict[str, Any]) -> str | None:
         if gold:

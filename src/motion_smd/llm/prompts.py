@@ -192,6 +192,14 @@ class PromptBuilder:
             return full[len(prompt_text) :]
         return target + (self.tokenizer.eos_token or "")
 
+    def training_prompt(self, record: RecordDict) -> tuple[str, list[Message], str]:
+        """The prompt of `features`: (the SMD text as cut to leave room for the record's answer, the chat
+        messages, the rendered prompt with the generation prompt)."""
+        reserve = len(self.tokenizer(target_text(record), add_special_tokens=False)["input_ids"]) + 8
+        smd = self.fit_smd(record, reserve)
+        msgs = build_messages(record, smd, self.system)
+        return smd, msgs, render_chat(self.tokenizer, msgs, add_generation_prompt=True)
+
     def features(self, record: RecordDict) -> dict[str, list[int]]:
         """Training features of one record: loss on the answer tokens only.
 
@@ -201,10 +209,7 @@ class PromptBuilder:
             (the SMD text is truncated first; the answer is cut last, only if it alone exceeds the budget).
         """
         target = target_text(record)
-        target_ids = self.tokenizer(target, add_special_tokens=False)["input_ids"]
-        reserve = len(target_ids) + 8
-        msgs = build_messages(record, self.fit_smd(record, reserve), self.system)
-        prompt_text = render_chat(self.tokenizer, msgs, add_generation_prompt=True)
+        _smd, msgs, prompt_text = self.training_prompt(record)
         p_ids = self.encode(prompt_text)
         c_ids = list(
             self.tokenizer(self.completion_text(prompt_text, msgs, target), add_special_tokens=False)["input_ids"]

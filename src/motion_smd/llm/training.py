@@ -453,11 +453,11 @@ def train(config: TrainConfig) -> TrainResult:
     )
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
     keep_logits = config.keep_logits and supports_logits_to_keep(model)
+    collate = functools.partial(pad_collate, pad_id=pad_id, keep_logits=keep_logits, mask_dtype=dtype)
     if config.cache_trunk and layers is not None:
         t_cache = time.time()
-        cached = functools.partial(pad_collate, pad_id=pad_id, keep_logits=keep_logits, mask_dtype=dtype)
-        train_ds = [{**f, TRUNK_KEY: h} for f, h in zip(train_ds, trunk_states(model, train_ds, layers[0], cached))]
-        val_ds = [{**f, TRUNK_KEY: h} for f, h in zip(val_ds, trunk_states(model, val_ds, layers[0], cached))]
+        train_ds = [{**f, TRUNK_KEY: h} for f, h in zip(train_ds, trunk_states(model, train_ds, layers[0], collate))]
+        val_ds = [{**f, TRUNK_KEY: h} for f, h in zip(val_ds, trunk_states(model, val_ds, layers[0], collate))]
         skip_trunk(model, layers[0])
         trunk_s = time.time() - t_cache
     model = get_peft_model(model, lora)
@@ -528,7 +528,7 @@ def train(config: TrainConfig) -> TrainResult:
         args=args,
         train_dataset=train_ds,
         eval_dataset=val_ds or None,
-        data_collator=lambda feats: pad_collate(feats, pad_id, keep_logits, dtype),
+        data_collator=collate,
         compute_metrics=compute if val_ds else None,
         preprocess_logits_for_metrics=preprocess if val_ds else None,
         callbacks=[jsonl_cb] + ([_time_budget_callback(t0, 60.0 * config.max_minutes)] if config.max_minutes else []),
