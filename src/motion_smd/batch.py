@@ -23,7 +23,8 @@ from motion_smd.compiled import INTERPRET_MAX_FRAMES, interpret_kernels
 from motion_smd.describer import describe, describe_variants
 from motion_smd.errors import ConfigError, MotionFormatError, MotionSMDError
 from motion_smd.files import atomic_open, atomic_write_text
-from motion_smd.io import ReadOptions, formats, load_motion
+from motion_smd.io import ReadOptions, formats, load_motion_parts
+from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
 from motion_smd.render import render_smd
 from motion_smd.windows import WHOLE, WindowOptions, windows_text
@@ -117,7 +118,7 @@ def expand_paths(inputs: Iterable[str], on_unreadable: Callable[[str], None] | N
                 Path(root) / name
                 for root, _dirs, names in os.walk(p, onerror=unreadable)
                 for name in names
-                if name.lower().endswith(suffixes)
+                if name.lower().endswith(suffixes) and not _cached_pose_of_listed_video(name, names)
             )
         elif p.exists():
             found = [p]
@@ -130,6 +131,12 @@ def expand_paths(inputs: Iterable[str], on_unreadable: Callable[[str], None] | N
                 seen.add(q)
                 out.append(q)
     return out
+
+
+def _cached_pose_of_listed_video(name: str, names: list[str]) -> bool:
+    """Whether `name` is the pose cache (`<video>.pose.npz`, `motion_smd.io.video`) of a video in the same
+    folder listing: the video is described, its cache is not described again."""
+    return name.endswith(".pose.npz") and name[: -len(".pose.npz")] in names
 
 
 def motion_suffixes() -> tuple[str, ...]:
@@ -183,11 +190,37 @@ def json_entry(motion_id: str, text: str, first: bool) -> str:
     return ("\n" if first else ",\n") + json.dumps(motion_id) + ": " + json.dumps(text)
 
 
+def _parts_result(job: Job, parts: list[Motion]) -> Result:
+    """The Result of a file holding several motions (`load_motion_parts`): their texts one after the other, each
+    with its own header (its "Input:" line says which part of the file it is), blank-line separated.
+
+    Raises:
+        ConfigError: --variants, which writes one record per variant and motion, not per part.
+    """
+    if job.variants:
+        raise ConfigError(
+            f"{job.path}: holds {len(parts)} motions (a video split at gaps without a pose); --variants needs one "
+            "motion per file: describe each variant in its own run."
+        )
+    texts = [
+        windows_text(m, job.smd_options, job.windows)
+        if job.windows.active
+        else render_smd(describe(m, job.smd_options))
+        for m in parts
+    ]
+    text = "\n\n".join(texts)
+    line = record_line(job.motion_id, job.path, job.smd_options.variant, text, None)
+    return Result(job.motion_id, job.path, text if job.keep_text else None, line)
+
+
 def run_job(job: Job) -> Result:
     """Describe one file; any failure of this file, whatever its type, becomes a failed Result (a batch never
     stops for one file: issue #14). Only KeyboardInterrupt and SystemExit (not `Exception`s) pass through."""
     try:
-        motion = load_motion(job.path, job.input_format, job.read_options)
+        parts = load_motion_parts(job.path, job.input_format, job.read_options)
+        if len(parts) > 1:  # a video split at long gaps without a pose: each part described in turn
+            return _parts_result(job, parts)
+        motion = parts[0]
         if job.interpret_short and motion.n_frames <= INTERPRET_MAX_FRAMES:
             interpret_kernels()
         if job.variants:  # one pass, one record per variant (JSONL only)

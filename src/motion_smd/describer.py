@@ -171,4 +171,5 @@ def _segmented(motion: Motion, raw: FloatArray, opts: SMDOptions, summary: Traje
         summary=summary,
         trajectory=tuple(channels[n_ang:]),
         angles=tuple(channels[:n_ang]),
+        note=motion.meta.get("note", ""),
     )

@@ -306,6 +306,8 @@ class Description:
         summary: whole-clip trajectory numbers.
         trajectory: channels "height", "forward", "lateral", "heading" (in that order).
         angles: the 26 angle channels in spec/angles.md numbering.
+        note: what the input was when the reader says more than the joints do (`Motion.meta["note"]`, e.g. a
+            video's pose model and its missing frames); the text's "Input:" line; "" for none.
     """
 
     source: str | None
@@ -315,6 +317,7 @@ class Description:
     summary: TrajectorySummary
     trajectory: tuple[Channel, ...]
     angles: tuple[Channel, ...]
+    note: str = ""
 
     @property
     def duration_s(self) -> float:
@@ -362,4 +365,5 @@ class Description:
             "summary": self.summary.to_dict(),
             "trajectory": channels[: len(self.trajectory)],
             "angles": channels[len(self.trajectory) :],
+            **({"note": self.note} if self.note else {}),
         }

@@ -18,6 +18,32 @@ from typing import IO, Any
 from motion_smd.errors import ConfigError, MotionSMDError
 
 
+def _temp_beside(target: Path) -> tuple[int, str]:
+    """A new temporary file in `target`'s folder (created): (descriptor, path).
+
+    Raises:
+        ConfigError: the folder cannot be created or written.
+    """
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise ConfigError(f"{target}: cannot write here ({exc}); choose a writable output path.") from None
+
+
+@contextmanager
+def _replacing(target: Path, tmp: str) -> Iterator[None]:
+    """Replace `target` by `tmp` when the block ends without an exception, else remove `tmp`."""
+    try:
+        yield
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 @contextmanager
 def atomic_open(path: Path | str) -> Iterator[IO[str]]:
     """Open a UTF-8 text stream whose content replaces `path` when the block ends without an exception.
@@ -28,20 +54,22 @@ def atomic_open(path: Path | str) -> Iterator[IO[str]]:
         ConfigError: the folder cannot be created or written.
     """
     target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise ConfigError(f"{target}: cannot write here ({exc}); choose a writable output path.") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            yield fh
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    fd, tmp = _temp_beside(target)
+    with _replacing(target, tmp), os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        yield fh
+
+
+@contextmanager
+def atomic_open_binary(path: Path | str) -> Iterator[IO[bytes]]:
+    """Like `atomic_open`, for bytes (e.g. `np.savez_compressed` into it).
+
+    Raises:
+        ConfigError: the folder cannot be created or written.
+    """
+    target = Path(path)
+    fd, tmp = _temp_beside(target)
+    with _replacing(target, tmp), os.fdopen(fd, "wb") as fh:
+        yield fh
 
 
 def atomic_write_text(path: Path | str, text: str) -> None:

@@ -22,7 +22,8 @@ Where the constants come from (reproduce with `benchmarks/neutral_calibration.py
   over the frames of HumanML3D M010968 (a person standing, BMLmovi subject 88): hip flexion 6°, knee
   flexion 9°, ankle −17°, consistent with the HumanML3D note that a straight SMPL knee reads 10–15°; and
   neck flexion 49° (SMPL's head joint lies ahead of its neck joint: an upright head reads 49° on this
-  clip and 51° at the start of M010655, while BVH rigs read 5–9°).
+  clip and 51° at the start of M010655, while BVH rigs read 5–9°);
+- MediaPipe Pose from video (`motion_smd.pose_map`): no offsets, by construction (see its entry).
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ NEUTRAL_POSES: Final[dict[str, NeutralPose]] = {
         "cmu-cc-base",
         {"ankle_dorsiflexion": -13.4},
         "rest pose (knee, hip: 0); foot floor geometry, median of 52 feet (ankle)",
+    ),
+    "mediapipe": NeutralPose(
+        "mediapipe",
+        {},
+        "by construction (motion_smd.pose_map): MediaPipe's hip, knee and ankle landmarks are joint centres on the "
+        "leg's line, the trunk joints lie on the hip–shoulder line and the foot along the sole, so an upright "
+        "stance reads 0° of hip, knee and ankle flexion; not measured on a standing trial (the demo video has "
+        "no one standing still)",
     ),
 }
 """Neutral standing readings per skeleton name (`Motion.meta["rig"]`)."""

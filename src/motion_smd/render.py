@@ -332,6 +332,8 @@ def render_smd(desc: Description) -> str:
         The text, lines joined with "\\n", no trailing newline.
     """
     lines = [f"Motion: {fmt_s(desc.duration_s)} ({desc.n_frames} frames at {_fmt_fps(desc.fps)} FPS)"]
+    if desc.note:
+        lines.append(f"Input: {desc.note}")
     text = _TableText(desc.angles[0].table)  # every channel of a Description shares one table
     shown = desc.selected_angles()
     text.prepare([*(desc.trajectory if desc.options.trajectory else ()), *shown])

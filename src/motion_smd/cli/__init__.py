@@ -1,7 +1,7 @@
 """The `smd` command (typer). Each sub-module registers its commands through `register(app)`.
 
 Sub-modules: `describe` (describe, demo, formats), `data` (dataset commands), `llm` (train, eval, ask),
-`viz` (plot, render, report). Heavy libraries are imported inside the commands, never at start-up.
+`viz` (plot, render, report), `video` (pose). Heavy libraries are imported inside the commands, never at start-up.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ COMMAND_MODULES = {
     "plot": "viz",
     "render": "viz",
     "report": "viz",
+    "pose": "video",
 }
 """Each `smd` command → the sub-module that registers it (`tests/test_cli_lazy.py` checks this against the
 registered commands). `main()` builds only the sub-module a command needs: typer inspects every registered

@@ -16,6 +16,23 @@ MotionArg = Annotated[Path, typer.Argument(help="Motion file (.npy, .bvh, …)."
 OutOpt = Annotated[Path, typer.Option("-o", "--out", help="Output file.")]
 
 
+def _render_overlay(video: Path, out: Path, width: int, at_s: float | None) -> None:
+    """`smd render VIDEO --overlay -o OUT`: the (cached) pose track drawn over the video."""
+    from motion_smd.io.video import VIDEO_SUFFIXES, pose_track
+    from motion_smd.viz.video_overlay import render_overlay
+
+    if not video.name.lower().endswith(VIDEO_SUFFIXES):
+        raise fail(
+            f"{video}: --overlay draws over a video ({', '.join(VIDEO_SUFFIXES)}); render motion files without it."
+        )
+    try:
+        track, _ = pose_track(video)
+        res = render_overlay(video, track, out, width, at_s)
+    except MotionSMDError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"wrote {res.path}: {res.n_frames} frames, {res.size[0]}x{res.size[1]}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     """Add plot, render and report to the `smd` app."""
 
@@ -57,11 +74,26 @@ def register(app: typer.Typer) -> None:
         width: Annotated[int, typer.Option(min=64, help="Width in pixels.")] = 640,
         height: Annotated[int, typer.Option(min=64, help="Height in pixels.")] = 480,
         input_format: InputFormatOpt = None,
+        overlay: Annotated[
+            bool,
+            typer.Option(
+                "--overlay",
+                help="Video input: draw the pose skeleton over the video itself (.gif, .mp4, or .png for one frame).",
+            ),
+        ] = False,
+        at_s: Annotated[
+            float | None,
+            typer.Option("--at-s", help="With --overlay and .png: the frame's time (default: mid part 1)."),
+        ] = None,
     ) -> None:
-        """Skeleton animation with a floor grid and the root path: .gif, .mp4 (extra `mp4`) or .html."""
+        """Skeleton animation with a floor grid and the root path: .gif, .mp4 (extra `mp4`) or .html; with
+        --overlay, a video with its pose drawn over it."""
         from motion_smd import load_motion
         from motion_smd.viz.animation import render_animation
 
+        if overlay:
+            _render_overlay(motion, out, width, at_s)
+            return
         try:
             m = load_motion(motion, input_format, read_opts)
             res = render_animation(m, out, clip_fps, (width, height))

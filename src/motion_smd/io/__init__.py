@@ -21,6 +21,7 @@ __all__ = [
     "detect_format",
     "formats",
     "load_motion",
+    "load_motion_parts",
     "postprocess",
     "register_reader",
     "supported_formats_text",
@@ -80,6 +81,21 @@ def load_motion(path: str | Path, format: str | None = None, options: ReadOption
     return _READERS[name].read(p, options or ReadOptions())
 
 
+def load_motion_parts(path: str | Path, format: str | None = None, options: ReadOptions | None = None) -> list[Motion]:
+    """Every motion of a file, in time order: one for most formats; a video (or pose track) split at long gaps
+    without a pose gives one per part (`ReaderSpec.read_parts`).
+
+    Raises:
+        MotionFormatError, MotionValueError: as `load_motion`.
+    """
+    p = Path(path)
+    name = format or (detect_format(p) if p.is_file() else None)
+    spec = _READERS.get(name) if name else None
+    if spec is not None and spec.read_parts is not None:
+        return spec.read_parts(p, options or ReadOptions())
+    return [load_motion(path, format, options)]
+
+
 _builtin_loaded = False
 
 
@@ -89,4 +105,4 @@ def _ensure_builtin() -> None:
         return
     _builtin_loaded = True
     # each reader module registers itself on import
-    from motion_smd.io import bvh, humanml3d_vecs, npy  # noqa: F401
+    from motion_smd.io import bvh, humanml3d_vecs, npy, video  # noqa: F401

@@ -80,24 +80,31 @@ class ReadOptions:
 
 
 Reader = Callable[[Path, ReadOptions], Motion]
+PartsReader = Callable[[Path, ReadOptions], list[Motion]]
 
 
 @dataclass(frozen=True)
 class ReaderSpec:
-    """A registered reader: its format name, the suffixes it claims, and the function."""
+    """A registered reader: its format name, the suffixes it claims, and the function; `read_parts`, for formats
+    whose file may hold several motions in time order (a video split at long gaps without a pose), returns
+    them all (`read` returns the first)."""
 
     name: str
     suffixes: tuple[str, ...]
     read: Reader
     description: str
+    read_parts: PartsReader | None = None
 
 
 _READERS: dict[str, ReaderSpec] = {}
 
 
-def register_reader(name: str, suffixes: tuple[str, ...], read: Reader, description: str) -> None:
-    """Register `read` as the reader of format `name` for files ending in one of `suffixes`."""
-    _READERS[name] = ReaderSpec(name, tuple(s.lower() for s in suffixes), read, description)
+def register_reader(
+    name: str, suffixes: tuple[str, ...], read: Reader, description: str, read_parts: PartsReader | None = None
+) -> None:
+    """Register `read` as the reader of format `name` for files ending in one of `suffixes` (`read_parts`: see
+    `ReaderSpec`)."""
+    _READERS[name] = ReaderSpec(name, tuple(s.lower() for s in suffixes), read, description, read_parts)
 
 
 def postprocess(motion: Motion, options: ReadOptions) -> Motion:

@@ -1,0 +1,51 @@
+"""`smd pose`: a video's MediaPipe pose track, exported alone (issue #16)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from motion_smd.cli.common import fail
+from motion_smd.errors import MotionSMDError
+
+
+def register(app: typer.Typer) -> None:
+    """Add `pose` to the `smd` app."""
+
+    @app.command()
+    def pose(
+        video: Annotated[Path, typer.Argument(help="Video file (.mp4, .mov, .avi, …).")],
+        out: Annotated[
+            Path | None, typer.Option("-o", "--out", help="Track file (default: the cache, <video>.pose.npz).")
+        ] = None,
+        no_cache: Annotated[
+            bool, typer.Option("--no-cache", help="Run the pose model even if a cached track exists.")
+        ] = False,
+    ) -> None:
+        """Run MediaPipe Pose over a video and save the pose track (.pose.npz: landmarks, visibility, fps, model,
+        version); `smd describe TRACK.pose.npz` describes it without the model."""
+        from rich.console import Console
+        from rich.progress import Progress
+
+        from motion_smd.io.video import file_sha256, pose_track, save_track
+
+        if not video.is_file():
+            raise fail(f"{video}: no such file; give a video file (.mp4, .mov, .avi, …).")
+        try:
+            with Progress(transient=True, console=Console(stderr=True)) as progress:
+                task = progress.add_task(f"pose: {video.name}", total=None)
+                track, cached = pose_track(
+                    video, lambda done, total: progress.update(task, completed=done, total=total), not no_cache
+                )
+            path = save_track(track, out, file_sha256(video)) if out is not None else None
+        except MotionSMDError as exc:
+            raise fail(str(exc)) from None
+        found = int(track.detected.sum())
+        where = path or "the cache beside the video"
+        typer.echo(
+            f"{video}: a pose in {found} of {track.n_frames} frames at {track.fps:g} fps"
+            f"{' (cached track)' if cached else ''} → {where}",
+            err=True,
+        )
