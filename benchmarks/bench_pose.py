@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{track.width}×{track.height} at {track.fps:g} fps: {dt:.1f} s, {per_frame[-1]:.1f} ms/frame"
         )
     assert track is not None
+    texts = [render_smd(describe(m)) for m in track_parts(track, str(video), ReadOptions())]  # warm: kernels load
     t0 = time.perf_counter()
     texts = [render_smd(describe(m)) for m in track_parts(track, str(video), ReadOptions())]
     dt = time.perf_counter() - t0
