@@ -23,7 +23,7 @@ from motion_smd.compiled import INTERPRET_MAX_FRAMES, interpret_kernels
 from motion_smd.describer import describe, describe_variants
 from motion_smd.errors import ConfigError, MotionFormatError, MotionSMDError
 from motion_smd.files import atomic_open, atomic_write_text
-from motion_smd.io import ReadOptions, formats, load_motion_parts
+from motion_smd.io import ReadOptions, formats, load_motion_parts, reader_spec
 from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
 from motion_smd.render import render_smd
@@ -217,6 +217,15 @@ def run_job(job: Job) -> Result:
     """Describe one file; any failure of this file, whatever its type, becomes a failed Result (a batch never
     stops for one file: issue #14). Only KeyboardInterrupt and SystemExit (not `Exception`s) pass through."""
     try:
+        spec = reader_spec(job.path, job.input_format) if os.path.isfile(job.path) else None
+        if spec is not None and spec.describe_text is not None:  # 2-D keypoints: their own describer
+            if job.variants or job.windows.active:
+                raise ConfigError(
+                    f"{job.path}: --variants and --window-s/--max-tokens are for 3-D motion, not 2-D keypoints."
+                )
+            text = spec.describe_text(Path(job.path), job.read_options, job.smd_options)
+            line = record_line(job.motion_id, job.path, job.smd_options.variant, text, None)
+            return Result(job.motion_id, job.path, text if job.keep_text else None, line)
         parts = load_motion_parts(job.path, job.input_format, job.read_options)
         if len(parts) > 1:  # a video split at long gaps without a pose: each part described in turn
             return _parts_result(job, parts)

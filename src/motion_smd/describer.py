@@ -138,12 +138,41 @@ def describe_variants(motion: Motion, variants: Sequence[SMDOptions]) -> list[De
 
 def _segmented(motion: Motion, raw: FloatArray, opts: SMDOptions, summary: TrajectorySummary) -> Description:
     """The Description of the (T, 30) angle + trajectory series `raw` under `opts`."""
-    fps = motion.fps
+    return describe_series(
+        raw, _CHANNEL_LABELS, len(ANGLES), motion.fps, opts, summary, motion.source, motion.meta.get("note", "")
+    )
+
+
+def describe_series(
+    raw: FloatArray,
+    labels: Sequence[tuple[str, str, str, str, Unit]],
+    n_angles: int,
+    fps: float,
+    opts: SMDOptions,
+    summary: TrajectorySummary,
+    source: str | None,
+    note: str = "",
+) -> Description:
+    """The Description of any set of channels: angles first, then trajectory channels (the 3-D describer's 26 +
+    4, or the 2-D keypoint describer's own set, `motion_smd.describe2d`).
+
+    Args:
+        raw: (T, C) float64 series, channel units (degrees; metres for "m" trajectory channels); NaN where
+            undefined.
+        labels: C (id, group, name, gloss, unit); group must be one of `angle_table.BODY_PARTS` for angles.
+        n_angles: the first n_angles columns are angles (δ = `delta_deg`); the rest are trajectory channels
+            (δ = `delta_heading_deg` for degrees, `delta_m` for metres).
+        fps: frame rate.
+        opts: describer options.
+        summary: the whole-clip trajectory numbers.
+        source: motion id or path.
+        note: the text's "Input:" line ("" for none).
+    """
     series = smooth_series(raw, fps, opts.smooth_s)  # unsmoothed by default
-    n_ang = len(ANGLES)
     ang_params = _params(opts.delta_deg, opts, fps)
-    params = [ang_params] * n_ang + [
-        _params(opts.delta_heading_deg if t.unit == "deg" else opts.delta_m, opts, fps) for t in TRAJECTORY_CHANNELS
+    params = [ang_params] * n_angles + [
+        _params(opts.delta_heading_deg if unit == "deg" else opts.delta_m, opts, fps)
+        for *_, unit in labels[n_angles:]
     ]
     columns = np.ascontiguousarray(series.T)  # (C, T): each channel's series is a contiguous row
     ranges, means, levels, undefined = _channel_stats(columns)
@@ -161,15 +190,15 @@ def _segmented(motion: Motion, raw: FloatArray, opts: SMDOptions, summary: Traje
             levels[c],
             undefined[c],
         )
-        for c, label in enumerate(_CHANNEL_LABELS)
+        for c, label in enumerate(labels)
     ]
     return Description(
-        source=motion.source,
-        n_frames=motion.n_frames,
+        source=source,
+        n_frames=raw.shape[0],
         fps=fps,
         options=opts,
         summary=summary,
-        trajectory=tuple(channels[n_ang:]),
-        angles=tuple(channels[:n_ang]),
-        note=motion.meta.get("note", ""),
+        trajectory=tuple(channels[n_angles:]),
+        angles=tuple(channels[:n_angles]),
+        note=note,
     )

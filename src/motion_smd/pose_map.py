@@ -253,8 +253,8 @@ def camera_translation(track: PoseTrack, hfov_deg: float = DEFAULT_HFOV_DEG) -> 
     return np.concatenate([xy, depth[:, None]], axis=1)
 
 
-def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """(start, stop) of each run of True."""
+def runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True in a (T,) bool mask, half-open, in time order."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
@@ -264,7 +264,7 @@ def _smooth_where_finite(values: FloatArray, sigma_frames: float) -> FloatArray:
     from scipy.ndimage import gaussian_filter1d  # here: importing the readers must stay cheap
 
     out = values.copy()
-    for a, b in _runs(np.asarray(np.isfinite(values).all(axis=1))):
+    for a, b in runs(np.asarray(np.isfinite(values).all(axis=1))):
         out[a:b] = gaussian_filter1d(values[a:b], sigma_frames, axis=0, mode="nearest")
     return out
 
@@ -310,7 +310,7 @@ class GapReport:
     low_visibility: dict[str, int]
 
 
-def _interpolate(values: FloatArray, fill: NDArray[np.bool_], known: NDArray[np.bool_]) -> FloatArray:
+def interpolate_rows(values: FloatArray, fill: NDArray[np.bool_], known: NDArray[np.bool_]) -> FloatArray:
     """values (T, …) with the rows where `fill` is True replaced by linear interpolation over time between the
     nearest `known` rows (edges: the nearest known row); unchanged when no row is known."""
     out = values.copy()
@@ -353,11 +353,11 @@ def fill_gaps(
     no_pose = np.asarray(~np.isfinite(joints).all(axis=(1, 2)))
     max_gap = round(max_gap_s * fps)
     long_gap = np.zeros(T, dtype=bool)
-    for a, b in _runs(no_pose):
+    for a, b in runs(no_pose):
         if a == 0 or b == T or b - a > max_gap:
             long_gap[a:b] = True
     pieces = []
-    for a, b in _runs(~long_gap):  # split further where the pose switched to another person
+    for a, b in runs(~long_gap):  # split further where the pose switched to another person
         for cut in np.flatnonzero(mapped.breaks[a:b]) + a:
             last = a + int(np.flatnonzero(~no_pose[a:cut])[-1]) + 1  # after the last pose before the switch
             pieces.append((a, last))
@@ -373,19 +373,19 @@ def fill_gaps(
     low: dict[str, int] = {}
     out = np.full_like(joints, np.nan)
     for a, b in parts:
-        seg = _interpolate(joints[a:b], no_pose[a:b], ~no_pose[a:b])
+        seg = interpolate_rows(joints[a:b], no_pose[a:b], ~no_pose[a:b])
         interpolated += int(no_pose[a:b].sum())
         miss = mapped.missing[a:b] & ~no_pose[a:b, None]
         for j in range(22):
-            runs = _runs(miss[:, j])
-            if not runs:
+            low_runs = runs(miss[:, j])
+            if not low_runs:
                 continue
             name = SMPL22_JOINTS[j]
-            low[name] = low.get(name, 0) + sum(e - s for s, e in runs)
+            low[name] = low.get(name, 0) + sum(e - s for s, e in low_runs)
             short = np.zeros(b - a, dtype=bool)
-            for s, e in runs:
+            for s, e in low_runs:
                 if e - s <= max_gap and s > 0 and e < b - a:
                     short[s:e] = True
-            seg[:, j] = _interpolate(seg[:, j], short, ~miss[:, j])
+            seg[:, j] = interpolate_rows(seg[:, j], short, ~miss[:, j])
         out[a:b] = seg
     return out, GapReport(tuple(parts), int(no_pose.sum()), interpolated, low)

@@ -23,6 +23,7 @@ __all__ = [
     "load_motion",
     "load_motion_parts",
     "postprocess",
+    "reader_spec",
     "register_reader",
     "supported_formats_text",
 ]
@@ -42,9 +43,9 @@ def detect_format(path: Path) -> str:
     """
     _ensure_builtin()
     name = path.name.lower()
-    for spec in _READERS.values():
-        if any(name.endswith(s) for s in spec.suffixes):
-            return spec.name
+    claims = [(len(s), spec.name) for spec in _READERS.values() for s in spec.suffixes if name.endswith(s)]
+    if claims:  # the longest suffix wins: ".kp2d.npy" is 2-D keypoints, ".npy" joints
+        return max(claims)[1]
     raise MotionFormatError(
         f"{path}: unknown motion format '{path.suffix or path.name}'. Supported: {supported_formats_text()}. "
         "Pass --input-format NAME to choose a reader explicitly."
@@ -81,6 +82,20 @@ def load_motion(path: str | Path, format: str | None = None, options: ReadOption
     return _READERS[name].read(p, options or ReadOptions())
 
 
+def reader_spec(path: str | Path, format: str | None = None) -> ReaderSpec:
+    """The registered reader of a file: `format` if given, else the one its suffix names.
+
+    Raises:
+        MotionFormatError: an unknown format name or suffix.
+    """
+    _ensure_builtin()
+    p = Path(path)
+    name = format or detect_format(p)
+    if name not in _READERS:
+        raise MotionFormatError(f"{p}: unknown format '{name}'. Supported: {supported_formats_text()}.")
+    return _READERS[name]
+
+
 def load_motion_parts(path: str | Path, format: str | None = None, options: ReadOptions | None = None) -> list[Motion]:
     """Every motion of a file, in time order: one for most formats; a video (or pose track) split at long gaps
     without a pose gives one per part (`ReaderSpec.read_parts`).
@@ -105,4 +120,4 @@ def _ensure_builtin() -> None:
         return
     _builtin_loaded = True
     # each reader module registers itself on import
-    from motion_smd.io import bvh, humanml3d_vecs, npy, video  # noqa: F401
+    from motion_smd.io import bvh, humanml3d_vecs, keypoints2d, npy, video  # noqa: F401

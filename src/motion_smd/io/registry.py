@@ -9,10 +9,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from motion_smd.errors import ConfigError
 from motion_smd.motion import Motion
+
+if TYPE_CHECKING:
+    from motion_smd.options import SMDOptions
 
 FPS_RANGE = (1.0 / 60.0, 10_000.0)
 """Accepted frame rates, fps (the reciprocal of the BVH reader's accepted frame times): a rate outside it is a
@@ -60,6 +63,20 @@ class ReadOptions:
     )
     rig: str | None = field(default=None, metadata={"help": "Built-in rig mapping for BVH (default: detect)."})
     mapping: str | None = field(default=None, metadata={"help": "Rig mapping file (JSON/YAML), overriding --rig."})
+    layout: str | None = field(
+        default=None,
+        metadata={
+            "help": "2-D keypoints: the layout, coco17, body25, h36m17 or mediapipe33 (default: from the count)."
+        },
+    )
+    m_per_px: float | None = field(
+        default=None,
+        metadata={
+            "help": "2-D keypoints: metres per image unit for the trajectory (default: from the person's size, "
+            "assuming 1.70 m tall).",
+            "flag": "--m-per-px",
+        },
+    )
     canonicalize: bool = field(
         default=True, metadata={"help": "Bring the motion to the canonical HumanML3D frame (DESIGN.md)."}
     )
@@ -81,30 +98,38 @@ class ReadOptions:
 
 Reader = Callable[[Path, ReadOptions], Motion]
 PartsReader = Callable[[Path, ReadOptions], list[Motion]]
+TextDescriber = Callable[[Path, ReadOptions, "SMDOptions"], str]
 
 
 @dataclass(frozen=True)
 class ReaderSpec:
     """A registered reader: its format name, the suffixes it claims, and the function; `read_parts`, for formats
     whose file may hold several motions in time order (a video split at long gaps without a pose), returns
-    them all (`read` returns the first)."""
+    them all (`read` returns the first); `describe_text`, for formats that are not 3-D joints (2-D keypoints),
+    writes their SMD text itself (`read` then refuses with a message)."""
 
     name: str
     suffixes: tuple[str, ...]
     read: Reader
     description: str
     read_parts: PartsReader | None = None
+    describe_text: TextDescriber | None = None
 
 
 _READERS: dict[str, ReaderSpec] = {}
 
 
 def register_reader(
-    name: str, suffixes: tuple[str, ...], read: Reader, description: str, read_parts: PartsReader | None = None
+    name: str,
+    suffixes: tuple[str, ...],
+    read: Reader,
+    description: str,
+    read_parts: PartsReader | None = None,
+    describe_text: TextDescriber | None = None,
 ) -> None:
-    """Register `read` as the reader of format `name` for files ending in one of `suffixes` (`read_parts`: see
-    `ReaderSpec`)."""
-    _READERS[name] = ReaderSpec(name, tuple(s.lower() for s in suffixes), read, description, read_parts)
+    """Register `read` as the reader of format `name` for files ending in one of `suffixes` (`read_parts`,
+    `describe_text`: see `ReaderSpec`)."""
+    _READERS[name] = ReaderSpec(name, tuple(s.lower() for s in suffixes), read, description, read_parts, describe_text)
 
 
 def postprocess(motion: Motion, options: ReadOptions) -> Motion:

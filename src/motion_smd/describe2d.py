@@ -1,0 +1,141 @@
+"""The 2-D SMD (issue #16, item 2): the description of 2-D keypoints, image-plane angles and trajectory.
+
+Same text format, segmentation and options as the 3-D SMD (`motion_smd.describer.describe_series`), with the
+angles of `motion_smd.keypoints2d.ANGLES_2D` (each named "(2-D)") and two trajectory channels in the image
+plane, and an `Input:` header line that says it is 2-D, which way the person faces and where the metres come
+from. Keypoints below CONFIDENCE_MIN are missing; gaps up to MAX_GAP_S are interpolated, longer ones leave the
+angles undefined there (the text says in how many frames).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from motion_smd.describer import describe_series
+from motion_smd.description import Description, TrajectorySummary, Unit
+from motion_smd.keypoints2d import (
+    ANGLES_2D,
+    BODY_HEIGHT_M,
+    Keypoints2D,
+    facing_sign,
+    hip_path,
+    image_angles,
+    metres_per_unit,
+)
+from motion_smd.options import SMDOptions
+from motion_smd.pose_map import interpolate_rows, runs
+from motion_smd.segmentation import smooth_series
+from motion_smd.trajectory import PATH_SMOOTH_S, path_length_m
+
+CONFIDENCE_MIN = 0.3
+"""A keypoint with a lower detector confidence is treated as missing (OpenPose's and MMPose's usual cut)."""
+
+MAX_GAP_S = 0.5
+"""Missing stretches of a keypoint up to this long are interpolated."""
+
+BUTTER_CUTOFF_HZ = 6.0
+BUTTER_ORDER = 4
+"""Detector jitter is filtered out of the keypoints with a zero-phase Butterworth low-pass of this order and
+cut-off (Sports2D's default filter; Winter's 6 Hz for gait kinematics)."""
+
+TRAJECTORY_2D: tuple[tuple[str, str, str, str, Unit], ...] = (
+    ("height", "Global Trajectory", "Vertical Position (image plane, above the lowest ankle)", "rising", "m"),
+    ("forward", "Global Trajectory", "Horizontal Position (image plane, + = facing direction)", "moving forward", "m"),
+)  # fmt: skip
+"""(id, group, name, gloss, unit) of the 2-D trajectory channels."""
+
+
+def clean_keypoints(kp: Keypoints2D) -> tuple[Keypoints2D, int]:
+    """Keypoints below CONFIDENCE_MIN set missing, missing stretches of at most MAX_GAP_S between seen frames
+    interpolated, and the result low-pass filtered (BUTTER_CUTOFF_HZ), per keypoint.
+
+    Returns:
+        The cleaned keypoints (xy (T, K, 2) float64, image units) and the number of (frame, keypoint) values
+        still missing."""
+    xy = kp.xy.copy()
+    xy[~(kp.confidence >= CONFIDENCE_MIN)] = np.nan
+    max_gap = round(MAX_GAP_S * kp.fps)
+    T = xy.shape[0]
+    for k in range(xy.shape[1]):
+        seen = np.asarray(np.isfinite(xy[:, k]).all(axis=1))
+        short = np.zeros(T, dtype=bool)
+        for a, b in runs(~seen):
+            if a > 0 and b < T and b - a <= max_gap:
+                short[a:b] = True
+        if short.any():
+            xy[:, k] = interpolate_rows(xy[:, k], short, seen)
+        xy[:, k] = _low_pass(xy[:, k], kp.fps)
+    missing = int((~np.isfinite(xy).all(axis=2)).sum())
+    return Keypoints2D(xy, kp.confidence, kp.layout, kp.fps), missing
+
+
+def _low_pass(values: np.ndarray, fps: float) -> np.ndarray:
+    """(T, 2) positions through a zero-phase Butterworth low-pass (order BUTTER_ORDER, cut-off BUTTER_CUTOFF_HZ;
+    scipy.signal.filtfilt), each finite stretch long enough for it on its own; shorter stretches and NaN kept."""
+    from scipy.signal import butter, filtfilt
+
+    cutoff = min(BUTTER_CUTOFF_HZ, 0.45 * fps)
+    b, a = butter(BUTTER_ORDER // 2, cutoff / (fps / 2.0))  # filtfilt doubles the order
+    out = values.copy()
+    pad = 3 * max(len(a), len(b))
+    for s, e in runs(np.asarray(np.isfinite(values).all(axis=1))):
+        if e - s > pad:
+            out[s:e] = filtfilt(b, a, values[s:e], axis=0)
+    return out
+
+
+def describe_keypoints(
+    kp: Keypoints2D,
+    options: SMDOptions | None = None,
+    m_per_unit: float | None = None,
+    source: str | None = None,
+) -> Description:
+    """The 2-D Description of one person's keypoints.
+
+    Args:
+        kp: the keypoints (image units: pixels or normalised coordinates).
+        options: describer options (the 3-D ones; δ in degrees and metres).
+        m_per_unit: metres per image unit; None = from the person's size and an assumed BODY_HEIGHT_M
+            (`keypoints2d.metres_per_unit`).
+        source: file path or id.
+
+    Raises:
+        MotionValueError: a layout without the limbs, or no frame showing the person's size.
+    """
+    opts = options or SMDOptions()
+    clean, missing = clean_keypoints(kp)
+    angles, ids = image_angles(clean)
+    scale = m_per_unit if m_per_unit is not None else metres_per_unit(clean)
+    path = hip_path(clean) * scale  # (T, 2) metres: x the way the person faces, y up
+    feet = [clean.point(f"{s}_ankle") for s in ("left", "right")]
+    floor = np.nanmin([np.nanmin(-f[:, 1]) for f in feet if f is not None]) * scale
+    forward = path[:, 0] - path[np.flatnonzero(np.isfinite(path[:, 0]))[0], 0]
+    height = path[:, 1] - floor
+    labels: list[tuple[str, str, str, str, Unit]] = [(*a, "deg") for a in ANGLES_2D if a[0] in ids]
+    raw = np.column_stack([angles, height, forward])
+    fps = kp.fps
+    ok = np.isfinite(path).all(axis=1)
+    xs = forward[ok]
+    moved = float(abs(xs[-1] - xs[0])) if xs.size else 0.0
+    length = max(path_length_m(smooth_series(np.column_stack([xs, np.zeros_like(xs)]), fps, PATH_SMOOTH_S)), moved)
+    summary = TrajectorySummary(
+        displacement_m=moved,
+        height_change_m=float(height[ok][-1] - height[ok][0]) if ok.any() else 0.0,
+        avg_height_m=float(np.mean(height[ok])) if ok.any() else 0.0,
+        path_length_m=length,
+        mean_speed_m_s=length / (kp.xy.shape[0] / fps),
+        travels=length >= 2.0 * opts.delta_m,
+    )
+    facing = "right" if facing_sign(clean) > 0 else "left"
+    where = (
+        f"{scale:.4g} m per image unit (given)"
+        if m_per_unit is not None
+        else f"metres from the person's size in the image, assuming a {BODY_HEIGHT_M:.2f} m tall person"
+    )
+    note = (
+        f"2-D keypoints ({kp.layout}), angles in the image plane (true only for motion parallel to the image: a "
+        f"side view shows flexion), the person facing image-{facing}; trajectory in the image plane, {where}; "
+        f"keypoints low-pass filtered at {BUTTER_CUTOFF_HZ:g} Hz; {missing} of {kp.xy.shape[0] * kp.xy.shape[1]} "
+        f"keypoint values missing after interpolating gaps up to {MAX_GAP_S:g}s"
+    )
+    return describe_series(raw, [*labels, *TRAJECTORY_2D], len(labels), fps, opts, summary, source, note)
