@@ -88,6 +88,13 @@ def _gait_filtered(x: FloatArray, fps: float) -> FloatArray:
     return gaussian_smooth(x, sigma)
 
 
+def body_facing_yaw_rad(joints: FloatArray, fps: float) -> FloatArray:
+    """The body's facing yaw without the gait's swing: `facing_yaw_rad` (unwrapped) through the gait filter
+    (Gaussian σ = HEADING_SMOOTH_S). (T,) float64 radians, 0 facing +Z, + toward +X. The heading channel and
+    the facing of `motion_smd.together` both read it."""
+    return _gait_filtered(facing_yaw_rad(joints), fps)
+
+
 def trajectory_series(joints: FloatArray, fps: float) -> FloatArray:
     """The four trajectory channels per frame.
 
@@ -101,7 +108,7 @@ def trajectory_series(joints: FloatArray, fps: float) -> FloatArray:
         continuous: turns accumulate past ±180).
     """
     pelvis = joints[:, PELVIS]
-    facing = _gait_filtered(facing_yaw_rad(joints), fps)
+    facing = body_facing_yaw_rad(joints, fps)
     y0 = float(facing[0])  # the initial facing (see the module docstring)
     lateral, forward = face_z(pelvis[:, 0] - pelvis[0, 0], pelvis[:, 2] - pelvis[0, 2], y0)
     return np.stack([pelvis[:, 1], forward, lateral, np.degrees(facing - y0)], axis=-1)

@@ -20,6 +20,42 @@ OUTPUT_FORMATS = ("text", "json", "jsonl")
 """Output formats of the local engine; --engine ray writes jsonl or parquet (`ray_engine.RAY_FORMATS`)."""
 
 
+def _describe_together(
+    smd_opts: SMDOptions,
+    read_opts: ReadOptions,
+    paths: list[str],
+    input_format: str | None,
+    out: Path | None,
+    places: list[str],
+) -> None:
+    """`smd describe A B … --together [--place X,Z,YAW …]` (`motion_smd.together`)."""
+    from dataclasses import replace
+
+    from motion_smd.files import atomic_write_text
+    from motion_smd.io import load_motion
+    from motion_smd.together import Placement, describe_together, place
+
+    try:
+        if places and len(places) != len(paths):
+            raise ConfigError(f"--place was given {len(places)} times for {len(paths)} files; give it once per file.")
+        if places:
+            motions = [
+                place(load_motion(p, input_format, read_opts), Placement.parse(q))
+                for p, q in zip(paths, places, strict=True)
+            ]
+        else:  # recorded in one capture volume: keep their world frame
+            raw = replace(read_opts, canonicalize=False)
+            motions = [load_motion(p, input_format, raw) for p in paths]
+        text = describe_together(motions, smd_opts)
+        if out is not None:
+            atomic_write_text(out, text + "\n")
+            typer.echo(f"described {len(motions)} people together → {out}", err=True)
+        else:
+            typer.echo(text)
+    except MotionSMDError as exc:
+        raise fail(str(exc)) from None
+
+
 def _check_output_format(value: str) -> None:
     """`--format` is the output format only; an input format name there gets pointed to `--input-format`."""
     from motion_smd.io import formats
@@ -264,9 +300,28 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="--engine ray: the cluster's address (e.g. 127.0.0.1:6379); default: start one here."),
         ] = None,
+        together: Annotated[
+            bool,
+            typer.Option(
+                "--together",
+                help="The files are people on one timeline: one SMD per person and an Interaction section "
+                "(distance, facing, approach, contact range). They share their recorded world frame unless --place.",
+            ),
+        ] = False,
+        place: Annotated[
+            list[str] | None,
+            typer.Option(
+                help="With --together: put each file's clip (canonical: pelvis at the origin, facing +Z) at X,Z "
+                "metres turned by YAW degrees (+ = toward +X), once per file in order, e.g. --place 0,0,0 "
+                "--place 0,8,180 (two people walking toward each other)."
+            ),
+        ] = None,
     ) -> None:
         """Describe motion files as Structured Motion Description text."""
         out_path = Path(out) if out is not None else None
+        if together or place:
+            _describe_together(smd_opts, read_opts, paths, input_format, out_path, place or [])
+            return
         try:
             budget = Budget(file_timeout, int(file_memory * 2**30))
             windows = WindowOptions(window_s, max_tokens, tokenizer)
