@@ -90,3 +90,37 @@ def test_bad_requests(walkers: tuple[Path, Path], tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["describe", *map(str, walkers), "--together", "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert out.read_text().startswith("People: 2 people")
+
+
+def test_two_walkers_as_2d_keypoints(walkers: tuple[Path, Path], tmp_path: Path) -> None:
+    """The same scene filmed from the side by one camera, saved as a (T, 2, 25, 3) BODY-25 array: one 2-D SMD per
+    person and an image-plane interaction whose distances match the joints (the camera's metres per pixel at the
+    people's depth given)."""
+    from motion_smd.projection import Camera, project
+
+    a, b = (load_motion(p) for p in walkers)
+    pa, pb = place(a, Placement()), place(b.resample(a.fps), Placement(0.0, GAP_M, 180.0))
+    n = min(pa.n_frames, pb.n_frames)
+    ja, jb = np.asarray(pa.joints)[:n], np.asarray(pb.joints)[:n]
+    cam = Camera(view="side")
+    centre = np.array([0.0, 0.9, GAP_M / 2])
+    people = [project(j, a.fps, cam, "body25", look_at=centre) for j in (ja, jb)]
+    arr = np.stack([np.concatenate([kp.xy, kp.confidence[..., None]], -1) for kp in people], axis=1)
+    path = tmp_path / "two.kp2d.npy"
+    np.save(path, arr)
+    m_per_px = cam.distance_m * 2.0 * np.tan(np.radians(cam.hfov_deg) / 2.0) / cam.width  # at the depth aimed at
+    from motion_smd.cli import app
+
+    res = CliRunner().invoke(app, ["describe", str(path), "--m-per-px", repr(float(m_per_px))])
+    assert res.exit_code == 0, res.output
+    text = res.stdout
+    assert text.startswith("People: 2 people (2-D keypoints, body25)")
+    assert "[Person 2]" in text and "Right Knee Flexion (2-D)" in text
+    # reference: the hip midpoints' separation across the optical axis (z and y), from the joints
+    hips = [(j[:, 1] + j[:, 2]) / 2.0 for j in (ja, jb)]
+    sep = np.linalg.norm((hips[1] - hips[0])[:, 1:], axis=1)
+    lines = _lines(text, "Distance Person 1–Person 2 (hip midpoints, image plane):")
+    first = re.match(r"decreases: (\d+\.\d\d)m → (\d+\.\d\d)m", lines[0])
+    assert first, lines
+    assert float(first.group(1)) == pytest.approx(sep[0], abs=0.05)
+    assert float(first.group(2)) == pytest.approx(sep.min(), abs=0.05)

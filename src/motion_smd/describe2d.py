@@ -24,6 +24,7 @@ from motion_smd.keypoints2d import (
 )
 from motion_smd.options import SMDOptions
 from motion_smd.pose_map import interpolate_rows, runs
+from motion_smd.render import render_smd
 from motion_smd.segmentation import smooth_series
 from motion_smd.trajectory import PATH_SMOOTH_S, path_length_m
 
@@ -139,3 +140,62 @@ def describe_keypoints(
         f"keypoint values missing after interpolating gaps up to {MAX_GAP_S:g}s"
     )
     return describe_series(raw, [*labels, *TRAJECTORY_2D], len(labels), fps, opts, summary, source, note)
+
+
+def describe_people_2d(
+    people: list[Keypoints2D], options: SMDOptions | None = None, m_per_unit: float | None = None, source: str = ""
+) -> str:
+    """Several people's 2-D keypoints on one timeline (issue #16, item 3): each person's 2-D SMD under
+    `[Person k]`, then an `Interaction (image plane):` section per pair — the distance between their hip
+    midpoints, each one's approach along the line to the other (metres: `m_per_unit`, else the mean of the
+    people's own size-based scales, `keypoints2d.metres_per_unit`; people at different depths make it
+    approximate, and the header says so), and the stretches where keypoints of the two overlap in the image
+    (within `together.CONTACT_M`; depth is unknown, so an overlap is not a contact).
+
+    Raises:
+        MotionValueError: a person whose size cannot be measured (when no scale is given).
+    """
+    from motion_smd.together import CONTACT_M, series_lines
+
+    opts = options or SMDOptions()
+    cleaned = [clean_keypoints(kp)[0] for kp in people]
+    scale = m_per_unit if m_per_unit is not None else float(np.mean([metres_per_unit(kp) for kp in cleaned]))
+    fps = people[0].fps
+    how = (
+        "given"
+        if m_per_unit is not None
+        else "the mean of the people's size-based scales: approximate at different depths"
+    )
+    head = (
+        f"People: {len(people)} people (2-D keypoints, {people[0].layout}), {people[0].xy.shape[0]} frames at "
+        f"{fps:g} fps; interaction in the image plane at {scale:.4g} m per image unit ({how})"
+    )
+    lines = [head]
+    for k, kp in enumerate(people, start=1):
+        lines += [f"[Person {k}] {source}".rstrip(), render_smd(describe_keypoints(kp, opts, m_per_unit, source))]
+    lines.append("Interaction (image plane):")
+    hips = [(kp.point("left_hip") + kp.point("right_hip")) / 2.0 * scale for kp in cleaned]  # type: ignore[operator]
+    for i in range(len(people)):
+        for j in range(i + 1, len(people)):
+            p, q = f"Person {i + 1}", f"Person {j + 1}"
+            d = hips[j] - hips[i]
+            dist = np.linalg.norm(d, axis=1)
+            u = d / np.maximum(dist, 1e-9)[:, None]
+            series = {"distance": dist}
+            for key, h, toward in (("ab", hips[i], u), ("ba", hips[j], -u)):
+                along = np.nan_to_num((np.diff(h, axis=0) * toward[:-1]).sum(axis=1))
+                series[f"approach_{key}"] = np.concatenate([[0.0], np.cumsum(along)])
+            labels: list[tuple[str, str, str, str, Unit]] = [
+                ("distance", "Interaction", f"Distance {p}–{q} (hip midpoints, image plane)", "moving apart", "m"),
+                ("approach_ab", "Interaction", f"{p} Approach to {q} (image plane)", "moving toward", "m"),
+                ("approach_ba", "Interaction", f"{q} Approach to {p} (image plane)", "moving toward", "m"),
+            ]
+            lines += series_lines(series, labels, fps, opts)
+            gap = np.linalg.norm(cleaned[i].xy[:, :, None, :] - cleaned[j].xy[:, None, :, :], axis=3) * scale
+            near = np.nanmin(np.where(np.isfinite(gap), gap, np.inf), axis=(1, 2)) < CONTACT_M
+            spans = [f"[{s / fps:.1f}s–{(e - 1) / fps:.1f}s]" for s, e in runs(near)]
+            lines.append(
+                f"image overlap (keypoints within {CONTACT_M:.2f}m in the image plane; depth unknown): "
+                + (", ".join(spans) if spans else "never")
+            )
+    return "\n".join(lines)

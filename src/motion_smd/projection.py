@@ -75,7 +75,9 @@ def keypoint_positions(joints: FloatArray, layout: str = "body25") -> FloatArray
     return out
 
 
-def project(joints: FloatArray, fps: float, camera: Camera, layout: str = "body25") -> Keypoints2D:
+def project(
+    joints: FloatArray, fps: float, camera: Camera, layout: str = "body25", look_at: FloatArray | None = None
+) -> Keypoints2D:
     """The keypoints a perfect detector would give for this motion filmed by `camera` (pixels, y down).
 
     Args:
@@ -83,12 +85,14 @@ def project(joints: FloatArray, fps: float, camera: Camera, layout: str = "body2
         fps: frame rate.
         camera: the camera.
         layout: a key of `keypoints2d.LAYOUTS`.
+        look_at: (3,) the point the camera aims at, `distance_m` away (default: the clip's mean pelvis; give
+            one point to film several people with one camera).
 
     Returns:
         Keypoints with confidence 1 (0 and NaN where the layout's point is not made, e.g. heels).
     """
     pts = keypoint_positions(joints, layout)
-    centre = joints[:, JOINT_INDEX["pelvis"]].mean(axis=0)
+    centre = joints[:, JOINT_INDEX["pelvis"]].mean(axis=0) if look_at is None else np.asarray(look_at, dtype=float)
     if camera.view == "side":  # on the subject's right (−X), looking along +X
         pos = np.array([centre[0] - camera.distance_m, camera.height_m, centre[2]])
         axes = np.array([[0.0, 0.0, -1.0], [0.0, -1.0, 0.0], [1.0, 0.0, 0.0]])  # rows: image x, image y, optical axis

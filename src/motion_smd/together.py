@@ -171,11 +171,19 @@ def _pair_lines(a: FloatArray, b: FloatArray, fps: float, names: tuple[str, str]
         ("approach_ab", "Interaction", f"{p} Approach to {q} (distance walked toward them)", "walking toward", "m"),
         ("approach_ba", "Interaction", f"{q} Approach to {p} (distance walked toward them)", "walking toward", "m"),
     ]
-    raw = np.column_stack([s[label[0]] for label in labels])
+    return [*series_lines(s, labels, fps, opts), *_contact_lines(a, b, fps, names)]
+
+
+def series_lines(
+    series: dict[str, FloatArray], labels: Sequence[tuple[str, str, str, str, Unit]], fps: float, opts: SMDOptions
+) -> list[str]:
+    """Each labelled (T,) series of `series` (keyed by the label's id) as "<name>:" and its segment lines,
+    segmented like trajectory channels (δ = `delta_m` for metres, `delta_heading_deg` for degrees)."""
+    raw = np.column_stack([series[label[0]] for label in labels])
     summary = TrajectorySummary(0.0, 0.0, 0.0, 0.0, 0.0, False)
     desc = describe_series(raw, labels, 0, fps, opts, summary, None)
     out = []
     for ch in desc.trajectory:
         out.append(f"{ch.name}:")
         out.extend(channel_lines(ch))
-    return [*out, *_contact_lines(a, b, fps, names)]
+    return out

@@ -1,7 +1,8 @@
 """2-D keypoint files (issue #16, item 2): `.kp2d.npy` / `.kp2d.json`, or `--input-format keypoints2d`.
 
 - `.npy`: (T, K, 3) x, y, confidence per frame and keypoint, or (T, K, 2) without confidence (then 1); image
-  coordinates, y down (pixels or normalised); NaN for a missing keypoint.
+  coordinates, y down (pixels or normalised); NaN for a missing keypoint. (T, P, K, 3): P tracked people
+  (`describe2d.describe_people_2d`: one 2-D SMD each and an image-plane interaction section).
 - `.json`: {"layout": "coco17", "fps": 30, "keypoints": [[[x, y, c], …], …]}, or an OpenPose-style list of
   frames [{"people": [{"pose_keypoints_2d": [x, y, c, …]}]}, …] (the first person of each frame; a frame
   without people is missing).
@@ -74,7 +75,17 @@ def _from_array(path: Path, arr: np.ndarray, layout: str | None, fps: float) -> 
 
 
 def read_keypoints(path: Path, options: ReadOptions) -> Keypoints2D:
-    """Read a 2-D keypoint file (module docstring).
+    """Read a 2-D keypoint file of one person (module docstring; the first person of a multi-person file).
+
+    Raises:
+        MotionFormatError: unreadable, a wrong shape or keypoint count (with the expected ones).
+    """
+    return read_people(path, options)[0]
+
+
+def read_people(path: Path, options: ReadOptions) -> list[Keypoints2D]:
+    """Read a 2-D keypoint file: one person per entry ((T, K, C) arrays hold one person, (T, P, K, C) arrays P
+    people already tracked, person p in column p of every frame).
 
     Raises:
         MotionFormatError: unreadable, a wrong shape or keypoint count (with the expected ones).
@@ -99,7 +110,10 @@ def read_keypoints(path: Path, options: ReadOptions) -> Keypoints2D:
             )
     else:
         arr = read_joints_npy(path)
-    return _from_array(path, arr, layout, float(fps or DEFAULT_FPS))
+    rate = float(fps or DEFAULT_FPS)
+    if arr.ndim == 4:  # (T, P, K, C): several tracked people
+        return [_from_array(path, arr[:, p], layout, rate) for p in range(arr.shape[1])]
+    return [_from_array(path, arr, layout, rate)]
 
 
 def _openpose_frames(path: Path, frames: list[dict[str, Any]]) -> np.ndarray:
@@ -121,7 +135,12 @@ def describe_keypoints_file(path: Path, options: ReadOptions, smd_options: SMDOp
     from motion_smd.describe2d import describe_keypoints
     from motion_smd.render import render_smd
 
-    return render_smd(describe_keypoints(read_keypoints(path, options), smd_options, options.m_per_px, str(path)))
+    people = read_people(path, options)
+    if len(people) > 1:
+        from motion_smd.describe2d import describe_people_2d
+
+        return describe_people_2d(people, smd_options, options.m_per_px, str(path))
+    return render_smd(describe_keypoints(people[0], smd_options, options.m_per_px, str(path)))
 
 
 def _not_3d(path: Path, options: ReadOptions) -> Motion:
