@@ -282,3 +282,56 @@ def test_demo_video_pose_is_cached(demo_parts: tuple[Path, list[str]], monkeypat
     from motion_smd.render import render_smd
 
     assert [render_smd(describe(m)) for m in again] == parts
+
+
+def test_demo_video_region_follows_the_walker_who_crouches(tmp_path: Path) -> None:
+    """`--roi 0.4,0.25,1,1` keeps the model off the person on the box: it follows the woman who walks across
+    the lawn and later a person crouching. Reference: the image landmarks (hip midpoint travel in pixels, the
+    image-plane knee angle), not the SMD. Part 1 walks (forward ≥ 2 m, a knee oscillating at a stride period of
+    0.8–1.6 s) while the hips cross ≥ 25 % of the image; part 2 prints a knee flexion of ≥ 90° within 0.3 s of
+    the image-plane knee bending past 90°."""
+    if not HAVE_MEDIAPIPE:
+        pytest.skip('mediapipe/OpenCV not installed (pip install ".[video]")')
+    video = tmp_path / "demo.mp4"
+    video.write_bytes(_demo_video().read_bytes())
+    from typer.testing import CliRunner
+
+    from motion_smd.cli import app
+
+    res = CliRunner().invoke(app, ["describe", str(video), "--roi", "0.4,0.25,1,1"])
+    assert res.exit_code == 0, res.output
+    parts = [p for p in res.stdout.split("\n\n") if p.startswith("Motion:")]
+    assert len(parts) >= 2 and "in the frame region 0.4,0.25,1,1" in parts[0]
+    track, _ = load_track(video.with_name(video.name + ".pose.npz"))
+    spans = []
+    for p in parts[:2]:
+        found = re.search(r"frames (\d+)–(\d+) of", p)
+        assert found
+        spans.append((int(found.group(1)), int(found.group(2))))
+    px = track.image * np.array([track.width, track.height])
+    hip = (px[:, 23] + px[:, 24]) / 2.0
+    (a, b), (c, d) = spans
+    assert np.ptp(hip[a : b + 1, 0]) >= 0.25 * track.width  # the walker crosses the image
+    forward = re.search(r"Forward Position:\nincreases: 0\.00m → (\d+\.\d\d)m", parts[0])
+    assert forward and float(forward.group(1)) >= 2.0, parts[0][:600]
+    periods = [
+        float(x)
+        for x in re.findall(r"Knee Flexion \(bending knee\):\noscillates \d+ cycles .*\(period (\d\.\d)s\)", parts[0])
+    ]
+    assert periods and all(0.8 <= x <= 1.6 for x in periods), periods
+    # the crouch: image-plane knee angle (180° − hip-knee-ankle) past 90° on either side
+    bend = []
+    for hip_i, knee_i, ankle_i in ((23, 25, 27), (24, 26, 28)):
+        u, v = px[:, hip_i] - px[:, knee_i], px[:, ankle_i] - px[:, knee_i]
+        cos = (u * v).sum(1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
+        bend.append(180.0 - np.degrees(np.arccos(np.clip(cos, -1, 1))))
+    image_bend = np.nanmax(np.stack(bend), axis=0)
+    crouch = np.flatnonzero(image_bend[c : d + 1] > 90.0)
+    assert crouch.size, "no crouch in the image"
+    t_img = crouch / track.fps
+    knees = re.findall(
+        r"increases: -?\d+° → (\d+)° \[(\d+\.\d)s–(\d+\.\d)s\]",
+        parts[1].split("[Right Knee]")[1].split("[Right Ankle]")[0],
+    )
+    deep = [float(e) for v, s, e in knees if int(v) >= 90]
+    assert deep and any(np.min(np.abs(t_img - e)) <= 0.3 for e in deep), (deep, t_img)

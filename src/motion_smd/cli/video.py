@@ -23,13 +23,17 @@ def register(app: typer.Typer) -> None:
         no_cache: Annotated[
             bool, typer.Option("--no-cache", help="Run the pose model even if a cached track exists.")
         ] = False,
+        roi: Annotated[
+            str | None,
+            typer.Option(help="Follow the person inside this region of the frame: X0,Y0,X1,Y1 fractions."),
+        ] = None,
     ) -> None:
         """Run MediaPipe Pose over a video and save the pose track (.pose.npz: landmarks, visibility, fps, model,
         version); `smd describe TRACK.pose.npz` describes it without the model."""
         from rich.console import Console
         from rich.progress import Progress
 
-        from motion_smd.io.video import file_sha256, pose_track, save_track
+        from motion_smd.io.video import file_sha256, parse_region, pose_track, save_track
 
         if not video.is_file():
             raise fail(f"{video}: no such file; give a video file (.mp4, .mov, .avi, …).")
@@ -37,7 +41,10 @@ def register(app: typer.Typer) -> None:
             with Progress(transient=True, console=Console(stderr=True)) as progress:
                 task = progress.add_task(f"pose: {video.name}", total=None)
                 track, cached = pose_track(
-                    video, lambda done, total: progress.update(task, completed=done, total=total), not no_cache
+                    video,
+                    lambda done, total: progress.update(task, completed=done, total=total),
+                    not no_cache,
+                    parse_region(roi),
                 )
             path = save_track(track, out, file_sha256(video)) if out is not None else None
         except MotionSMDError as exc:

@@ -16,9 +16,9 @@ MotionArg = Annotated[Path, typer.Argument(help="Motion file (.npy, .bvh, …)."
 OutOpt = Annotated[Path, typer.Option("-o", "--out", help="Output file.")]
 
 
-def _render_overlay(video: Path, out: Path, width: int, at_s: float | None) -> None:
+def _render_overlay(video: Path, out: Path, width: int, at_s: float | None, roi: str | None) -> None:
     """`smd render VIDEO --overlay -o OUT`: the (cached) pose track drawn over the video."""
-    from motion_smd.io.video import VIDEO_SUFFIXES, pose_track
+    from motion_smd.io.video import VIDEO_SUFFIXES, parse_region, pose_track
     from motion_smd.viz.video_overlay import render_overlay
 
     if not video.name.lower().endswith(VIDEO_SUFFIXES):
@@ -26,7 +26,7 @@ def _render_overlay(video: Path, out: Path, width: int, at_s: float | None) -> N
             f"{video}: --overlay draws over a video ({', '.join(VIDEO_SUFFIXES)}); render motion files without it."
         )
     try:
-        track, _ = pose_track(video)
+        track, _ = pose_track(video, region=parse_region(roi))
         res = render_overlay(video, track, out, width, at_s)
     except MotionSMDError as exc:
         raise fail(str(exc)) from None
@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
         from motion_smd.viz.animation import render_animation
 
         if overlay:
-            _render_overlay(motion, out, width, at_s)
+            _render_overlay(motion, out, width, at_s, read_opts.roi)
             return
         try:
             m = load_motion(motion, input_format, read_opts)

@@ -63,6 +63,13 @@ class ReadOptions:
     )
     rig: str | None = field(default=None, metadata={"help": "Built-in rig mapping for BVH (default: detect)."})
     mapping: str | None = field(default=None, metadata={"help": "Rig mapping file (JSON/YAML), overriding --rig."})
+    roi: str | None = field(
+        default=None,
+        metadata={
+            "help": "Video: follow the person inside this region of the frame, X0,Y0,X1,Y1 as fractions of its width "
+            "and height, e.g. 0.4,0.25,1,1 (default: the whole frame; the pose model follows one person)."
+        },
+    )
     layout: str | None = field(
         default=None,
         metadata={

@@ -69,12 +69,42 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def extract_pose_track(path: Path, on_frame: Callable[[int, int], None] | None = None) -> PoseTrack:
-    """Run MediaPipe Pose over every frame of a video (one person: the model tracks the most prominent one).
+Region = tuple[float, float, float, float]
+"""A region of the frame (x0, y0, x1, y1) as fractions of its width and height."""
+
+
+def parse_region(text: str | None) -> Region | None:
+    """The `--roi` option: "X0,Y0,X1,Y1" fractions with 0 ≤ X0 < X1 ≤ 1 and 0 ≤ Y0 < Y1 ≤ 1; None for none.
+
+    Raises:
+        ConfigError: not four such numbers.
+    """
+    if text is None:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--roi {text!r}: expected X0,Y0,X1,Y1 fractions of the frame, e.g. 0.4,0.25,1,1.") from None
+    if not (0.0 <= x0 < x1 <= 1.0 and 0.0 <= y0 < y1 <= 1.0):
+        raise ConfigError(f"--roi {text!r}: needs 0 ≤ X0 < X1 ≤ 1 and 0 ≤ Y0 < Y1 ≤ 1 (fractions of the frame).")
+    return (x0, y0, x1, y1)
+
+
+def model_name(region: Region | None) -> str:
+    """MODEL, with the region the model looked in (stored in the track: a cache of another region is not reused)."""
+    return MODEL if region is None else f"{MODEL}; region {','.join(f'{v:g}' for v in region)}"
+
+
+def extract_pose_track(
+    path: Path, on_frame: Callable[[int, int], None] | None = None, region: Region | None = None
+) -> PoseTrack:
+    """Run MediaPipe Pose over every frame of a video (one person: the model tracks the most prominent one,
+    inside `region` when given; image landmarks are given in the whole frame's coordinates either way).
 
     Args:
         path: the video file.
         on_frame: called with (frames done, frames expected) after each frame (a progress bar).
+        region: the part of the frame the model looks at (`parse_region`); None = all of it.
 
     Returns:
         The pose track (NaN landmarks in frames without a pose).
@@ -107,7 +137,11 @@ def extract_pose_track(path: Path, on_frame: Callable[[int, int], None] | None =
             if not ok:
                 break
             height, width = frame.shape[:2]
-            res = pose.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+            x0, y0, x1, y1 = region or (0.0, 0.0, 1.0, 1.0)
+            a, b = round(x0 * width), round(y0 * height)
+            crop = frame[b : round(y1 * height), a : round(x1 * width)]
+            res = pose.process(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
+            ch, cw = crop.shape[:2]
             if res.pose_world_landmarks is None or res.pose_landmarks is None:
                 world.append(nan3)
                 image.append(nan3[:, :2])
@@ -116,7 +150,9 @@ def extract_pose_track(path: Path, on_frame: Callable[[int, int], None] | None =
                 wl = res.pose_world_landmarks.landmark
                 il = res.pose_landmarks.landmark
                 world.append(np.array([(p.x, p.y, p.z) for p in wl], dtype=np.float32))
-                image.append(np.array([(p.x, p.y) for p in il], dtype=np.float32))
+                image.append(
+                    np.array([((a + p.x * cw) / width, (b + p.y * ch) / height) for p in il], dtype=np.float32)
+                )
                 vis.append(np.array([p.visibility for p in il], dtype=np.float32))
             if on_frame is not None:
                 on_frame(len(world), max(expected, len(world)))
@@ -135,7 +171,7 @@ def extract_pose_track(path: Path, on_frame: Callable[[int, int], None] | None =
         fps,
         int(width),
         int(height),
-        MODEL,
+        model_name(region),
     )
 
 
@@ -224,10 +260,13 @@ def cache_path(video: Path) -> Path:
 
 
 def pose_track(
-    video: Path, on_frame: Callable[[int, int], None] | None = None, use_cache: bool = True
+    video: Path,
+    on_frame: Callable[[int, int], None] | None = None,
+    use_cache: bool = True,
+    region: Region | None = None,
 ) -> tuple[PoseTrack, bool]:
     """The pose track of a video: read from its cache file when that was made from the same video bytes with
-    the same model and layout (`cache_path`), else extracted and cached.
+    the same model, region and layout (`cache_path`), else extracted (`extract_pose_track`) and cached.
 
     Returns:
         The track, and whether it came from the cache.
@@ -243,12 +282,12 @@ def pose_track(
             if (
                 strings.get("video_sha256") == sha
                 and strings.get("track_version") == TRACK_VERSION
-                and strings.get("model") == MODEL
+                and strings.get("model") == model_name(region)
             ):
                 return track, True
         except MotionFormatError:
             pass  # a damaged cache file is made again
-    track = extract_pose_track(video, on_frame)
+    track = extract_pose_track(video, on_frame, region)
     if use_cache:
         with contextlib.suppress(MotionSMDError):  # an unwritable cache only costs the next run the model again
             save_track(track, cached, sha)
@@ -267,8 +306,10 @@ def track_parts(track: PoseTrack, source: str, options: ReadOptions) -> list[Mot
     low = ", ".join(f"{name.replace('_', ' ')} {frames}" for name, frames in sorted(report.low_visibility.items()))
     motions = []
     for k, (a, b) in enumerate(report.parts):
+        where = track.model.split("; region ")[1] if "; region " in track.model else ""
         note = (
-            f"video, pose by MediaPipe Pose (33 landmarks mapped to SMPL-22; pelvis, spine, neck, collars, head "
+            f"video, pose by MediaPipe Pose{f' in the frame region {where}' if where else ''} (33 landmarks mapped "
+            f"to SMPL-22; pelvis, spine, neck, collars, head "
             f"and feet built from them; trajectory estimated from the image); frames {a}–{b - 1} of "
             f"{track.n_frames} ({a / track.fps:.1f}s–{(b - 1) / track.fps:.1f}s)"
         )
@@ -302,7 +343,11 @@ def read_video_parts(path: Path, options: ReadOptions) -> list[Motion]:
 
     with Progress(transient=True, console=Console(stderr=True)) as progress:  # standard output is the SMD's
         task = progress.add_task(f"pose: {path.name}", total=None)
-        track, _ = pose_track(path, lambda done, total: progress.update(task, completed=done, total=total))
+        track, _ = pose_track(
+            path,
+            lambda done, total: progress.update(task, completed=done, total=total),
+            region=parse_region(options.roi),
+        )
     return _parts_or_error(path, track, options)
 
 
