@@ -129,3 +129,30 @@ def test_every_layout_names_the_points_the_angles_need() -> None:
             assert needed in points, (name, needed)
         kp = Keypoints2D(np.zeros((3, len(points), 2)), np.ones((3, len(points))), name, 30.0)
         assert image_angles(kp)[0].shape[0] == 3
+
+
+def test_unusable_keypoints_fail_clearly(tmp_path: Path) -> None:
+    """No person seen (all NaN, or every confidence 0): one line naming the file, the problem and what to check."""
+    from motion_smd.cli import app
+
+    nan = tmp_path / "nan.kp2d.npy"
+    np.save(nan, np.full((30, 17, 3), np.nan))
+    low = tmp_path / "low.kp2d.npy"
+    np.save(low, np.concatenate([np.random.default_rng(0).random((30, 17, 2)) * 500, np.zeros((30, 17, 1))], -1))
+    for path, extra, problem in (
+        (nan, [], "the person's size cannot be measured"),
+        (nan, ["--m-per-px", "0.01"], "the hips and ankles are seen in 0 of 30 frames"),
+        (low, [], "the person's size cannot be measured"),
+    ):
+        res = CliRunner().invoke(app, ["describe", str(path), *extra])
+        assert res.exit_code == 1
+        assert f"{path}: {problem}" in res.output and "Check the layout (--layout)" in res.output
+
+
+def test_a_folder_describes_a_video_not_its_pose_cache(tmp_path: Path) -> None:
+    from motion_smd.batch import expand_paths
+
+    (tmp_path / "clip.mp4").write_bytes(b"x")
+    (tmp_path / "clip.mp4.pose.npz").write_bytes(b"x")
+    (tmp_path / "other.pose.npz").write_bytes(b"x")  # a track without its video is described
+    assert sorted(p.name for p in expand_paths([str(tmp_path)])) == ["clip.mp4", "other.pose.npz"]

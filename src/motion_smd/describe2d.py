@@ -13,6 +13,7 @@ import numpy as np
 
 from motion_smd.describer import describe_series
 from motion_smd.description import Description, TrajectorySummary, Unit
+from motion_smd.errors import MotionValueError
 from motion_smd.keypoints2d import (
     ANGLES_2D,
     BODY_HEIGHT_M,
@@ -101,16 +102,23 @@ def describe_keypoints(
         source: file path or id.
 
     Raises:
-        MotionValueError: a layout without the limbs, or no frame showing the person's size.
+        MotionValueError: a layout without the limbs, no frame showing the person's size, or hips and ankles
+            seen in fewer than 2 frames.
     """
     opts = options or SMDOptions()
     clean, missing = clean_keypoints(kp)
     angles, ids = image_angles(clean)
     scale = m_per_unit if m_per_unit is not None else metres_per_unit(clean)
     path = hip_path(clean) * scale  # (T, 2) metres: x the way the person faces, y up
-    feet = [clean.point(f"{s}_ankle") for s in ("left", "right")]
-    floor = np.nanmin([np.nanmin(-f[:, 1]) for f in feet if f is not None]) * scale
-    forward = path[:, 0] - path[np.flatnonzero(np.isfinite(path[:, 0]))[0], 0]
+    ankles = np.stack([-clean.point(f"{s}_ankle")[:, 1] for s in ("left", "right")])  # type: ignore[index]
+    seen = np.flatnonzero(np.isfinite(path).all(axis=1))
+    if seen.size < 2 or not np.isfinite(ankles).any():
+        raise MotionValueError(
+            f"the hips and ankles are seen in {seen.size} of {kp.xy.shape[0]} frames; a 2-D description needs them "
+            "in at least 2 frames."
+        )
+    floor = float(np.nanmin(ankles)) * scale
+    forward = path[:, 0] - path[seen[0], 0]
     height = path[:, 1] - floor
     labels: list[tuple[str, str, str, str, Unit]] = [(*a, "deg") for a in ANGLES_2D if a[0] in ids]
     raw = np.column_stack([angles, height, forward])

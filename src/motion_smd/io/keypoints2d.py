@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from motion_smd.errors import MotionFormatError
+from motion_smd.errors import MotionFormatError, MotionValueError
 from motion_smd.io.npy import read_joints_npy
 from motion_smd.io.registry import ReadOptions, register_reader
 from motion_smd.keypoints2d import LAYOUT_BY_COUNT, LAYOUTS, Keypoints2D
@@ -136,11 +136,14 @@ def describe_keypoints_file(path: Path, options: ReadOptions, smd_options: SMDOp
     from motion_smd.render import render_smd
 
     people = read_people(path, options)
-    if len(people) > 1:
-        from motion_smd.describe2d import describe_people_2d
+    try:
+        if len(people) > 1:
+            from motion_smd.describe2d import describe_people_2d
 
-        return describe_people_2d(people, smd_options, options.m_per_px, str(path))
-    return render_smd(describe_keypoints(people[0], smd_options, options.m_per_px, str(path)))
+            return describe_people_2d(people, smd_options, options.m_per_px, str(path))
+        return render_smd(describe_keypoints(people[0], smd_options, options.m_per_px, str(path)))
+    except MotionValueError as exc:
+        raise MotionValueError(f"{path}: {exc} Check the layout (--layout) and the confidence column.") from None
 
 
 def _not_3d(path: Path, options: ReadOptions) -> Motion:
