@@ -335,3 +335,38 @@ def test_demo_video_region_follows_the_walker_who_crouches(tmp_path: Path) -> No
     )
     deep = [float(e) for v, s, e in knees if int(v) >= 90]
     assert deep and any(np.min(np.abs(t_img - e)) <= 0.3 for e in deep), (deep, t_img)
+
+
+def test_overlay_is_drawn_over_the_demo_video(demo_parts: tuple[Path, list[str]], tmp_path: Path) -> None:
+    """`smd render VIDEO --overlay`: a PNG frame and a GIF of every frame, the skeleton drawn (the picture differs
+    from the bare frame where the landmarks are), reading the cached track; a motion file is refused."""
+    import cv2
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from motion_smd.cli import app
+
+    video, _ = demo_parts
+    png, gif = tmp_path / "o.png", tmp_path / "o.gif"
+    res = CliRunner().invoke(
+        app, ["render", str(video), "--overlay", "-o", str(png), "--width", "320", "--at-s", "1.0"]
+    )
+    assert res.exit_code == 0, res.output
+    drawn = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 30)
+    ok, frame = cap.read()
+    assert ok and drawn.shape[:2] == (180, 320)
+    bare = cv2.cvtColor(cv2.resize(frame, (320, 180), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB).astype(int)
+    track, _ = load_track(video.with_name(video.name + ".pose.npz"))
+    x, y = (track.image[30, 0] * [320, 180]).round().astype(int)  # the nose: a landmark disc is drawn there
+    assert np.abs(drawn[y - 1 : y + 2, x - 1 : x + 2] - bare[y - 1 : y + 2, x - 1 : x + 2]).sum() > 100
+    res = CliRunner().invoke(app, ["render", str(video), "--overlay", "-o", str(gif), "--width", "160"])
+    assert res.exit_code == 0, res.output
+    assert Image.open(gif).n_frames == track.n_frames
+    res = CliRunner().invoke(app, ["render", str(video), "--overlay", "-o", str(tmp_path / "o.webp")])
+    assert res.exit_code != 0 and "written as .gif, .mp4 or .png" in res.output
+    npy = tmp_path / "m.npy"
+    np.save(npy, np.zeros((10, 22, 3)))
+    res = CliRunner().invoke(app, ["render", str(npy), "--overlay", "-o", str(png)])
+    assert res.exit_code != 0 and "--overlay draws over a video" in res.output
