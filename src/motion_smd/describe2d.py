@@ -24,9 +24,10 @@ from motion_smd.keypoints2d import (
     metres_per_unit,
 )
 from motion_smd.options import SMDOptions
-from motion_smd.pose_map import interpolate_rows, runs
+from motion_smd.pose_map import interpolate_rows
 from motion_smd.render import render_smd
 from motion_smd.segmentation import smooth_series
+from motion_smd.smoothing import BUTTER_CUTOFF_HZ, butterworth_low_pass, runs
 from motion_smd.trajectory import PATH_SMOOTH_S, path_length_m
 
 CONFIDENCE_MIN = 0.3
@@ -35,10 +36,6 @@ CONFIDENCE_MIN = 0.3
 MAX_GAP_S = 0.5
 """Missing stretches of a keypoint up to this long are interpolated."""
 
-BUTTER_CUTOFF_HZ = 6.0
-BUTTER_ORDER = 4
-"""Detector jitter is filtered out of the keypoints with a zero-phase Butterworth low-pass of this order and
-cut-off (Sports2D's default filter; Winter's 6 Hz for gait kinematics)."""
 
 TRAJECTORY_2D: tuple[tuple[str, str, str, str, Unit], ...] = (
     ("height", "Global Trajectory", "Vertical Position (image plane, above the lowest ankle)", "rising", "m"),
@@ -66,24 +63,9 @@ def clean_keypoints(kp: Keypoints2D) -> tuple[Keypoints2D, int]:
                 short[a:b] = True
         if short.any():
             xy[:, k] = interpolate_rows(xy[:, k], short, seen)
-        xy[:, k] = _low_pass(xy[:, k], kp.fps)
+        xy[:, k] = butterworth_low_pass(xy[:, k], kp.fps)
     missing = int((~np.isfinite(xy).all(axis=2)).sum())
     return Keypoints2D(xy, kp.confidence, kp.layout, kp.fps), missing
-
-
-def _low_pass(values: np.ndarray, fps: float) -> np.ndarray:
-    """(T, 2) positions through a zero-phase Butterworth low-pass (order BUTTER_ORDER, cut-off BUTTER_CUTOFF_HZ;
-    scipy.signal.filtfilt), each finite stretch long enough for it on its own; shorter stretches and NaN kept."""
-    from scipy.signal import butter, filtfilt
-
-    cutoff = min(BUTTER_CUTOFF_HZ, 0.45 * fps)
-    b, a = butter(BUTTER_ORDER // 2, cutoff / (fps / 2.0))  # filtfilt doubles the order
-    out = values.copy()
-    pad = 3 * max(len(a), len(b))
-    for s, e in runs(np.asarray(np.isfinite(values).all(axis=1))):
-        if e - s > pad:
-            out[s:e] = filtfilt(b, a, values[s:e], axis=0)
-    return out
 
 
 def describe_keypoints(

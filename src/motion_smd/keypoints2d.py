@@ -190,7 +190,7 @@ def unwrap_deg(angle: FloatArray) -> FloatArray:
     """A (T,) angle series in degrees without ±360° jumps: unwrapped over each finite stretch (NaN kept), then
     shifted by whole turns so the stretch's median lies in [−90°, 270°), the range the flexion angles live in
     (an arm passing overhead reads 170° → 190°, not −190° → −170°)."""
-    from motion_smd.pose_map import runs
+    from motion_smd.smoothing import runs
 
     out = angle.copy()
     for a, b in runs(np.asarray(np.isfinite(angle))):

@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from motion_smd.errors import MotionValueError
 from motion_smd.skeleton import JOINT_INDEX, SMPL22_JOINTS
+from motion_smd.smoothing import butterworth_low_pass, runs
 
 FloatArray = NDArray[np.float64]
 
@@ -253,12 +254,6 @@ def camera_translation(track: PoseTrack, hfov_deg: float = DEFAULT_HFOV_DEG) -> 
     return np.concatenate([xy, depth[:, None]], axis=1)
 
 
-def runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """(start, stop) of each run of True in a (T,) bool mask, half-open, in time order."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
-
-
 def _smooth_where_finite(values: FloatArray, sigma_frames: float) -> FloatArray:
     """Gaussian smoothing along axis 0 of each finite stretch of a (T, C) array (NaN rows kept)."""
     from scipy.ndimage import gaussian_filter1d  # here: importing the readers must stay cheap
@@ -272,7 +267,9 @@ def _smooth_where_finite(values: FloatArray, sigma_frames: float) -> FloatArray:
 def map_track(track: PoseTrack, hfov_deg: float = DEFAULT_HFOV_DEG) -> MappedPose:
     """SMPL-22 joints with the estimated trajectory, Y up.
 
-    The body joints (`body_joints`) are placed at the smoothed camera-space hip position
+    The world landmarks are low-pass filtered first (`smoothing.butterworth_low_pass`, 6 Hz zero-phase, as the
+    2-D keypoints are: the model's frame-to-frame jitter is not motion). The body joints (`body_joints`) are
+    placed at the smoothed camera-space hip position
     (`camera_translation`, Gaussian σ = TRANSLATION_SMOOTH_S), then turned from camera axes (y down, z away)
     to Y up (x right, y up, z toward the camera: a rotation of 180° about x).
 
@@ -284,7 +281,7 @@ def map_track(track: PoseTrack, hfov_deg: float = DEFAULT_HFOV_DEG) -> MappedPos
         The joints (NaN in frames without a pose) and the missing-joint mask.
     """
     detected = track.detected
-    body = body_joints(track.world)
+    body = body_joints(butterworth_low_pass(track.world, track.fps))
     trans = _smooth_where_finite(camera_translation(track, hfov_deg), TRANSLATION_SMOOTH_S * track.fps)
     joints = body + trans[:, None, :]
     joints[..., 1:] *= -1.0

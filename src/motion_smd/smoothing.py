@@ -78,3 +78,42 @@ def numpy_gaussian_smooth(values: NDArray[np.floating], sigma: float, truncate: 
     for j in range(r, 0, -1):  # outermost pair first, as SciPy's loop
         out += (padded[r - j : r - j + n] + padded[r + j : r + j + n]) * w[r - j]
     return out
+
+
+def runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True in a (T,) bool mask, half-open, in time order."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(mask).astype(np.int8), [0]])))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+BUTTER_CUTOFF_HZ = 6.0
+BUTTER_ORDER = 4
+"""Detector jitter is filtered out of estimated poses (video, 2-D keypoints) with a zero-phase Butterworth
+low-pass of this order and cut-off (Sports2D's default filter; Winter's 6 Hz for gait kinematics). Captured
+motion (BVH, joints) is never filtered by default."""
+
+
+def butterworth_low_pass(values: FloatArray, fps: float, cutoff_hz: float = BUTTER_CUTOFF_HZ) -> FloatArray:
+    """A zero-phase Butterworth low-pass along time (scipy.signal.filtfilt; order BUTTER_ORDER in all, the
+    cut-off capped at 0.45 × fps) of each stretch of frames where every value is finite and that is long enough
+    for the filter; shorter stretches and NaN frames are kept as they are.
+
+    Args:
+        values: (T, ...) float64, any trailing shape (e.g. (T, 2) keypoints, (T, 33, 3) landmarks).
+        fps: frame rate.
+        cutoff_hz: cut-off frequency, Hz.
+
+    Returns:
+        Array of the same shape, float64.
+    """
+    from scipy.signal import butter, filtfilt  # here: importing the describer must stay cheap
+
+    cutoff = min(cutoff_hz, 0.45 * fps)
+    b, a = butter(BUTTER_ORDER // 2, cutoff / (fps / 2.0))  # filtfilt runs it twice: the order doubles
+    out = np.array(values, dtype=np.float64)
+    finite = np.asarray(np.isfinite(out.reshape(out.shape[0], -1)).all(axis=1))
+    pad = 3 * max(len(a), len(b))
+    for s0, e0 in runs(finite):
+        if e0 - s0 > pad:
+            out[s0:e0] = filtfilt(b, a, out[s0:e0], axis=0)
+    return out

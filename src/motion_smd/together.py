@@ -117,8 +117,8 @@ def interaction_series(a: FloatArray, b: FloatArray, fps: float) -> dict[str, Fl
 
 def _contact_lines(a: FloatArray, b: FloatArray, fps: float, names: tuple[str, str]) -> list[str]:
     """ "contact range …" lines for the stretches where the closest joints are within CONTACT_M."""
-    from motion_smd.pose_map import runs
     from motion_smd.render import fmt_s
+    from motion_smd.smoothing import runs
 
     dists = np.linalg.norm(a[:, :, None, :] - b[:, None, :, :], axis=3)  # (T, 22, 22)
     near = dists.min(axis=(1, 2)) < CONTACT_M
