@@ -112,14 +112,14 @@ def test_a_batch_file_that_hangs_gets_an_error_record_and_the_batch_finishes(
         path = tmp_path / f"{name}.npy"
         np.save(path, squats(n_reps=2).joints)
         paths.append(path)
-    real_load = batch.load_motion_parts
+    real_load = batch.read_parts
 
-    def load(path: str, *args: object) -> object:
+    def load(spec: object, path: str, *args: object) -> object:
         if Path(path).name == "hang.npy":
             time.sleep(3600)
-        return real_load(path, *args)  # type: ignore[arg-type]
+        return real_load(spec, path, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(batch, "load_motion_parts", load)  # forked workers inherit it
+    monkeypatch.setattr(batch, "read_parts", load)  # forked workers inherit it
     jobs = [batch.Job(str(p), p.stem, None, ReadOptions(), SMDOptions(), with_description=False) for p in paths]
     results = list(batch.run_jobs(jobs, n_jobs=1, budget=Budget(time_s=2.0)))
     assert [r.ok for r in results] == [True, False, True], [r.error for r in results]

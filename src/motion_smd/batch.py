@@ -23,7 +23,7 @@ from motion_smd.compiled import INTERPRET_MAX_FRAMES, interpret_kernels
 from motion_smd.describer import describe, describe_variants
 from motion_smd.errors import ConfigError, MotionFormatError, MotionSMDError
 from motion_smd.files import atomic_open, atomic_write_text
-from motion_smd.io import ReadOptions, formats, load_motion_parts, reader_spec
+from motion_smd.io import ReadOptions, formats, read_parts, reader_spec
 from motion_smd.motion import Motion
 from motion_smd.options import SMDOptions
 from motion_smd.render import render_smd
@@ -190,45 +190,45 @@ def json_entry(motion_id: str, text: str, first: bool) -> str:
     return ("\n" if first else ",\n") + json.dumps(motion_id) + ": " + json.dumps(text)
 
 
-def _parts_result(job: Job, parts: list[Motion]) -> Result:
-    """The Result of a file holding several motions (`load_motion_parts`): their texts one after the other, each
-    with its own header (its "Input:" line says which part of the file it is), blank-line separated.
-
-    Raises:
-        ConfigError: --variants, which writes one record per variant and motion, not per part.
-    """
-    if job.variants:
-        raise ConfigError(
-            f"{job.path}: holds {len(parts)} motions (a video split at gaps without a pose); --variants needs one "
-            "motion per file: describe each variant in its own run."
-        )
-    texts = [
-        windows_text(m, job.smd_options, job.windows)
-        if job.windows.active
-        else render_smd(describe(m, job.smd_options))
-        for m in parts
-    ]
-    text = "\n\n".join(texts)
-    line = record_line(job.motion_id, job.path, job.smd_options.variant, text, None)
+def _text_result(job: Job, text: str, structured: dict[str, Any] | None = None) -> Result:
+    """The Result of one file described as one text (its record, and the text when the job keeps it)."""
+    line = record_line(job.motion_id, job.path, job.smd_options.variant, text, structured)
     return Result(job.motion_id, job.path, text if job.keep_text else None, line)
+
+
+def _motion_text(job: Job, motion: Motion) -> tuple[str, dict[str, Any] | None]:
+    """One motion's text under the job's options (in windows when asked: then no structured description), and
+    its structured description when the job records one."""
+    if job.windows.active:  # a long motion in windows: the record holds their text, no structured description
+        return windows_text(motion, job.smd_options, job.windows), None
+    desc = describe(motion, job.smd_options)
+    return render_smd(desc), desc.to_dict() if job.with_description else None
 
 
 def run_job(job: Job) -> Result:
     """Describe one file; any failure of this file, whatever its type, becomes a failed Result (a batch never
-    stops for one file: issue #14). Only KeyboardInterrupt and SystemExit (not `Exception`s) pass through."""
+    stops for one file: issue #14). Only KeyboardInterrupt and SystemExit (not `Exception`s) pass through.
+
+    A file holding several motions (a video split at long gaps without a pose, `io.read_parts`) gets their
+    texts one after the other, each with its own header (its "Input:" line says which part it is), blank-line
+    separated, and no structured description; 2-D keypoints are described by their own describer
+    (`ReaderSpec.describe_text`)."""
     try:
-        spec = reader_spec(job.path, job.input_format) if os.path.isfile(job.path) else None
-        if spec is not None and spec.describe_text is not None:  # 2-D keypoints: their own describer
+        spec = reader_spec(job.path, job.input_format)
+        if spec.describe_text is not None:
             if job.variants or job.windows.active:
                 raise ConfigError(
                     f"{job.path}: --variants and --window-s/--max-tokens are for 3-D motion, not 2-D keypoints."
                 )
-            text = spec.describe_text(Path(job.path), job.read_options, job.smd_options)
-            line = record_line(job.motion_id, job.path, job.smd_options.variant, text, None)
-            return Result(job.motion_id, job.path, text if job.keep_text else None, line)
-        parts = load_motion_parts(job.path, job.input_format, job.read_options)
+            return _text_result(job, spec.describe_text(Path(job.path), job.read_options, job.smd_options))
+        parts = read_parts(spec, job.path, job.read_options)
         if len(parts) > 1:  # a video split at long gaps without a pose: each part described in turn
-            return _parts_result(job, parts)
+            if job.variants:
+                raise ConfigError(
+                    f"{job.path}: holds {len(parts)} motions (a video split at gaps without a pose); --variants "
+                    "needs one motion per file: describe each variant in its own run."
+                )
+            return _text_result(job, "\n\n".join(_motion_text(job, m)[0] for m in parts))
         motion = parts[0]
         if job.interpret_short and motion.n_frames <= INTERPRET_MAX_FRAMES:
             interpret_kernels()
@@ -244,14 +244,7 @@ def run_job(job: Job) -> Result:
                 for opts, desc in zip(job.variants, describe_variants(motion, job.variants), strict=True)
             ]
             return Result(job.motion_id, job.path, None, "\n".join(lines))
-        if job.windows.active:  # a long motion in windows: the record holds their text, no structured description
-            text, structured = windows_text(motion, job.smd_options, job.windows), None
-        else:
-            desc = describe(motion, job.smd_options)
-            text = render_smd(desc)
-            structured = desc.to_dict() if job.with_description else None
-        line = record_line(job.motion_id, job.path, job.smd_options.variant, text, structured)
-        return Result(job.motion_id, job.path, text if job.keep_text else None, line)
+        return _text_result(job, *_motion_text(job, motion))
     except MotionSMDError as exc:
         return Result(job.motion_id, job.path, error=str(exc))
     except (OSError, ValueError) as exc:  # e.g. a permission error or a corrupt file a library rejected

@@ -24,7 +24,7 @@ from motion_smd.keypoints2d import (
     metres_per_unit,
 )
 from motion_smd.options import SMDOptions
-from motion_smd.pose_map import interpolate_rows
+from motion_smd.pose_map import fill_short_gaps
 from motion_smd.render import render_smd
 from motion_smd.segmentation import smooth_series
 from motion_smd.smoothing import BUTTER_CUTOFF_HZ, butterworth_low_pass, runs
@@ -54,16 +54,9 @@ def clean_keypoints(kp: Keypoints2D) -> tuple[Keypoints2D, int]:
     xy = kp.xy.copy()
     xy[~(kp.confidence >= CONFIDENCE_MIN)] = np.nan
     max_gap = round(MAX_GAP_S * kp.fps)
-    T = xy.shape[0]
     for k in range(xy.shape[1]):
-        seen = np.asarray(np.isfinite(xy[:, k]).all(axis=1))
-        short = np.zeros(T, dtype=bool)
-        for a, b in runs(~seen):
-            if a > 0 and b < T and b - a <= max_gap:
-                short[a:b] = True
-        if short.any():
-            xy[:, k] = interpolate_rows(xy[:, k], short, seen)
-        xy[:, k] = butterworth_low_pass(xy[:, k], kp.fps)
+        unseen = np.asarray(~np.isfinite(xy[:, k]).all(axis=1))
+        xy[:, k] = butterworth_low_pass(fill_short_gaps(xy[:, k], unseen, max_gap), kp.fps)
     missing = int((~np.isfinite(xy).all(axis=2)).sum())
     return Keypoints2D(xy, kp.confidence, kp.layout, kp.fps), missing
 
@@ -87,8 +80,19 @@ def describe_keypoints(
         MotionValueError: a layout without the limbs, no frame showing the person's size, or hips and ankles
             seen in fewer than 2 frames.
     """
+    return _describe_cleaned(kp, clean_keypoints(kp), options, m_per_unit, source)
+
+
+def _describe_cleaned(
+    kp: Keypoints2D,
+    cleaned: tuple[Keypoints2D, int],
+    options: SMDOptions | None,
+    m_per_unit: float | None,
+    source: str | None,
+) -> Description:
+    """`describe_keypoints` of keypoints already through `clean_keypoints` (`cleaned`: its result)."""
     opts = options or SMDOptions()
-    clean, missing = clean_keypoints(kp)
+    clean, missing = cleaned
     angles, ids = image_angles(clean)
     scale = m_per_unit if m_per_unit is not None else metres_per_unit(clean)
     path = hip_path(clean) * scale  # (T, 2) metres: x the way the person faces, y up
@@ -145,10 +149,11 @@ def describe_people_2d(
     Raises:
         MotionValueError: a person whose size cannot be measured (when no scale is given).
     """
-    from motion_smd.together import CONTACT_M, series_lines
+    from motion_smd.together import CONTACT_M, distance_and_approach, series_lines
 
     opts = options or SMDOptions()
-    cleaned = [clean_keypoints(kp)[0] for kp in people]
+    cleaned_all = [clean_keypoints(kp) for kp in people]
+    cleaned = [c for c, _ in cleaned_all]
     scale = m_per_unit if m_per_unit is not None else float(np.mean([metres_per_unit(kp) for kp in cleaned]))
     fps = people[0].fps
     how = (
@@ -162,19 +167,14 @@ def describe_people_2d(
     )
     lines = [head]
     for k, kp in enumerate(people, start=1):
-        lines += [f"[Person {k}] {source}".rstrip(), render_smd(describe_keypoints(kp, opts, m_per_unit, source))]
+        desc = _describe_cleaned(kp, cleaned_all[k - 1], opts, m_per_unit, source)
+        lines += [f"[Person {k}] {source}".rstrip(), render_smd(desc)]
     lines.append("Interaction (image plane):")
     hips = [(kp.point("left_hip") + kp.point("right_hip")) / 2.0 * scale for kp in cleaned]  # type: ignore[operator]
     for i in range(len(people)):
         for j in range(i + 1, len(people)):
             p, q = f"Person {i + 1}", f"Person {j + 1}"
-            d = hips[j] - hips[i]
-            dist = np.linalg.norm(d, axis=1)
-            u = d / np.maximum(dist, 1e-9)[:, None]
-            series = {"distance": dist}
-            for key, h, toward in (("ab", hips[i], u), ("ba", hips[j], -u)):
-                along = np.nan_to_num((np.diff(h, axis=0) * toward[:-1]).sum(axis=1))
-                series[f"approach_{key}"] = np.concatenate([[0.0], np.cumsum(along)])
+            series = distance_and_approach(hips[i], hips[j])
             labels: list[tuple[str, str, str, str, Unit]] = [
                 ("distance", "Interaction", f"Distance {p}–{q} (hip midpoints, image plane)", "moving apart", "m"),
                 ("approach_ab", "Interaction", f"{p} Approach to {q} (image plane)", "moving toward", "m"),

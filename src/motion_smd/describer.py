@@ -171,8 +171,7 @@ def describe_series(
     series = smooth_series(raw, fps, opts.smooth_s)  # unsmoothed by default
     ang_params = _params(opts.delta_deg, opts, fps)
     params = [ang_params] * n_angles + [
-        _params(opts.delta_heading_deg if unit == "deg" else opts.delta_m, opts, fps)
-        for *_, unit in labels[n_angles:]
+        _params(opts.delta_heading_deg if unit == "deg" else opts.delta_m, opts, fps) for *_, unit in labels[n_angles:]
     ]
     columns = np.ascontiguousarray(series.T)  # (C, T): each channel's series is a contiguous row
     ranges, means, levels, undefined = _channel_stats(columns)

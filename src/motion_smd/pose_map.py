@@ -321,6 +321,18 @@ def interpolate_rows(values: FloatArray, fill: NDArray[np.bool_], known: NDArray
     return out
 
 
+def fill_short_gaps(values: FloatArray, missing: NDArray[np.bool_], max_gap: int) -> FloatArray:
+    """values (T, …) with each run of `missing` frames of at most `max_gap` frames that has known frames on both
+    sides linearly interpolated from the known frames (`interpolate_rows`); longer runs and runs at either end
+    are kept as they are."""
+    T = values.shape[0]
+    short = np.zeros(T, dtype=bool)
+    for a, b in runs(missing):
+        if a > 0 and b < T and b - a <= max_gap:
+            short[a:b] = True
+    return interpolate_rows(values, short, ~missing) if short.any() else values.copy()
+
+
 def fill_gaps(
     mapped: MappedPose, fps: float, max_gap_s: float = 0.5, min_part_s: float = 0.5
 ) -> tuple[FloatArray, GapReport]:
@@ -373,16 +385,9 @@ def fill_gaps(
         seg = interpolate_rows(joints[a:b], no_pose[a:b], ~no_pose[a:b])
         interpolated += int(no_pose[a:b].sum())
         miss = mapped.missing[a:b] & ~no_pose[a:b, None]
-        for j in range(22):
-            low_runs = runs(miss[:, j])
-            if not low_runs:
-                continue
+        for j in np.flatnonzero(miss.any(axis=0)):
             name = SMPL22_JOINTS[j]
-            low[name] = low.get(name, 0) + sum(e - s for s, e in low_runs)
-            short = np.zeros(b - a, dtype=bool)
-            for s, e in low_runs:
-                if e - s <= max_gap and s > 0 and e < b - a:
-                    short[s:e] = True
-            seg[:, j] = interpolate_rows(seg[:, j], short, ~miss[:, j])
+            low[name] = low.get(name, 0) + int(miss[:, j].sum())
+            seg[:, j] = fill_short_gaps(seg[:, j], miss[:, j], max_gap)
         out[a:b] = seg
     return out, GapReport(tuple(parts), int(no_pose.sum()), interpolated, low)

@@ -94,24 +94,36 @@ def interaction_series(a: FloatArray, b: FloatArray, fps: float) -> dict[str, Fl
 
     Returns:
         "distance" (T,) m; "facing_ab", "facing_ba" (T,) degrees in [0, 180]; "approach_ab", "approach_ba" (T,) m
-        (cumulative, 0 at frame 0); "closest" (T,) m, the smallest joint-to-joint distance.
+        (cumulative, 0 at frame 0; `distance_and_approach`).
     """
-    pa, pb = a[:, PELVIS, [0, 2]], b[:, PELVIS, [0, 2]]
-    d = pb - pa
-    dist = np.linalg.norm(d, axis=1)
-    u = d / np.maximum(dist, 1e-9)[:, None]  # a → b, horizontal
-    out = {"distance": dist}
-    for key, joints, toward in (("ab", a, u), ("ba", b, -u)):
+    out = distance_and_approach(a[:, PELVIS, [0, 2]], b[:, PELVIS, [0, 2]])  # horizontal
+    toward = out.pop("toward")
+    for key, joints, u in (("ab", a, toward), ("ba", b, -toward)):
         yaw = body_facing_yaw_rad(joints, fps)
         facing = np.stack([np.sin(yaw), np.cos(yaw)], axis=1)  # (x, z) of the facing at yaw (0 = +Z)
-        cos = np.clip((facing * toward).sum(axis=1), -1.0, 1.0)
+        cos = np.clip((facing * u).sum(axis=1), -1.0, 1.0)
         out[f"facing_{key}"] = np.degrees(np.arccos(cos))
-        pos = joints[:, PELVIS, [0, 2]]
-        step = np.diff(pos, axis=0)
-        along = (step * toward[:-1]).sum(axis=1)
+    return out
+
+
+def distance_and_approach(pa: FloatArray, pb: FloatArray) -> dict[str, FloatArray]:
+    """Two people's distance and approaches from their positions in one plane.
+
+    Args:
+        pa, pb: (T, 2) positions of each person's reference point (pelvis on the floor plane, or hip midpoint in
+            the image plane), metres; NaN steps count as no movement.
+
+    Returns:
+        "distance" (T,) m; "approach_ab", "approach_ba" (T,) m: each one's steps along the line to the other,
+        summed (0 at frame 0); "toward" (T, 2): the unit vector from a to b.
+    """
+    d = pb - pa
+    dist = np.linalg.norm(d, axis=1)
+    u = d / np.maximum(dist, 1e-9)[:, None]
+    out = {"distance": dist, "toward": u}
+    for key, pos, toward in (("ab", pa, u), ("ba", pb, -u)):
+        along = np.nan_to_num((np.diff(pos, axis=0) * toward[:-1]).sum(axis=1))
         out[f"approach_{key}"] = np.concatenate([[0.0], np.cumsum(along)])
-    diff = a[:, :, None, :] - b[:, None, :, :]  # (T, 22, 22, 3)
-    out["closest"] = np.linalg.norm(diff, axis=3).min(axis=(1, 2))
     return out
 
 

@@ -30,23 +30,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run MediaPipe Pose over a video and save the pose track (.pose.npz: landmarks, visibility, fps, model,
         version); `smd describe TRACK.pose.npz` describes it without the model."""
-        from rich.console import Console
-        from rich.progress import Progress
-
-        from motion_smd.io.video import file_sha256, parse_region, pose_track, save_track
+        from motion_smd.io.video import parse_region, pose_track, save_track
 
         if not video.is_file():
             raise fail(f"{video}: no such file; give a video file (.mp4, .mov, .avi, …).")
         try:
-            with Progress(transient=True, console=Console(stderr=True)) as progress:
-                task = progress.add_task(f"pose: {video.name}", total=None)
-                track, cached = pose_track(
-                    video,
-                    lambda done, total: progress.update(task, completed=done, total=total),
-                    not no_cache,
-                    parse_region(roi),
-                )
-            path = save_track(track, out, file_sha256(video)) if out is not None else None
+            track, cached, sha = pose_track(video, not no_cache, parse_region(roi))
+            path = save_track(track, out, sha) if out is not None else None
         except MotionSMDError as exc:
             raise fail(str(exc)) from None
         found = int(track.detected.sum())

@@ -26,7 +26,7 @@ def _render_overlay(video: Path, out: Path, width: int, at_s: float | None, roi:
             f"{video}: --overlay draws over a video ({', '.join(VIDEO_SUFFIXES)}); render motion files without it."
         )
     try:
-        track, _ = pose_track(video, region=parse_region(roi))
+        track = pose_track(video, region=parse_region(roi)).track
         res = render_overlay(video, track, out, width, at_s)
     except MotionSMDError as exc:
         raise fail(str(exc)) from None

@@ -23,6 +23,7 @@ __all__ = [
     "load_motion",
     "load_motion_parts",
     "postprocess",
+    "read_parts",
     "reader_spec",
     "register_reader",
     "supported_formats_text",
@@ -70,6 +71,15 @@ def load_motion(path: str | Path, format: str | None = None, options: ReadOption
         MotionFormatError: missing file, unknown format or unreadable content.
         MotionValueError: bad values (see `motion_smd.motion.validate_joints`).
     """
+    return reader_spec(path, format).read(Path(path), options or ReadOptions())
+
+
+def reader_spec(path: str | Path, format: str | None = None) -> ReaderSpec:
+    """The registered reader of an existing file: `format` if given, else the one its suffix names.
+
+    Raises:
+        MotionFormatError: a missing file, a folder, or an unknown format name or suffix.
+    """
     _ensure_builtin()
     p = Path(path)
     if not p.exists():
@@ -79,36 +89,23 @@ def load_motion(path: str | Path, format: str | None = None, options: ReadOption
     name = format or detect_format(p)
     if name not in _READERS:
         raise MotionFormatError(f"{p}: unknown format '{name}'. Supported: {supported_formats_text()}.")
-    return _READERS[name].read(p, options or ReadOptions())
-
-
-def reader_spec(path: str | Path, format: str | None = None) -> ReaderSpec:
-    """The registered reader of a file: `format` if given, else the one its suffix names.
-
-    Raises:
-        MotionFormatError: an unknown format name or suffix.
-    """
-    _ensure_builtin()
-    p = Path(path)
-    name = format or detect_format(p)
-    if name not in _READERS:
-        raise MotionFormatError(f"{p}: unknown format '{name}'. Supported: {supported_formats_text()}.")
     return _READERS[name]
 
 
+def read_parts(spec: ReaderSpec, path: str | Path, options: ReadOptions | None = None) -> list[Motion]:
+    """Every motion `spec`'s reader finds in a file, in time order: `read_parts` where the format has it (a video
+    split at long gaps without a pose gives one per part), else the one motion `read` returns."""
+    opts = options or ReadOptions()
+    return spec.read_parts(Path(path), opts) if spec.read_parts is not None else [spec.read(Path(path), opts)]
+
+
 def load_motion_parts(path: str | Path, format: str | None = None, options: ReadOptions | None = None) -> list[Motion]:
-    """Every motion of a file, in time order: one for most formats; a video (or pose track) split at long gaps
-    without a pose gives one per part (`ReaderSpec.read_parts`).
+    """Every motion of a file, in time order (`read_parts` of its reader, `reader_spec`).
 
     Raises:
         MotionFormatError, MotionValueError: as `load_motion`.
     """
-    p = Path(path)
-    name = format or (detect_format(p) if p.is_file() else None)
-    spec = _READERS.get(name) if name else None
-    if spec is not None and spec.read_parts is not None:
-        return spec.read_parts(p, options or ReadOptions())
-    return [load_motion(path, format, options)]
+    return read_parts(reader_spec(path, format), path, options)
 
 
 _builtin_loaded = False

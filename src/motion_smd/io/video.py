@@ -19,15 +19,15 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from motion_smd.errors import ConfigError, MotionFormatError, MotionSMDError
+from motion_smd.errors import ConfigError, MotionFormatError, MotionSMDError, MotionValueError
 from motion_smd.files import atomic_open_binary
 from motion_smd.io.registry import ReadOptions, postprocess, register_reader
 from motion_smd.motion import Motion
-from motion_smd.pose_map import N_LANDMARKS, PoseTrack, fill_gaps, map_track
+from motion_smd.pose_map import N_LANDMARKS, VISIBILITY_MIN, PoseTrack, fill_gaps, map_track
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
 """Suffixes the video reader claims."""
@@ -259,17 +259,18 @@ def cache_path(video: Path) -> Path:
     return base / "motion-smd" / "pose" / beside.name
 
 
-def pose_track(
-    video: Path,
-    on_frame: Callable[[int, int], None] | None = None,
-    use_cache: bool = True,
-    region: Region | None = None,
-) -> tuple[PoseTrack, bool]:
-    """The pose track of a video: read from its cache file when that was made from the same video bytes with
-    the same model, region and layout (`cache_path`), else extracted (`extract_pose_track`) and cached.
+class CachedTrack(NamedTuple):
+    """What `pose_track` returns: the track, whether it came from the cache, and the video's SHA-256."""
 
-    Returns:
-        The track, and whether it came from the cache.
+    track: PoseTrack
+    from_cache: bool
+    video_sha256: str
+
+
+def pose_track(video: Path, use_cache: bool = True, region: Region | None = None) -> CachedTrack:
+    """The pose track of a video: read from its cache file when that was made from the same video bytes with
+    the same model, region and layout (`cache_path`), else extracted (`extract_pose_track`, with a progress bar
+    on standard error: standard output is the SMD's) and cached.
 
     Raises:
         ConfigError, MotionFormatError: see `extract_pose_track`.
@@ -284,14 +285,21 @@ def pose_track(
                 and strings.get("track_version") == TRACK_VERSION
                 and strings.get("model") == model_name(region)
             ):
-                return track, True
+                return CachedTrack(track, True, sha)
         except MotionFormatError:
             pass  # a damaged cache file is made again
-    track = extract_pose_track(video, on_frame, region)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=Console(stderr=True)) as progress:
+        task = progress.add_task(f"pose: {video.name}", total=None)
+        track = extract_pose_track(
+            video, lambda done, total: progress.update(task, completed=done, total=total), region
+        )
     if use_cache:
         with contextlib.suppress(MotionSMDError):  # an unwritable cache only costs the next run the model again
             save_track(track, cached, sha)
-    return track, False
+    return CachedTrack(track, False, sha)
 
 
 def track_parts(track: PoseTrack, source: str, options: ReadOptions) -> list[Motion]:
@@ -304,15 +312,14 @@ def track_parts(track: PoseTrack, source: str, options: ReadOptions) -> list[Mot
     joints, report = fill_gaps(map_track(track), track.fps, MAX_GAP_S)
     n = len(report.parts)
     low = ", ".join(f"{name.replace('_', ' ')} {frames}" for name, frames in sorted(report.low_visibility.items()))
+    where = track.model.split("; region ")[1] if "; region " in track.model else ""
+    head = (
+        f"video, pose by MediaPipe Pose{f' in the frame region {where}' if where else ''} (33 landmarks mapped to "
+        "SMPL-22; pelvis, spine, neck, collars, head and feet built from them; trajectory estimated from the image)"
+    )
     motions = []
     for k, (a, b) in enumerate(report.parts):
-        where = track.model.split("; region ")[1] if "; region " in track.model else ""
-        note = (
-            f"video, pose by MediaPipe Pose{f' in the frame region {where}' if where else ''} (33 landmarks mapped "
-            f"to SMPL-22; pelvis, spine, neck, collars, head "
-            f"and feet built from them; trajectory estimated from the image); frames {a}–{b - 1} of "
-            f"{track.n_frames} ({a / track.fps:.1f}s–{(b - 1) / track.fps:.1f}s)"
-        )
+        note = f"{head}; frames {a}–{b - 1} of {track.n_frames} ({a / track.fps:.1f}s–{(b - 1) / track.fps:.1f}s)"
         if n > 1:
             note += (
                 f", part {k + 1} of {n} (split where the pose was lost for more than {MAX_GAP_S:g}s or switched to "
@@ -322,7 +329,7 @@ def track_parts(track: PoseTrack, source: str, options: ReadOptions) -> list[Mot
         if report.interpolated_frames:
             note += f" ({report.interpolated_frames} inside parts interpolated)"
         if low:
-            note += f"; frames (all parts) with a joint below visibility 0.5: {low}"
+            note += f"; frames (all parts) with a joint below visibility {VISIBILITY_MIN:g}: {low}"
         motion = Motion(
             joints[a:b], track.fps, source=source, meta={"format": "video", "rig": "mediapipe", "note": note}
         )
@@ -331,29 +338,17 @@ def track_parts(track: PoseTrack, source: str, options: ReadOptions) -> list[Mot
 
 
 def read_video_parts(path: Path, options: ReadOptions) -> list[Motion]:
-    """`track_parts` of a video file's (cached) pose track, with a progress bar on a terminal.
+    """`track_parts` of a video file's (cached) pose track (`pose_track`).
 
     Raises:
         ConfigError: mediapipe/OpenCV missing.
         MotionFormatError: empty or undecodable video.
         MotionValueError: no person found long enough.
     """
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=Console(stderr=True)) as progress:  # standard output is the SMD's
-        task = progress.add_task(f"pose: {path.name}", total=None)
-        track, _ = pose_track(
-            path,
-            lambda done, total: progress.update(task, completed=done, total=total),
-            region=parse_region(options.roi),
-        )
-    return _parts_or_error(path, track, options)
+    return _parts_or_error(path, pose_track(path, region=parse_region(options.roi)).track, options)
 
 
 def _parts_or_error(path: Path, track: PoseTrack, options: ReadOptions) -> list[Motion]:
-    from motion_smd.errors import MotionValueError
-
     try:
         return track_parts(track, str(path), options)
     except MotionValueError as exc:
