@@ -7,6 +7,7 @@ JSONL: one JSON object per line, UTF-8, blank lines skipped on reading.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -130,3 +131,12 @@ def iter_jsonl(path: Path | str, error: type[MotionSMDError] = ConfigError) -> I
 def read_jsonl(path: Path | str, error: type[MotionSMDError] = ConfigError) -> list[dict[str, Any]]:
     """The JSON objects of a JSONL file (see `iter_jsonl`)."""
     return [d for _, d in iter_jsonl(path, error)]
+
+
+def file_sha256(path: Path | str) -> str:
+    """SHA-256 of a file's bytes, hex (read in 1 MiB blocks)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -15,7 +15,6 @@ Pose track files (`.pose.npz`, written by `smd pose` and the cache): arrays `wor
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from motion_smd.errors import ConfigError, MotionFormatError, MotionSMDError, MotionValueError
-from motion_smd.files import atomic_open_binary
+from motion_smd.files import atomic_open_binary, file_sha256
 from motion_smd.io.registry import ReadOptions, postprocess, register_reader
 from motion_smd.motion import Motion
 from motion_smd.pose_map import N_LANDMARKS, VISIBILITY_MIN, PoseTrack, fill_gaps, map_track
@@ -58,15 +57,6 @@ def _mediapipe() -> Any:
             f"reading video needs mediapipe and OpenCV ({exc.name} is missing): {INSTALL_HINT}."
         ) from None
     return mediapipe
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, hex."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 Region = tuple[float, float, float, float]
