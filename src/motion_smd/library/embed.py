@@ -39,6 +39,9 @@ def _model(name: str) -> Any:
     except ImportError:
         raise ConfigError("text search needs sentence-transformers: pip install 'motion-smd[library]'.") from None
     try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every command
         return SentenceTransformer(name, device="cpu")
     except Exception as exc:
         raise ConfigError(

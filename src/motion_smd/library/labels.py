@@ -44,12 +44,11 @@ class ClipLabels:
     caption: str = ""
 
     def text(self) -> str:
-        """The label text that is embedded for search: content words, then caption, then the style
-        ("wave left hand; basketball dribble; active style")."""
+        """The label text that is embedded for search: the content words, then the caption ("wave left hand";
+        "walk; basketball - forward dribble"). The style is kept in the index but not embedded: with it, a
+        "walk left; giant style" ranked above "walk" for "walk forward" (MiniLM weighs the extra words)."""
         parts = [self.content.replace("-", " ").replace("_", " "), self.caption]
-        if self.style:
-            parts.append(f"{self.style.replace('-', ' ')} style")
-        return "; ".join(p for p in parts if p)
+        return "; ".join(dict.fromkeys(p for p in parts if p))
 
 
 @cache

@@ -12,6 +12,7 @@ replaces the matching OFFSET component; world_rot(child) = world_rot(parent) · 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -82,7 +83,10 @@ class RigPose:
                 else:
                     rot_cols.append(j.first_column + k)
             if rot_cols:
-                motion[:, rot_cols] = Rotation.from_quat(self.quats[:, i]).as_euler(j.rotation_order, degrees=True)
+                with warnings.catch_warnings():  # at gimbal lock scipy picks one of the equivalent Euler triples
+                    warnings.simplefilter("ignore", UserWarning)
+                    euler = Rotation.from_quat(self.quats[:, i]).as_euler(j.rotation_order, degrees=True)
+                motion[:, rot_cols] = euler
         ft = self.template.frame_time if frame_time is None else frame_time
         return BvhData(self.template.joints, ft, motion, self.template.source)
 
@@ -165,7 +169,7 @@ def side_swap(name: str) -> str:
     "CC_Base_R_Thigh", "UpperLeg_L" ↔ "UpperLeg_R", "LeftArm" ↔ "RightArm"); unchanged for a centre joint."""
     for a, b in _SIDE_TOKENS:
         one = len(a) == 1  # a one-letter side must stand alone: "L" in "CC_Base_L_Thigh", not in "Leg"
-        pattern = rf"(?<![A-Za-z]){a}(?![a-z])|(?<![A-Za-z]){b}(?![a-z])" if one else rf"{a}|{b}"
+        pattern = rf"(?<![A-Za-z]){a}(?![A-Za-z])|(?<![A-Za-z]){b}(?![A-Za-z])" if one else rf"{a}|{b}"
         swapped = re.sub(pattern, _swapper(a, b), name)
         if swapped != name:
             return swapped
@@ -179,17 +183,11 @@ def mirrored(pose: RigPose) -> RigPose:
     partner's); otherwise the limbs keep their own lengths and the result is the mirrored motion on this
     skeleton.
 
-    Raises:
-        ConfigError: a joint whose mirror name (`side_swap`) is not in the skeleton.
+    A joint whose mirror name (`side_swap`) is not in the skeleton is treated as a centre joint.
     """
     names = pose.template.names
     index = {n: i for i, n in enumerate(names)}
-    partner = []
-    for n in names:
-        m = side_swap(n)
-        if m not in index:
-            raise ConfigError(f"{pose.template.source}: joint {n!r} has no mirror joint {m!r}; cannot mirror this rig.")
-        partner.append(index[m])
+    partner = [index.get(side_swap(n), i) for i, n in enumerate(names)]  # no partner: mirrored in place
     quats = pose.quats[:, partner] * _MIRROR_QUAT
     trans = np.array(pose.trans[:, partner])
     # a translation channel is the joint's position in its parent's (mirrored) frame: x → −x as well, but the
@@ -218,3 +216,66 @@ def scaled_joint(pose: RigPose, joint: str, factor: float) -> RigPose:
     rv = Rotation.from_quat(quats[:, i]).as_rotvec()
     quats[:, i] = Rotation.from_rotvec(rv * factor).as_quat()
     return RigPose(pose.template, _continuous(quats), pose.trans)
+
+
+def _chain_rotation(pose: RigPose, joint: int) -> Rotation:
+    """World rotation of `joint`'s parent frame (product of its ancestors' local rotations), per frame."""
+    chain = []
+    i = pose.template.joints[joint].parent
+    while i >= 0:
+        chain.append(i)
+        i = pose.template.joints[i].parent
+    out = Rotation.from_quat(np.tile([0.0, 0.0, 0.0, 1.0], (pose.n_frames, 1)))
+    for i in reversed(chain):
+        out = out * Rotation.from_quat(pose.quats[:, i])
+    return out
+
+
+def descendants(pose: RigPose, joint: int) -> list[int]:
+    """Indices of the joints below `joint` (not itself), in file order."""
+    below: set[int] = {joint}
+    out = []
+    for i, j in enumerate(pose.template.joints):
+        if j.parent in below:
+            below.add(i)
+            out.append(i)
+    return out
+
+
+def inertialize_pose(prev: RigPose, new: RigPose, pelvis: str, blend_frames: int) -> RigPose:
+    """Blend `new` (already moved onto `prev`'s end) into `prev` by inertialization (`stitch`), on a skeleton
+    whose ancestors of the pelvis joint carry each clip's placement.
+
+    The pelvis joint's *world* rotation and *world* position get the decaying offset (the position through the
+    root joint's translation, which is world), and every joint below the pelvis its *local* rotation offset: so
+    two clips placed by different root transforms blend as one body, never joint by joint across the split.
+
+    Args:
+        prev: the output so far (≥ 2 frames); new: the next part (≥ 2 frames); same skeleton.
+        pelvis: the name of the rig joint that carries the SMPL pelvis (e.g. "Hips").
+        blend_frames: decay length, frames.
+    """
+    from motion_smd.library.stitch import hermite_decay, inertialize_rotations
+
+    names = new.template.names
+    p = names.index(pelvis)
+    below = descendants(new, p)
+    quats = np.array(new.quats)
+    if below:
+        quats[:, below] = inertialize_rotations(prev.quats[-2:, below], new.quats[:, below], blend_frames)
+    # the pelvis's world rotation
+    prev_tail, new_chain = prev.frames(slice(-2, None)), _chain_rotation(new, p)
+    prev_world = (_chain_rotation(prev_tail, p) * Rotation.from_quat(prev_tail.quats[:, p])).as_quat()
+    new_world = (new_chain * Rotation.from_quat(new.quats[:, p])).as_quat()
+    blended = inertialize_rotations(prev_world[:, None], new_world[:, None], blend_frames)[:, 0]
+    quats[:, p] = (new_chain.inv() * Rotation.from_quat(blended)).as_quat()
+    # the pelvis's world position, through the root's translation
+    trans = np.array(new.trans)
+    prev_pos = forward_kinematics(prev_tail.to_bvh(), [names[p]])[:, 0]
+    new_pos = forward_kinematics(new.frames(slice(0, 2)).to_bvh(), [names[p]])[:, 0]
+    h_value, h_slope = hermite_decay(new.n_frames, blend_frames)
+    v_prev = prev_pos[-1] - prev_pos[-2]
+    x0 = prev_pos[-1] + v_prev - new_pos[0]
+    v0 = v_prev - (new_pos[1] - new_pos[0])
+    trans[:, 0] += h_value[:, None] * x0 + h_slope[:, None] * v0
+    return RigPose(new.template, _continuous(quats), trans)

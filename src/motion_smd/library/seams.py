@@ -88,7 +88,7 @@ def _mean_contact_speed(speed: FloatArray, contact: NDArray[np.bool_]) -> float:
 
 
 def seam_reports(
-    joints: FloatArray, fps: float, seams: list[int], costs: list[float], interiors: list[tuple[int, int]]
+    joints: FloatArray, fps: float, seams: list[int], costs: list[float], sources: list[FloatArray]
 ) -> list[SeamReport]:
     """Measure every seam of a composed motion.
 
@@ -97,15 +97,17 @@ def seam_reports(
         fps: its frame rate.
         seams: output frame index of each new clip's first frame.
         costs: the transition cost chosen at each seam (`stitch.Transition.cost`).
-        interiors: (start, stop) output frames of each part away from its seams (the reference frames).
+        sources: the parts of the source clips that were used, each (Ti, 22, 3) metres in its own frame (the
+            references: their peak acceleration, their feet's contact speed).
     """
     acc = joint_acceleration(joints, fps)
     speed, contact = foot_slide_speed(joints, fps)
-    inside = np.zeros(joints.shape[0], dtype=bool)
-    for a, b in interiors:
-        inside[max(a, 1) : max(b, 1)] = True
-    ref_acc = float(acc[inside].max()) if inside.any() else 0.0
-    ref_slide = _mean_contact_speed(speed[inside], contact[inside])
+    ref_acc = max((float(joint_acceleration(s, fps).max()) for s in sources), default=0.0)
+    parts = [foot_slide_speed(s, fps) for s in sources]
+    ref_slide = _mean_contact_speed(
+        np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, 4)),
+        np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, 4), dtype=bool),
+    )
     half = max(1, round(SEAM_WINDOW_S * fps))
     out = []
     for seam, cost in zip(seams, costs):

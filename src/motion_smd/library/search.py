@@ -6,7 +6,8 @@ Text score of a clip for a query q (all embeddings L2-normalised, so dot product
     combined labels + SMD_WEIGHT · cos(q, SMD document) + SIDE_WEIGHT · side agreement
 Side agreement (−1 … 1) reads the query's side words against the clip's SMD: "left/right hand|arm" against the
 arm activities (`features.arm_activity_deg`), "both hands" against their balance, "turn left/right" against the
-heading change, "walk|step backward|left|right" against the forward and lateral change. Labels alone cannot
+heading change, "walk|step backward|left|right" against the forward and lateral change, "walk forward|ahead|
+straight" against how straight ahead the pelvis goes. Labels alone cannot
 tell "wave with the left hand" from a right-hand wave whose label is missing or wrong; the SMD can.
 
 `--like`: Euclidean distance between the clips' SMD feature vectors, standardised by the library's mean and
@@ -117,6 +118,8 @@ def side_agreement(query: str, features: NDArray[np.float64]) -> NDArray[np.floa
         fwd, lat = features[:, _F["forward_change_m"]], features[:, _F["lateral_change_m"]]
         if re.search(r"\bback(ward|wards)?\b", q):
             out += np.clip(-fwd, -1.0, 1.0)
+        elif re.search(r"\b(forward|forwards|ahead|straight)\b", q):
+            out += np.clip((fwd - np.abs(lat)) / np.maximum(np.abs(fwd) + np.abs(lat), 0.5), -1.0, 1.0)
         elif side is not None and not _ARM_WORDS.search(q):
             out += np.clip(lat if side == "left" else -lat, -1.0, 1.0)
     return np.clip(out, -1.0, 1.0)
