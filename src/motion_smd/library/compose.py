@@ -17,6 +17,7 @@ Pipeline (issue #17; motion matching after Clavet 2016 and Holden et al. 2020, i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,20 +33,20 @@ from motion_smd.io.bvh import BvhData
 from motion_smd.io.bvh_write import write_bvh
 from motion_smd.library import rig as rigops
 from motion_smd.library.plan import Action, parse_request
-from motion_smd.library.seams import SeamReport, seam_reports
+from motion_smd.library.seams import SeamReport, joint_acceleration, seam_reports
 from motion_smd.library.search import Library, search_text
 from motion_smd.library.source import SourceClip, open_clip, pose_joints
 from motion_smd.library.stitch import (
-    BLEND_S,
     SEARCH_S,
     Transition,
     align,
     best_transition,
+    blend_frames,
     floor_height_m,
     inertialize_positions,
     pose_features,
 )
-from motion_smd.library.trim import MIN_PART_S, Trim, trim_for
+from motion_smd.library.trim import MIN_PART_S, Trim, distance_stop, trim_for
 from motion_smd.motion import Motion
 
 FloatArray = NDArray[np.float64]
@@ -193,8 +194,12 @@ def choose_clips(library: Library, actions: list[Action]) -> list[Choice]:
     return chosen
 
 
-def _cuts(clips: list[SourceClip], trims: list[Trim], fps: float) -> tuple[list[tuple[int, int]], list[Transition]]:
-    """Per part the clip frames [start, stop) after moving each cut to the least-cost transition."""
+def _cuts(
+    clips: list[SourceClip], trims: list[Trim], fps: float, refit: Callable[[int, int, int], int | None]
+) -> tuple[list[tuple[int, int]], list[Transition]]:
+    """Per part the clip frames [start, stop) after moving each cut to the least-cost transition. `refit(k,
+    start, stop)` gives part k's stop for a new start (a walk keeps its distance), None when no stop can (the
+    search then keeps to starts that can)."""
     spans = [(t.start, t.stop) for t in trims]
     window = max(1, round(SEARCH_S * fps))
     min_len = max(2, round(MIN_PART_S * fps / 2))
@@ -208,10 +213,12 @@ def _cuts(clips: list[SourceClip], trims: list[Trim], fps: float) -> tuple[list[
             ends = range(a1 - 1, a1)
         if len(starts) == 0:
             starts = range(b0, b0 + 1)
+        keeping = [s for s in starts if refit(k, s, b1) is not None]  # a walk that can still cover its distance
+        starts = range(keeping[0], keeping[-1] + 1) if keeping else starts
         tr = best_transition(feats[k - 1], feats[k], ends, starts)
         transitions.append(tr)
         spans[k - 1] = (a0, tr.end_a + 1)
-        spans[k] = (tr.start_b, b1)
+        spans[k] = (tr.start_b, refit(k, tr.start_b, b1) or b1)
     return spans, transitions
 
 
@@ -237,7 +244,6 @@ def stitch_parts(
         joints of each part as used (the seam references)).
     """
     use_rig = all(c.same_skeleton(clips[0]) for c in clips) and clips[0].rig is not None
-    blend = max(1, round(BLEND_S * fps))
     out_joints: list[FloatArray] = []
     out_pose: list[rigops.RigPose] = []
     starts: list[int] = []
@@ -259,7 +265,8 @@ def stitch_parts(
         prev = np.concatenate(out_joints[-2:])[-max(2, round(fps)) :]
         moved = align(prev, joints, fps, floor_out, floor_height_m(clip.joints))
         joints = moved.apply(joints)
-        part_blend = min(blend, len(joints) // 2)
+        calm = min(float(joint_acceleration(sources[-2], fps).max()), float(joint_acceleration(sources[-1], fps).max()))
+        part_blend = blend_frames(prev, joints, fps, calm)
         if pose is not None:
             prev_pose = out_pose[-1]
             pose = rigops.moved(pose, moved.yaw_rad, moved.shift_m / clip.scale_m)
@@ -289,7 +296,18 @@ def compose(library: Library, request: str) -> Composition:
     trims = [c[3] for c in chosen]
     if any(abs(c.fps - fps) > 1e-6 for c in clips):  # mixed rates: joints only, all at the first clip's rate
         clips, trims = _at_rate(clips, trims, fps)
-    spans, transitions = _cuts(clips, trims, fps)
+
+    descs: dict[int, Description] = {}
+
+    def refit(k: int, start: int, stop: int) -> int | None:
+        action = actions[k]
+        if action.family != "travel" or action.distance_m is None:
+            return stop
+        if k not in descs:
+            descs[k] = describe(Motion(clips[k].joints, fps).canonicalize())
+        return distance_stop(descs[k], start, action.distance_m)
+
+    spans, transitions = _cuts(clips, trims, fps, refit)
     speeds = [a.speed for a in actions]
     world, bvh, starts, sources = stitch_parts(clips, spans, speeds, fps)
     ends = [*starts[1:], len(world)]

@@ -6,7 +6,8 @@ rotation space (`motion_smd.library.rig`) and written back as BVH with its own s
 
 The closed-loop check describes each step's input and output and compares what their SMDs say:
 - trim A:B: the output lasts B − A seconds (± one frame);
-- reverse: same duration; forward and lateral displacement and heading change negated (± CHANGE_SLACK);
+- reverse: the displacement reversed (forward and lateral change as `_expected_changes` derives them from the
+  input's) and the heading change negated, ± 0.05 m (5°) + CHANGE_SLACK relative;
 - mirror: every left angle's range equals its right partner's range in the input (± MIRROR_TOLERANCE_DEG
   median over the pairs), lateral displacement and heading change negated;
 - scale-joint ANGLE=F: the angle's range of motion is F times the input's (± SCALE_TOLERANCE relative);
@@ -199,10 +200,19 @@ def _describe(clip: SourceClip) -> Description:
     return describe(Motion(clip.joints, clip.fps, source=str(clip.path)).canonicalize())
 
 
-def _negated(name: str, before: float, after: float, slack: float) -> list[str]:
-    if abs(after + before) > slack + CHANGE_SLACK * abs(before):
-        return [f"{name} {after:+.2f} is not the negated {before:+.2f}"]
-    return []
+def _expected_changes(d0: Description, op: str) -> dict[str, float]:
+    """What the output's trajectory changes must be, from the input's.
+
+    mirror: lateral and heading negated (the facing frame is mirrored with the body).
+    reverse: the displacement −d, stated in the reversed clip's initial facing, which is the input's final
+    facing, turned by the input's heading change Δ: forward' = −(f cos Δ + l sin Δ), lateral' = f sin Δ − l cos Δ
+    (f, l: the input's forward and lateral change; + = left); heading −Δ.
+    """
+    f, lat, h = (channel_change(d0, n) for n in ("forward", "lateral", "heading"))
+    if op == "mirror":
+        return {"lateral": -lat, "heading": -h}
+    c, s = np.cos(np.radians(h)), np.sin(np.radians(h))
+    return {"forward": -(f * c + lat * s), "lateral": f * s - lat * c, "heading": -h}
 
 
 def check_step(step: EditStep, before: SourceClip, after: SourceClip) -> StepCheck:
@@ -219,16 +229,12 @@ def check_step(step: EditStep, before: SourceClip, after: SourceClip) -> StepChe
             reasons.append(f"not {want:.2f} s")
     elif step.op in ("reverse", "mirror"):
         measured_parts = []
-        names = ("forward", "lateral", "heading") if step.op == "reverse" else ("lateral", "heading")
-        # the displacement is stated in each clip's initial facing, which a reversed clip takes from the input's
-        # last frame: allow the input's heading change turning it
-        turn = abs(np.radians(channel_change(d0, "heading")))
-        dist = float(np.hypot(channel_change(d0, "forward"), channel_change(d0, "lateral")))
-        for name in names:
-            b0, b1 = channel_change(d0, name), channel_change(d1, name)
-            measured_parts.append(f"{name} {b0:+.2f} → {b1:+.2f}")
-            slack = 5.0 if name == "heading" else 0.05 + dist * np.sin(min(turn, np.pi / 2))
-            reasons += _negated(name, b0, b1, slack)
+        for name, want in _expected_changes(d0, step.op).items():
+            got = channel_change(d1, name)
+            measured_parts.append(f"{name} {channel_change(d0, name):+.2f} → {got:+.2f}")
+            slack = 5.0 if name == "heading" else 0.05
+            if abs(got - want) > slack + CHANGE_SLACK * abs(want):
+                reasons.append(f"{name} {got:+.2f} is not the expected {want:+.2f}")
         if step.op == "mirror":
             diffs = []
             for spec in ANGLES:

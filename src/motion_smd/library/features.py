@@ -1,9 +1,9 @@
 """The SMD feature vector of a motion, for `smd library search --like` and the closed-loop checks.
 
 Every feature is read off the motion's `Description` (what the SMD text states): per angle its range of
-motion and its mean (degrees), the trajectory's forward, lateral and heading change over the clip, its mean
-speed and height range, and the largest repetition count. Search standardises each feature by the library's
-mean and standard deviation and ranks by Euclidean distance.
+motion (5th–95th percentile) and its mean (degrees), the trajectory's forward, lateral and heading change over
+the clip, its mean speed and height range, and the largest repetition count. Search standardises each feature
+by the library's mean and standard deviation and ranks by Euclidean distance.
 """
 
 from __future__ import annotations
@@ -52,9 +52,17 @@ def arm_activity_deg(desc: Description, side: str) -> float:
     return sum(_finite(desc.angle(a).range_value) for a in ARM_ANGLES[side])
 
 
+def robust_range(values: NDArray[np.float64]) -> float:
+    """95th minus 5th percentile of the defined values (0 when none is defined). A few frames near a
+    singularity (the axial rotations, undefined with a straight knee or elbow) cannot dominate it."""
+    v = values[np.isfinite(values)]
+    return float(np.percentile(v, 95) - np.percentile(v, 5)) if v.size else 0.0
+
+
 def feature_vector(desc: Description) -> NDArray[np.float64]:
-    """(len(FEATURE_NAMES),) float64 features of one described motion (NaN-free)."""
-    ranges = [_finite(desc.angle(a).range_value) for a in ANGLE_IDS]
+    """(len(FEATURE_NAMES),) float64 features of one described motion (NaN-free); angle ranges are
+    `robust_range`s of the channels' series."""
+    ranges = [robust_range(desc.angle(a).values) for a in ANGLE_IDS]
     means = [_finite(desc.angle(a).mean_value) for a in ANGLE_IDS]
     height = desc.channel("height")
     reps = count_repetitions(desc)

@@ -247,7 +247,8 @@ def inertialize_pose(prev: RigPose, new: RigPose, pelvis: str, blend_frames: int
     whose ancestors of the pelvis joint carry each clip's placement.
 
     The pelvis joint's *world* rotation and *world* position get the decaying offset (the position through the
-    root joint's translation, which is world), and every joint below the pelvis its *local* rotation offset: so
+    root joint's translation, which is world), and every joint below the pelvis its *local* rotation and
+    translation (bone vector) offset: so
     two clips placed by different root transforms blend as one body, never joint by joint across the split.
 
     Args:
@@ -255,14 +256,17 @@ def inertialize_pose(prev: RigPose, new: RigPose, pelvis: str, blend_frames: int
         pelvis: the name of the rig joint that carries the SMPL pelvis (e.g. "Hips").
         blend_frames: decay length, frames.
     """
-    from motion_smd.library.stitch import hermite_decay, inertialize_rotations
+    from motion_smd.library.stitch import hermite_decay, inertialize_positions, inertialize_rotations
 
     names = new.template.names
     p = names.index(pelvis)
     below = descendants(new, p)
     quats = np.array(new.quats)
+    trans = np.array(new.trans)
     if below:
         quats[:, below] = inertialize_rotations(prev.quats[-2:, below], new.quats[:, below], blend_frames)
+        # bone vectors too: clips of one skeleton may carry different lengths in their position channels
+        trans[:, below] = inertialize_positions(prev.trans[-2:, below], new.trans[:, below], blend_frames)
     # the pelvis's world rotation
     prev_tail, new_chain = prev.frames(slice(-2, None)), _chain_rotation(new, p)
     prev_world = (_chain_rotation(prev_tail, p) * Rotation.from_quat(prev_tail.quats[:, p])).as_quat()
@@ -270,7 +274,6 @@ def inertialize_pose(prev: RigPose, new: RigPose, pelvis: str, blend_frames: int
     blended = inertialize_rotations(prev_world[:, None], new_world[:, None], blend_frames)[:, 0]
     quats[:, p] = (new_chain.inv() * Rotation.from_quat(blended)).as_quat()
     # the pelvis's world position, through the root's translation
-    trans = np.array(new.trans)
     prev_pos = forward_kinematics(prev_tail.to_bvh(), [names[p]])[:, 0]
     new_pos = forward_kinematics(new.frames(slice(0, 2)).to_bvh(), [names[p]])[:, 0]
     h_value, h_slope = hermite_decay(new.n_frames, blend_frames)

@@ -8,7 +8,8 @@ Sources:
 - Inertialization (Bollo, "Inertialization: High-Performance Animation Transitions in Gears of War",
   GDC 2016): at the seam the new clip is played at once, and the offset between where the old clip was going
   (its last frame moved on by its own velocity) and the new clip's first frame, with the velocity difference,
-  is added to the new clip and decays to zero over BLEND_S. Bollo decays with a quintic polynomial; here a
+  is added to the new clip and decays to zero over a blend time (`blend_frames`: long enough that the
+  blend stays calmer than the clips themselves). Bollo decays with a quintic polynomial; here a
   cubic Hermite (value x0 and slope v0 at the seam, zero value and zero slope at the end), which needs no
   acceleration estimate from noisy capture.
 
@@ -35,7 +36,11 @@ VELOCITY_WEIGHT_S = 0.1
 SEARCH_S = 0.3
 """How far either side of a planned cut the transition search looks, seconds."""
 BLEND_S = 0.4
-"""Decay time of the inertialization offset, seconds (at most half the new clip)."""
+"""Shortest decay time of the inertialization offset, seconds (`blend_frames`)."""
+MAX_BLEND_S = 1.5
+"""Longest decay time, seconds (never past the new part's end)."""
+BLEND_ACCELERATION_SHARE = 0.5
+"""The blend may add at most this share of the calmer part's own peak joint acceleration (`blend_frames`)."""
 FOOT_JOINTS = (7, 8, 10, 11)
 """left_ankle, right_ankle, left_foot, right_foot: the joints that define a clip's floor."""
 
@@ -140,6 +145,28 @@ def align(prev: FloatArray, new: FloatArray, fps: float, floor_prev_m: float, fl
     return Alignment(yaw, shift)
 
 
+def blend_frames(prev: FloatArray, new: FloatArray, fps: float, peak_acceleration_m_s2: float) -> int:
+    """Decay length of the inertialization at a seam, frames: long enough that the decaying offset adds at most
+    BLEND_ACCELERATION_SHARE of `peak_acceleration_m_s2` (the calmer part's own peak), between BLEND_S and
+    MAX_BLEND_S and within the new part.
+
+    The cubic Hermite decay of an offset x0 with slope v0 over T seconds accelerates by at most
+    6|x0|/T² + 4|v0|/T; T solves α·A·T² − 4|v0|·T − 6|x0| = 0 with the largest joint offsets |x0| (m) and
+    |v0| (m/s) at the seam.
+
+    Args:
+        prev: (≥ 2, 22, 3) the output's last frames, metres; new: (Tb, 22, 3) the aligned new part.
+        fps: frame rate; peak_acceleration_m_s2: the reference peak.
+    """
+    v_prev = prev[-1] - prev[-2]
+    x0 = float(np.linalg.norm(prev[-1] + v_prev - new[0], axis=-1).max())
+    v0 = float(np.linalg.norm(v_prev - (new[1] - new[0]), axis=-1).max()) * fps
+    a = BLEND_ACCELERATION_SHARE * max(peak_acceleration_m_s2, 1e-6)
+    t = (4 * v0 + np.sqrt(16 * v0**2 + 24 * a * x0)) / (2 * a)
+    t = float(np.clip(t, BLEND_S, MAX_BLEND_S))
+    return int(max(1, min(round(t * fps), len(new) - 1)))
+
+
 def hermite_decay(n_frames: int, blend_frames: int) -> tuple[FloatArray, FloatArray]:
     """Weights (h_value, h_slope) of the cubic Hermite decay over `blend_frames` frames, for frames 0 … n−1 of
     the new clip: offset(t) = x0 · h_value(t) + v0 · h_slope(t) (v0 per frame), 0 from blend_frames on."""
@@ -167,7 +194,8 @@ def inertialize_positions(prev: FloatArray, new: FloatArray, blend_frames: int) 
 
 def inertialize_rotations(prev: FloatArray, new: FloatArray, blend_frames: int) -> FloatArray:
     """Rotation version of `inertialize_positions` for (T, J, 4) local quaternions: the offset is a rotation
-    vector, applied on the left (q' = exp(offset) · q)."""
+    vector, applied on the left (q' = exp(offset) · q); its slope v0 is the old angular velocity minus the new
+    one turned by the offset x0 (the new clip's velocity as it appears once x0 is applied)."""
     j = new.shape[1]
     last = Rotation.from_quat(prev[-1])
     omega_prev = (last * Rotation.from_quat(prev[-2]).inv()).as_rotvec()
@@ -175,7 +203,8 @@ def inertialize_rotations(prev: FloatArray, new: FloatArray, blend_frames: int) 
     omega_new = (Rotation.from_quat(new[1]) * first.inv()).as_rotvec()
     goal = Rotation.from_rotvec(omega_prev) * last
     x0 = (goal * first.inv()).as_rotvec()
-    v0 = omega_prev - omega_new
+    # the new clip's angular velocity as it appears once the offset is applied (q' = exp(x0)·q turns it)
+    v0 = omega_prev - Rotation.from_rotvec(x0.reshape(-1, 3)).apply(omega_new.reshape(-1, 3)).reshape(omega_new.shape)
     h_value, h_slope = hermite_decay(len(new), blend_frames)
     offset = h_value[:, None, None] * x0 + h_slope[:, None, None] * v0
     out = Rotation.from_rotvec(offset.reshape(-1, 3)) * Rotation.from_quat(new.reshape(-1, 4))

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from motion_smd.counting import Repetition, count_repetitions
 from motion_smd.description import Description
@@ -64,12 +65,24 @@ def _travel(desc: Description, action: Action, events: list[Event]) -> Trim:
     a, b = _frames(desc, travel[0].start_s, travel[-1].end_s) if travel else (0, desc.n_frames)
     if action.distance_m is None:
         return Trim(a, b, bool(travel), "" if travel else "the clip does not travel")
+    stop = distance_stop(desc, a, action.distance_m, b)
+    if stop is None:
+        covered = float(path_from(desc, a, b)[-1])
+        return Trim(a, b, False, f"the clip travels {covered:.1f} m, less than {action.distance_m:g} m")
+    return Trim(a, stop)
+
+
+def path_from(desc: Description, start: int, stop: int) -> NDArray[np.float64]:
+    """(stop − start,) pelvis path length (m) covered from frame `start`, from the trajectory channels."""
     fwd, lat = desc.channel("forward").values, desc.channel("lateral").values
-    path = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(fwd[a:b]), np.diff(lat[a:b])))])
-    reached = np.flatnonzero(path >= action.distance_m)
-    if reached.size == 0:
-        return Trim(a, b, False, f"the clip travels {path[-1]:.1f} m, less than {action.distance_m:g} m")
-    return Trim(a, a + int(reached[0]) + 1)
+    return np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(fwd[start:stop]), np.diff(lat[start:stop])))])
+
+
+def distance_stop(desc: Description, start: int, distance_m: float, limit: int | None = None) -> int | None:
+    """The stop frame (exclusive) at which the pelvis path from `start` first covers `distance_m`, looking no
+    further than `limit` (default: the clip's end); None when it never does."""
+    reached = np.flatnonzero(path_from(desc, start, desc.n_frames if limit is None else limit) >= distance_m)
+    return start + int(reached[0]) + 1 if reached.size else None
 
 
 def _turn(desc: Description, action: Action, events: list[Event]) -> Trim:
