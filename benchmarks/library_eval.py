@@ -27,31 +27,71 @@ from typing import Any
 import numpy as np
 
 QUERIES: dict[str, list[str]] = {
-    "walk": ["a person strolls ahead at an easy pace", "someone walking normally in a straight line", "an ordinary walk forward"],
+    "walk": [
+        "a person strolls ahead at an easy pace",
+        "someone walking normally in a straight line",
+        "an ordinary walk forward",
+    ],
     "run": ["a person jogs forward", "someone running at a steady pace", "the person runs ahead"],
     "bow": ["a person bows politely", "someone bends forward at the waist to greet", "a respectful bow"],
     "bye": ["a person says goodbye with one wave of the hand", "someone bids farewell", "a quick goodbye gesture"],
     "byebye": ["waving bye-bye repeatedly", "someone keeps waving farewell with a raised hand", "a long bye bye wave"],
     "dash": ["a person sprints a short burst", "someone dashes quickly forward", "a fast short sprint"],
-    "guide": ["a person gestures to show the way", "someone guides others by pointing the direction", "showing someone where to go"],
+    "guide": [
+        "a person gestures to show the way",
+        "someone guides others by pointing the direction",
+        "showing someone where to go",
+    ],
     "walk-back": ["a person walks backwards", "someone steps back while facing forward", "walking in reverse"],
     "walk-left": ["a person walks toward their left", "someone moves to the left on foot", "walking leftwards"],
     "walk-right": ["a person walks toward their right", "someone moves to the right on foot", "walking rightwards"],
-    "raise-up-both-hands": ["a person lifts both arms up", "someone raises two hands above the head", "both hands go up"],
-    "raise-up-left-hand": ["a person lifts the left arm", "someone puts up their left hand", "raising the left hand as if to answer"],
-    "raise-up-right-hand": ["a person lifts the right arm", "someone puts up their right hand", "raising the right hand to ask a question"],
-    "walk-turn-left": ["a person walks and turns to the left", "someone walking makes a left turn", "walking then turning left"],
-    "walk-turn-right": ["a person walks and turns to the right", "someone walking makes a right turn", "walking then turning right"],
-    "wave-both-hands": ["a person waves with both hands", "someone waves two arms in the air", "waving both hands to get attention"],
+    "raise-up-both-hands": [
+        "a person lifts both arms up",
+        "someone raises two hands above the head",
+        "both hands go up",
+    ],
+    "raise-up-left-hand": [
+        "a person lifts the left arm",
+        "someone puts up their left hand",
+        "raising the left hand as if to answer",
+    ],
+    "raise-up-right-hand": [
+        "a person lifts the right arm",
+        "someone puts up their right hand",
+        "raising the right hand to ask a question",
+    ],
+    "walk-turn-left": [
+        "a person walks and turns to the left",
+        "someone walking makes a left turn",
+        "walking then turning left",
+    ],
+    "walk-turn-right": [
+        "a person walks and turns to the right",
+        "someone walking makes a right turn",
+        "walking then turning right",
+    ],
+    "wave-both-hands": [
+        "a person waves with both hands",
+        "someone waves two arms in the air",
+        "waving both hands to get attention",
+    ],
     "wave-left-hand": ["a person waves with the left hand", "someone waves their left arm", "left-handed waving hello"],
-    "wave-right-hand": ["a person waves with the right hand", "someone waves their right arm", "right-handed waving hello"],
+    "wave-right-hand": [
+        "a person waves with the right hand",
+        "someone waves their right arm",
+        "right-handed waving hello",
+    ],
     "call": ["a person calls someone over", "someone beckons another person to come", "a gesture calling somebody"],
     "punch": ["a person throws a punch", "someone hits forward with a fist", "a boxing strike"],
     "slash": ["a person slashes with a sword", "someone makes a cutting stroke with a blade", "a sword swing"],
     "dance-short": ["a person dances briefly", "someone does a short dance", "a few dance moves"],
     "kick": ["a person kicks with the leg", "someone kicks forward", "a kicking motion"],
-    "respond": ["a person responds with a gesture", "someone answers with a nod and a hand gesture", "reacting to someone with a reply gesture"],
-}  # fmt: skip
+    "respond": [
+        "a person responds with a gesture",
+        "someone answers with a nod and a hand gesture",
+        "reacting to someone with a reply gesture",
+    ],
+}
 
 REQUESTS: list[str] = [
     "walk forward 3 m, turn left, then wave with the right hand",
@@ -177,9 +217,12 @@ def composition(lib: Any, work: Path) -> dict[str, Any]:
         "bvh_outputs": sum(r["format"] == ".bvh" for r in rows),
         "seconds_median": float(np.median([r["seconds"] for r in rows])),
         "n_seams": len(seams),
-        "root_jump_cm": {"max": float(jumps.max()), "median": float(np.median(jumps)), "share_below_1cm": float((jumps < 1).mean())},
-        "acceleration_ratio": {"max": float(ratios.max()), "median": float(np.median(ratios)), "share_within_1.5": float((ratios <= 1.5).mean())},
-        "foot_slide_m_s": {"seam_median": float(np.median(slide)), "source_median": float(np.median(ref)), "seam_mean": float(slide.mean()), "source_mean": float(ref.mean())},
+        "root_jump_cm": {"max": float(jumps.max()), "median": float(np.median(jumps)),
+                         "share_below_1cm": float((jumps < 1).mean())},
+        "acceleration_ratio": {"max": float(ratios.max()), "median": float(np.median(ratios)),
+                               "share_within_1.5": float((ratios <= 1.5).mean())},
+        "foot_slide_m_s": {"seam_median": float(np.median(slide)), "source_median": float(np.median(ref)),
+                           "seam_mean": float(slide.mean()), "source_mean": float(ref.mean())},
         "bvhio_roundtrip_max_abs_cm": roundtrip_err,
         "requests": rows,
         "seams": seams,

@@ -1,7 +1,8 @@
 """The `smd` command (typer). Each sub-module registers its commands through `register(app)`.
 
 Sub-modules: `describe` (describe, demo, formats), `data` (dataset commands), `llm` (train, eval, ask),
-`viz` (plot, render, report), `video` (pose), `library` (library build|search, compose, edit). Heavy libraries are imported inside the commands, never at start-up.
+`viz` (plot, render, report), `video` (pose), `library` (library build|search, compose, edit). Heavy
+libraries are imported inside the commands, never at start-up.
 """
 
 from __future__ import annotations

@@ -169,13 +169,17 @@ def blend_frames(prev: FloatArray, new: FloatArray, fps: float, peak_acceleratio
 
 def hermite_decay(n_frames: int, blend_frames: int) -> tuple[FloatArray, FloatArray]:
     """Weights (h_value, h_slope) of the cubic Hermite decay over `blend_frames` frames, for frames 0 … n−1 of
-    the new clip: offset(t) = x0 · h_value(t) + v0 · h_slope(t) (v0 per frame), 0 from blend_frames on."""
+    the new clip: offset(t) = x0 · h_value(t) + v0 · h_slope(t) (v0 per frame), 0 from blend_frames on. The
+    slope basis is scaled so that its step from frame 0 to 1 is exactly 1 (the sampled cubic's is 1 − 2/T + 1/T²).
+    """
     t = np.arange(n_frames, dtype=np.float64)
     if blend_frames <= 0:
         return np.zeros(n_frames), np.zeros(n_frames)
     tau = np.clip(t / blend_frames, 0.0, 1.0)
     h_value = 2 * tau**3 - 3 * tau**2 + 1
     h_slope = (tau**3 - 2 * tau**2 + tau) * blend_frames
+    if n_frames > 1 and h_slope[1] > 0:  # sampled: make the first frame-to-frame step carry exactly v0
+        h_slope = h_slope / h_slope[1]
     return h_value, h_slope
 
 
@@ -186,26 +190,28 @@ def inertialize_positions(prev: FloatArray, new: FloatArray, blend_frames: int) 
     """
     v_prev = prev[-1] - prev[-2]
     x0 = prev[-1] + v_prev - new[0]
-    v0 = v_prev - (new[1] - new[0])
     h_value, h_slope = hermite_decay(len(new), blend_frames)
+    # the offset's first step makes the new clip's first step the old velocity exactly
+    v0 = v_prev - (new[1] - new[0]) - x0 * (h_value[1] - 1.0 if len(new) > 1 else 0.0)
     shape = (-1,) + (1,) * (new.ndim - 1)
     return new + h_value.reshape(shape) * x0 + h_slope.reshape(shape) * v0
 
 
 def inertialize_rotations(prev: FloatArray, new: FloatArray, blend_frames: int) -> FloatArray:
     """Rotation version of `inertialize_positions` for (T, J, 4) local quaternions: the offset is a rotation
-    vector, applied on the left (q' = exp(offset) · q); its slope v0 is the old angular velocity minus the new
-    one turned by the offset x0 (the new clip's velocity as it appears once x0 is applied)."""
+    vector, applied on the left (q' = exp(offset) · q). The slope v0 is taken from the offset x1 that frame 1
+    needs to continue the old rotation's last step (rotation vectors do not add like angular velocities when
+    the offset is large, so it is not ω_old − ω_new)."""
     j = new.shape[1]
     last = Rotation.from_quat(prev[-1])
-    omega_prev = (last * Rotation.from_quat(prev[-2]).inv()).as_rotvec()
-    first = Rotation.from_quat(new[0])
-    omega_new = (Rotation.from_quat(new[1]) * first.inv()).as_rotvec()
-    goal = Rotation.from_rotvec(omega_prev) * last
-    x0 = (goal * first.inv()).as_rotvec()
-    # the new clip's angular velocity as it appears once the offset is applied (q' = exp(x0)·q turns it)
-    v0 = omega_prev - Rotation.from_rotvec(x0.reshape(-1, 3)).apply(omega_new.reshape(-1, 3)).reshape(omega_new.shape)
+    step = Rotation.from_rotvec((last * Rotation.from_quat(prev[-2]).inv()).as_rotvec())
+    goal = step * last  # the old rotation moved on by its last step
+    x0 = (goal * Rotation.from_quat(new[0]).inv()).as_rotvec()
     h_value, h_slope = hermite_decay(len(new), blend_frames)
+    v0 = np.zeros_like(x0)
+    if len(new) > 1:  # the offset at frame 1 that makes the first step the old step exactly, in offset space
+        x1 = (step * goal * Rotation.from_quat(new[1]).inv()).as_rotvec()
+        v0 = x1 - x0 * h_value[1]
     offset = h_value[:, None, None] * x0 + h_slope[:, None, None] * v0
     out = Rotation.from_rotvec(offset.reshape(-1, 3)) * Rotation.from_quat(new.reshape(-1, 4))
     return out.as_quat().reshape(len(new), j, 4)
