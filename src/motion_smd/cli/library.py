@@ -184,7 +184,6 @@ def register(app: typer.Typer) -> None:
         from motion_smd.library.edit import edit as run_edit
         from motion_smd.library.edit import edited_bvh, parse_steps
         from motion_smd.library.source import open_clip
-        from motion_smd.motion import Motion
 
         try:
             steps = parse_steps(
@@ -192,7 +191,7 @@ def register(app: typer.Typer) -> None:
             )
             clip = open_clip(motion)
             result, checks = run_edit(clip, steps)
-            canonical = Motion(result.joints, result.fps, source=str(out)).canonicalize()
+            canonical = result.motion()
             path = write_motion(out, canonical, edited_bvh(result), result.hierarchy)
         except MotionSMDError as exc:
             raise fail(str(exc)) from None

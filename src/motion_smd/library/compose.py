@@ -149,7 +149,7 @@ def write_motion(out: str | Path, motion: Motion, bvh: BvhData | None, hierarchy
 
 
 def _clip_description(library: Library, row: dict[str, Any]) -> Description:
-    return describe(Motion(library.joints(row), float(row["fps"]), source=row["clip_id"]))
+    return describe(library.motion(row))
 
 
 Choice = tuple[dict[str, Any], float, int, Trim]
@@ -304,7 +304,7 @@ def compose(library: Library, request: str) -> Composition:
         if action.family != "travel" or action.distance_m is None:
             return stop
         if k not in descs:
-            descs[k] = describe(Motion(clips[k].joints, fps).canonicalize())
+            descs[k] = describe(clips[k].motion())
         return distance_stop(descs[k], start, action.distance_m)
 
     spans, transitions = _cuts(clips, trims, fps, refit)
@@ -316,7 +316,9 @@ def compose(library: Library, request: str) -> Composition:
         for a, (row, score, rank, trim), s, o0, o1 in zip(actions, chosen, spans, starts, ends)
     )
     seams = seam_reports(world, fps, starts[1:], [t.cost for t in transitions], sources)
-    motion = Motion(world, fps, source=f"compose: {request}").canonicalize()
+    rigs = {c.rig_name for c in clips}
+    meta = {"rig": rigs.pop()} if len(rigs) == 1 and "" not in rigs else {}  # mixed skeletons: no calibration
+    motion = Motion(world, fps, source=f"compose: {request}", meta=meta).canonicalize()
     return Composition(
         request, parts, motion, world, tuple(seams), bvh, clips[0].hierarchy if bvh else "", tuple(transitions)
     )
@@ -330,12 +332,12 @@ def _at_rate(clips: list[SourceClip], trims: list[Trim], fps: float) -> tuple[li
     out_clips, out_trims = [], []
     for clip, trim in zip(clips, trims):
         if abs(clip.fps - fps) < 1e-6:
-            out_clips.append(SourceClip(clip.path, clip.joints, fps))
+            out_clips.append(SourceClip(clip.path, clip.joints, fps, rig_name=clip.rig_name))
             out_trims.append(trim)
             continue
         m = Motion(clip.joints, clip.fps).resample(fps)
         f = fps / clip.fps
-        out_clips.append(SourceClip(clip.path, np.array(m.joints), fps))
+        out_clips.append(SourceClip(clip.path, np.array(m.joints), fps, rig_name=clip.rig_name))
         stop = min(m.n_frames, round(trim.stop * f))
         out_trims.append(Trim(min(round(trim.start * f), stop - 2), stop, trim.fits, trim.reason))
     return out_clips, out_trims

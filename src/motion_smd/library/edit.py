@@ -35,7 +35,6 @@ from motion_smd.library.features import channel_change
 from motion_smd.library.seams import root_jump_cm
 from motion_smd.library.source import SourceClip, pose_joints
 from motion_smd.motion import Motion
-from motion_smd.skeleton import SMPL22_MIRROR
 
 FloatArray = NDArray[np.float64]
 CHANGE_SLACK = 0.1
@@ -171,9 +170,8 @@ def apply_step(clip: SourceClip, step: EditStep) -> SourceClip:
     if step.op == "reverse":
         return _with(clip, j[::-1].copy(), pose.frames(slice(None, None, -1)) if pose else None)
     if step.op == "mirror":
-        mj = np.array(j[:, list(SMPL22_MIRROR)])
-        mj[..., 0] *= -1.0
-        return _with(clip, mj, rigops.mirrored(pose) if pose else None)
+        mirrored = np.array(Motion(j, fps).mirrored().joints)
+        return _with(clip, mirrored, rigops.mirrored(pose) if pose else None)
     if step.op == "scale-joint":
         angle, factor = step.value
         if pose is None:
@@ -197,7 +195,7 @@ def apply_step(clip: SourceClip, step: EditStep) -> SourceClip:
 
 
 def _describe(clip: SourceClip) -> Description:
-    return describe(Motion(clip.joints, clip.fps, source=str(clip.path)).canonicalize())
+    return describe(clip.motion())
 
 
 def _expected_changes(d0: Description, op: str) -> dict[str, float]:

@@ -59,8 +59,9 @@ class BuildReport:
         return f"{self.described} described, {self.kept} unchanged, {self.removed} removed, {len(self.failed)} failed"
 
 
-def motion_files(inputs: Sequence[str | Path]) -> list[tuple[Path, Path]]:
-    """(root, file) for every joint-format file under the inputs (folders searched recursively), sorted.
+def motion_files(inputs: Sequence[str | Path], exclude: Path | None = None) -> list[tuple[Path, Path]]:
+    """(root, file) for every joint-format file under the inputs (folders searched recursively), sorted;
+    files under `exclude` (the library folder itself, whose motions/ holds .npy joints) are skipped.
 
     Raises:
         ConfigError: an input that does not exist.
@@ -74,12 +75,14 @@ def motion_files(inputs: Sequence[str | Path]) -> list[tuple[Path, Path]]:
             raise ConfigError(f"{p}: no such file or folder to index.")
         candidates = [p] if p.is_file() else sorted(x for x in p.rglob("*") if x.is_file())
         for f in candidates:
+            if exclude is not None and f.absolute().is_relative_to(exclude.absolute()):
+                continue
             try:
                 fmt = detect_format(f)
             except MotionSMDError:
                 continue
-            if fmt in JOINT_FORMATS:
-                found.setdefault(f.resolve(), (p if p.is_dir() else p.parent).resolve())
+            if fmt in JOINT_FORMATS:  # absolute, not resolved: a linked file keeps its place under the root
+                found.setdefault(f.absolute(), (p if p.is_dir() else p.parent).absolute())
     return sorted(((root, f) for f, root in found.items()), key=lambda rf: str(rf[1]))
 
 
@@ -200,7 +203,7 @@ def build_library(
     settings = _settings(opts, embed_model)
     old_settings, old_rows = read_rows(folder)
     reuse = {r["path"]: r for r in old_rows} if old_settings == {**settings, **_stats_of(old_settings)} else {}
-    files = motion_files(inputs)
+    files = motion_files(inputs, exclude=folder)
     report = BuildReport()
     rows: list[dict[str, Any]] = []
     fresh: list[int] = []

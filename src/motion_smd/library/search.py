@@ -29,6 +29,7 @@ from motion_smd.errors import ConfigError
 from motion_smd.library.embed import embed
 from motion_smd.library.features import ARM_ANGLES, FEATURE_NAMES
 from motion_smd.library.index import read_rows
+from motion_smd.motion import Motion
 
 SMD_WEIGHT = 0.5
 SIDE_WEIGHT = 0.15
@@ -93,6 +94,12 @@ class Library:
     def joints(self, row: dict[str, Any]) -> NDArray[np.float64]:
         """The clip's canonical joints from the library's motions folder, (T, 22, 3) float64 metres."""
         return np.load(self.folder / "motions" / f"{row['clip_id']}.npy").astype(np.float64)
+
+    def motion(self, row: dict[str, Any]) -> Motion:
+        """The clip as a canonical `Motion` carrying its skeleton (meta "rig"), so that it is described as
+        when it was indexed (the rig selects the neutral-pose calibration, `motion_smd.neutral`)."""
+        meta = {"rig": row["rig"]} if row["rig"] else {}
+        return Motion(self.joints(row), float(row["fps"]), source=row["clip_id"], meta=meta)
 
 
 def side_agreement(query: str, features: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -19,6 +19,7 @@ from motion_smd.io.bvh_write import hierarchy_text
 from motion_smd.io.rigs import RigMap, resolve_joint_names
 from motion_smd.io.units import UNIT_SCALE, to_metres
 from motion_smd.library.rig import RigPose
+from motion_smd.motion import Motion
 
 FloatArray = NDArray[np.float64]
 
@@ -35,6 +36,8 @@ class SourceClip:
         rig: the BVH rig mapping, None for joint-only input.
         scale_m: metres per BVH file unit (1.0 for joint-only input).
         hierarchy: the BVH HIERARCHY text, "" for joint-only input.
+        rig_name: the skeleton's name as the readers give it (`Motion.meta["rig"]`, which selects the
+            neutral-pose calibration of the angles), "" when unknown.
     """
 
     path: Path
@@ -44,6 +47,12 @@ class SourceClip:
     rig: RigMap | None = None
     scale_m: float = 1.0
     hierarchy: str = ""
+    rig_name: str = ""
+
+    def motion(self) -> Motion:
+        """The joints as a canonical `Motion` with the skeleton's name in its meta (described like the input)."""
+        meta = {"rig": self.rig_name} if self.rig_name else {}
+        return Motion(self.joints, self.fps, source=str(self.path), meta=meta).canonicalize()
 
     @property
     def n_frames(self) -> int:
@@ -80,14 +89,14 @@ def open_clip(path: str | Path) -> SourceClip:
     p = Path(path)
     if detect_format(p) != "bvh":
         motion = load_motion(p)
-        return SourceClip(p, np.array(motion.joints), motion.fps)
+        return SourceClip(p, np.array(motion.joints), motion.fps, rig_name=motion.meta.get("rig", ""))
     bvh = parse_bvh(p)
     rig = _choose_rig(bvh, ReadOptions())
     skip = rig.skip_frames
     if skip:
         bvh = BvhData(bvh.joints, bvh.frame_time, bvh.motion[skip:], bvh.source)
     joints, unit = to_metres(bvh_to_smpl22(bvh, rig), rig.unit, str(p))
-    return SourceClip(p, joints, bvh.fps, RigPose.from_bvh(bvh), rig, UNIT_SCALE[unit], hierarchy_text(p))
+    return SourceClip(p, joints, bvh.fps, RigPose.from_bvh(bvh), rig, UNIT_SCALE[unit], hierarchy_text(p), rig.name)
 
 
 def pose_joints(pose: RigPose, rig: RigMap, scale_m: float) -> FloatArray:
