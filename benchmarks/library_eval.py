@@ -275,7 +275,8 @@ def figures(lib: Any, out: Path) -> list[str]:
     for s in c.seams:
         ax0.plot(j[s.frame, PELVIS, 0], j[s.frame, PELVIS, 2], "ko", ms=5)
     ax0.set_aspect("equal")
-    ax0.set_xlabel("x (m, canonical left)")
+    ax0.invert_xaxis()  # seen from above, walking up the page: the subject's left (+x) on the left
+    ax0.set_xlabel("x (m, + = the initial left)")
     ax0.set_ylabel("z (m, initial facing)")
     ax0.set_title("pelvis path, top view (dots: seams)")
     ax0.legend(fontsize=7, loc="best")
