@@ -168,6 +168,30 @@ def retrieval(lib: Any) -> dict[str, Any]:
     return out
 
 
+def like_precision(lib: Any) -> dict[str, Any]:
+    """--like: for every labelled clip, the share of its 3 nearest other clips (SMD features) with its label."""
+    from motion_smd.describer import describe
+    from motion_smd.library.features import feature_vector
+    from motion_smd.library.search import search_like
+
+    same = total = 0
+    for row in (r for r in lib.rows if r["content"]):
+        hits = [
+            h
+            for h in search_like(lib, feature_vector(describe(lib.motion(row))), 4)
+            if h.row["clip_id"] != row["clip_id"]
+        ]
+        same += sum(h.row["content"] == row["content"] for h in hits[:3])
+        total += 3
+    counts: dict[str, int] = {}
+    for r in lib.rows:
+        if r["content"]:
+            counts[r["content"]] = counts.get(r["content"], 0) + 1
+    n = sum(counts.values())
+    prior = sum((c / n) * ((c - 1) / (n - 1)) for c in counts.values())
+    return {"precision@3": same / total, "clips": total // 3, "chance": prior}
+
+
 def composition(lib: Any, work: Path) -> dict[str, Any]:
     import bvhio
 
@@ -322,6 +346,7 @@ def main() -> None:
         only = Path(tmp) / "lib_bandai"  # the same queries with the CMU clips (right content, no label) left out
         build_library([data / "bandai_namco"], only)
         result["retrieval_bandai_only"] = retrieval(Library(only))
+        result["like_bandai_only"] = like_precision(Library(only))
         result["composition"] = composition(lib, Path(tmp))
         result["edit"] = edits(data)
         if args.figures:
@@ -329,6 +354,7 @@ def main() -> None:
     summary = {
         "retrieval": {m: result["retrieval"][m] for m in ("labels", "smd", "combined")},
         "retrieval_bandai_only": {m: result["retrieval_bandai_only"][m] for m in ("labels", "smd", "combined")},
+        "like_bandai_only": result["like_bandai_only"],
         "composition": {k: v for k, v in result["composition"].items() if k not in ("requests", "seams")},
         "edit": {k: result["edit"][k] for k in ("n_checks", "passed")},
     }

@@ -49,8 +49,25 @@ EVIDENCE_SHARE = 0.4
 EVENT_KINDS = {"travel": ("travel",), "turn": ("turn",), "arm": ("arm", "repetition")}
 
 
+def verdict_line(subject: str, measured: str, reasons: tuple[str, ...]) -> str:
+    """One check line: PASS or FAIL, the subject, what was measured, and the reasons to fail after a dash."""
+    why = f" — {'; '.join(reasons)}" if reasons else ""
+    return f"{'FAIL' if reasons else 'PASS'} {subject}: {measured}{why}"
+
+
+class Verdict:
+    """A check's outcome: it passes when no reason to fail was found (`reasons` is set by the dataclass)."""
+
+    reasons: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True when no reason to fail was found."""
+        return not self.reasons
+
+
 @dataclass(frozen=True)
-class CheckItem:
+class CheckItem(Verdict):
     """The verdict on one action: its window of the output (seconds), what the SMD of the result shows there,
     and the reasons it fails (empty when it passes)."""
 
@@ -60,16 +77,10 @@ class CheckItem:
     measured: str
     reasons: tuple[str, ...]
 
-    @property
-    def passed(self) -> bool:
-        """True when no reason to fail was found."""
-        return not self.reasons
-
     def line(self) -> str:
-        """One line: ✓/✗, the action, the window, what was measured and any reasons."""
-        mark = "PASS" if self.passed else "FAIL"
-        why = f" — {'; '.join(self.reasons)}" if self.reasons else ""
-        return f"{mark} [{self.window_s[0]:.1f}s–{self.window_s[1]:.1f}s] {self.action}: {self.measured}{why}"
+        """One line (`verdict_line`): the action with its window, what was measured and any reasons."""
+        window = f"[{self.window_s[0]:.1f}s–{self.window_s[1]:.1f}s]"
+        return verdict_line(f"{window} {self.action}", self.measured, self.reasons)
 
 
 def _travel(action: Action, wd: Description) -> tuple[str, list[str]]:

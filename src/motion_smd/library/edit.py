@@ -31,6 +31,7 @@ from motion_smd.description import Description
 from motion_smd.errors import ConfigError
 from motion_smd.io.bvh import BvhData
 from motion_smd.library import rig as rigops
+from motion_smd.library.check import Verdict, verdict_line
 from motion_smd.library.features import channel_change
 from motion_smd.library.seams import root_jump_cm
 from motion_smd.library.source import SourceClip, pose_joints
@@ -54,22 +55,16 @@ class EditStep:
 
 
 @dataclass(frozen=True)
-class StepCheck:
+class StepCheck(Verdict):
     """The verdict on one step: what the SMDs of its input and output show, and the reasons it fails."""
 
     step: str
     measured: str
     reasons: tuple[str, ...]
 
-    @property
-    def passed(self) -> bool:
-        """True when no reason to fail was found."""
-        return not self.reasons
-
     def line(self) -> str:
-        """One line: PASS/FAIL, the step, the measurement and the reasons."""
-        why = f" — {'; '.join(self.reasons)}" if self.reasons else ""
-        return f"{'PASS' if self.passed else 'FAIL'} {self.step}: {self.measured}{why}"
+        """One line (`check.verdict_line`): the step, the measurement and the reasons."""
+        return verdict_line(self.step, self.measured, self.reasons)
 
 
 def angle_id(name: str) -> str:
