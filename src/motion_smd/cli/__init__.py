@@ -1,8 +1,8 @@
 """The `smd` command (typer). Each sub-module registers its commands through `register(app)`.
 
 Sub-modules: `describe` (describe, demo, formats), `data` (dataset commands), `llm` (train, eval, ask),
-`viz` (plot, render, report), `video` (pose), `library` (library build|search, compose, edit). Heavy
-libraries are imported inside the commands, never at start-up.
+`viz` (plot, render, report), `video` (pose), `library` (library build|search, compose, edit), `assistant`
+(chat, app). Heavy libraries are imported inside the commands, never at start-up.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ COMMAND_MODULES = {
     "library": "library",
     "compose": "library",
     "edit": "library",
+    "chat": "assistant",
+    "app": "assistant",
 }
 """Each `smd` command → the sub-module that registers it (`tests/test_cli_lazy.py` checks this against the
 registered commands). `main()` builds only the sub-module a command needs: typer inspects every registered
