@@ -246,3 +246,35 @@ def test_local_model_tool_call_parsing() -> None:
     assert parse_tool_call('I will call {"name": "events", "parameters": {}} now') == ("events", {})
     assert parse_tool_call('{"name": "fly", "arguments": {}}') is None
     assert parse_tool_call("The person walks.") is None
+
+
+def test_smd_chat_in_the_terminal_shows_tool_calls_and_artefacts(clips: tuple[Path, Path]) -> None:
+    from typer.testing import CliRunner
+
+    from motion_smd.cli import app
+
+    walk, run = clips
+    lines = ["how many times does the knee bend?", f"compare with {run}", "plot the knees", ""]
+    res = CliRunner().invoke(app, ["chat", str(walk)], input="\n".join(lines) + "\n")
+    assert res.exit_code == 0, res.output
+    assert 'tool count({"part": "knee"})' in res.output and "6 strides" in res.output
+    assert "faster (mean pelvis speed): dataset-1_run_normal_001" in res.output
+    assert "artefact:" in res.output and "_angles.png" in res.output
+
+
+def test_compose_and_edit_through_the_chat(smd_data_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("sentence_transformers", reason="the [library] extra is not installed")
+    from motion_smd.library.index import build_library
+
+    src = sorted((smd_data_dir / "bandai_namco").rglob("dataset-2_walk_normal_00*.bvh"))
+    src += sorted((smd_data_dir / "bandai_namco").rglob("dataset-2_walk-turn-left_normal_00*.bvh"))
+    if len(src) < 4:
+        pytest.skip("Bandai-Namco walk and walk-turn-left clips not found")
+    build_library(src, tmp_path / "lib")
+    session = Session(library=tmp_path / "lib", workdir=tmp_path / "work")
+    planner = GrammarPlanner()
+    turn = planner.turn(session, "compose walk forward 2 m, then turn left")
+    assert "the check passes" in turn.reply and turn.artefacts[0].endswith(".bvh")
+    assert session.current == "composed"
+    edited = planner.turn(session, "make it slower")
+    assert "PASS speed 0.5" in edited.reply and session.current == "composed_edited"
