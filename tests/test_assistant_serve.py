@@ -124,3 +124,24 @@ def test_smd_eval_backend_openai_on_real_records(served: tuple[str, str], clip: 
     assert res.exit_code == 0, res.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["n"] == 3 and len((out / "predictions.jsonl").read_text().splitlines()) == 3
+
+
+def test_local_transformers_planner_completes_a_turn(clip: Path) -> None:
+    """The local planner with the offline SmolLM2: a turn ends with a reply (a 135M model rarely calls a tool;
+    any call it makes runs through the same tools)."""
+    from motion_smd.assistant.planner import LocalPlanner
+    from motion_smd.assistant.session import Session
+    from motion_smd.errors import MotionSMDError
+    from motion_smd.llm.models import ensure_default_model
+
+    try:
+        model = str(ensure_default_model())
+    except MotionSMDError as exc:
+        pytest.skip(f"the offline SmolLM2 model is not available: {exc}")
+    session = Session()
+    session.load(clip)
+    planner = LocalPlanner(model, max_new_tokens=24)
+    turn = planner.turn(session, "How many times does the knee bend?")
+    assert turn.reply and session.messages[-1] == {"role": "assistant", "content": session.messages[-1]["content"]}
+    assert all(c.tool in ("count", "events", "describe", "ask", "compare", "plot", "render", "load", "search",
+                          "compose", "edit") for c in turn.calls)  # fmt: skip

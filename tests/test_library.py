@@ -154,3 +154,25 @@ def test_edit_arguments_are_parsed_in_order_and_bad_ones_refused() -> None:
     assert driving_joint("shoulder_flexion_l") == "left_shoulder"
     with pytest.raises(ConfigError, match="no single joint"):
         driving_joint("lumbar_extension")
+
+
+def test_labels_come_from_manifests_file_names_and_user_captions(tmp_path: Path) -> None:
+    import json
+
+    from motion_smd.library.labels import clip_labels
+
+    (tmp_path / "dataset-1_wave-left-hand_happy_002.bvh").write_text("x")
+    assert clip_labels(tmp_path / "dataset-1_wave-left-hand_happy_002.bvh").text() == "wave left hand"
+    own = tmp_path / "mine"
+    own.mkdir()
+    (own / "jump_07.npy").write_bytes(b"")
+    assert clip_labels(own / "jump_07.npy").content == "jump"  # the file name's words
+    (own / "captions.json").write_text(json.dumps({"jump_07.npy": "a person jumps twice on the spot"}))
+    assert clip_labels(own / "jump_07.npy").text() == "jump; a person jumps twice on the spot"
+    (own / "jump_07.txt").write_text("a high jump\n")  # a caption beside the file wins
+    assert clip_labels(own / "jump_07.npy").caption == "a high jump"
+    (tmp_path / "manifest.json").write_text(
+        json.dumps([{"file": "mine/jump_07.npy", "content": "jump", "style": "tired", "description": "hops"}])
+    )
+    got = clip_labels(own / "jump_07.npy")
+    assert (got.content, got.style, got.caption) == ("jump", "tired", "a high jump")
