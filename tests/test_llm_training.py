@@ -14,7 +14,7 @@ pytestmark = pytest.mark.llm
 
 from llm_tiny import build_tiny_model, synthetic_records, write_records  # noqa: E402
 from motion_smd.errors import ConfigError  # noqa: E402
-from motion_smd.llm.training import TrainConfig, answer_metrics, pad_collate, train  # noqa: E402
+from motion_smd.llm.training import TIE_BREAK_KEY, TrainConfig, answer_metrics, pad_collate, train  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +118,13 @@ def test_train_resume_best_adapter_reload_and_evaluate(tiny: dict[str, Path], tm
     assert starts[-1]["resume_from"].endswith("checkpoint-6")
     assert [r["step"] for r in _log(out) if "loss" in r][-3:] == [7, 8, 9]
 
-    # the saved adapter is the best checkpoint's adapter
+    # the saved adapter is the best checkpoint's adapter: best answer_exact, ties to the lower validation loss
     summary2 = json.loads(res2.summary_path.read_text())
+    evals2 = [r for r in _log(out) if "eval_answer_exact" in r]
+    assert all(TIE_BREAK_KEY in r for r in evals2)
+    top = max(evals2, key=lambda r: (r["eval_answer_exact"], -r["eval_loss"], -r["step"]))
+    assert summary2["best_checkpoint"].endswith(f"checkpoint-{top['step']}")
+    assert summary2["best_metric"] == top["eval_answer_exact"]
     best_dir = Path(summary2["best_checkpoint"])
     saved = load_file(out / "adapter" / "adapter_model.safetensors")
     best = load_file(best_dir / "adapter_model.safetensors")

@@ -106,9 +106,13 @@ def compare_lines(a_name: str, b_name: str, a: Any, b: Any) -> list[str]:
         return f"{label}: {first} ({max(x, y):{fmt}}{sep}{unit} vs {min(x, y):{fmt}}{sep}{unit} for {second})"
 
     def peak(desc: Any, angle: str) -> float:
-        v = desc.angle(angle).values
+        """The larger side's peak of an angle ("knee_flexion" → max over knee_flexion_l and _r), degrees."""
+        v = np.concatenate([desc.angle(f"{angle}_{s}").values for s in "lr"])
         v = v[np.isfinite(v)]
         return float(v.max()) if v.size else 0.0
+
+    def most_reps(desc: Any) -> float:
+        return float(max((r.count for r in count_repetitions(desc)), default=0))
 
     lines = [
         more("longer", a.duration_s, b.duration_s, "s"),
@@ -116,25 +120,13 @@ def compare_lines(a_name: str, b_name: str, a: Any, b: Any) -> list[str]:
         more("travels farther (pelvis path)", a.summary.path_length_m, b.summary.path_length_m, "m", ".2f"),
         more(
             "raises an arm higher (peak shoulder flexion)",
-            max(peak(a, "shoulder_flexion_l"), peak(a, "shoulder_flexion_r")),
-            max(peak(b, "shoulder_flexion_l"), peak(b, "shoulder_flexion_r")),
+            peak(a, "shoulder_flexion"),
+            peak(b, "shoulder_flexion"),
             "°",
             ".0f",
         ),
-        more(
-            "bends a knee deeper (peak knee flexion)",
-            max(peak(a, "knee_flexion_l"), peak(a, "knee_flexion_r")),
-            max(peak(b, "knee_flexion_l"), peak(b, "knee_flexion_r")),
-            "°",
-            ".0f",
-        ),
-        more(
-            "more repetitions",
-            float(max((r.count for r in count_repetitions(a)), default=0)),
-            float(max((r.count for r in count_repetitions(b)), default=0)),
-            "",
-            ".0f",
-        ),
+        more("bends a knee deeper (peak knee flexion)", peak(a, "knee_flexion"), peak(b, "knee_flexion"), "°", ".0f"),
+        more("more repetitions", most_reps(a), most_reps(b), "", ".0f"),
     ]
     for name, desc in ((a_name, a), (b_name, b)):
         left, right = arm_activity_deg(desc, "left"), arm_activity_deg(desc, "right")

@@ -12,7 +12,10 @@ OUT/adapter. Every log line is appended to OUT/train_log.jsonl; OUT/train_summar
 
 Validation metric: "answer_exact" (QA default) = fraction of validation records whose answer tokens are all
 predicted correctly by teacher-forced greedy argmax (one forward pass per record, no generation), or "loss"
-(caption default) = validation loss on the answer tokens.
+(caption default) = validation loss on the answer tokens. Ties in answer_exact (a 64-question validation set
+moves in steps of 1/64) are broken by the lower validation loss (`TIE_BREAK_KEY`): without it the Trainer kept
+the first of equal checkpoints, e.g. step 40 (1.1 epochs, loss 0.477) over step 207 (5.9 epochs, loss 0.392)
+in the 2026-12-06 bandai-qa run.
 """
 
 from __future__ import annotations
@@ -326,6 +329,27 @@ def _make_callbacks(log_path: Path) -> tuple[Any, Any]:
     return JsonlLogCallback(), LossProgressCallback()
 
 
+TIE_BREAK_KEY = "eval_answer_exact_then_loss"
+"""The best-checkpoint metric for answer_exact: answer_exact − TIE_BREAK_WEIGHT × validation loss."""
+TIE_BREAK_WEIGHT = 1e-4
+"""Small enough never to reorder two different answer_exact values (steps of ≥ 1/1000 with a loss below 10)."""
+
+
+def _tie_break_callback() -> Any:
+    """A callback that adds TIE_BREAK_KEY to each validation's metrics (the Trainer picks the best checkpoint
+    from the same dict after the callbacks ran)."""
+    from transformers import TrainerCallback
+
+    class TieBreakCallback(TrainerCallback):
+        def on_evaluate(
+            self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None, **kw: Any
+        ) -> None:
+            if metrics is not None and "eval_answer_exact" in metrics and "eval_loss" in metrics:
+                metrics[TIE_BREAK_KEY] = metrics["eval_answer_exact"] - TIE_BREAK_WEIGHT * metrics["eval_loss"]
+
+    return TieBreakCallback()
+
+
 def _time_budget_callback(t0: float, budget_s: float) -> Any:
     """A callback that ends training once another optimizer step plus a final validation and save would not fit
     in `budget_s` seconds from `t0` (the start of `train`, so loading and trunk caching count): the last step
@@ -493,7 +517,9 @@ def train(config: TrainConfig) -> TrainResult:
                 "save_steps": eval_steps,
                 "save_total_limit": config.save_total_limit,
                 "load_best_model_at_end": bool(val_ds),
-                "metric_for_best_model": (f"eval_{metric}" if val_ds else None),
+                "metric_for_best_model": (
+                    (TIE_BREAK_KEY if metric == "answer_exact" else f"eval_{metric}") if val_ds else None
+                ),
                 "greater_is_better": (metric != "loss") if val_ds else None,
                 "bf16": use_bf16,
                 "fp16": on_gpu and dtype == torch.float16,
@@ -531,7 +557,8 @@ def train(config: TrainConfig) -> TrainResult:
         data_collator=collate,
         compute_metrics=compute if val_ds else None,
         preprocess_logits_for_metrics=preprocess if val_ds else None,
-        callbacks=[jsonl_cb] + ([_time_budget_callback(t0, 60.0 * config.max_minutes)] if config.max_minutes else []),
+        callbacks=[jsonl_cb, _tie_break_callback()]
+        + ([_time_budget_callback(t0, 60.0 * config.max_minutes)] if config.max_minutes else []),
     )
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(bar_cb)
@@ -558,6 +585,12 @@ def train(config: TrainConfig) -> TrainResult:
         tok.save_pretrained(str(adapter_dir))
     state = trainer.state
     best = state.best_metric
+    if best is not None and metric == "answer_exact" and state.best_model_checkpoint:  # report the metric itself
+        step = int(Path(state.best_model_checkpoint).name.rsplit("-", 1)[-1])
+        best = next(
+            (h["eval_answer_exact"] for h in state.log_history if h.get("step") == step and "eval_answer_exact" in h),
+            best,
+        )
     summary = {
         "config": asdict(config),
         "metric": metric,
