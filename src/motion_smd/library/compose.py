@@ -222,17 +222,6 @@ def _cuts(
     return spans, transitions
 
 
-def _speed_frames(start: int, stop: int, speed: float) -> FloatArray:
-    """Fractional clip frame times of a part played at `speed` (> 1 faster)."""
-    return np.arange(start, stop - 1 + 1e-9, speed, dtype=np.float64)
-
-
-def _resample_joints(joints: FloatArray, times: FloatArray) -> FloatArray:
-    lo = np.clip(np.floor(times).astype(np.intp), 0, joints.shape[0] - 2)
-    w = (times - lo)[:, None, None]
-    return (1.0 - w) * joints[lo] + w * joints[lo + 1]
-
-
 def stitch_parts(
     clips: list[SourceClip], spans: list[tuple[int, int]], speeds: list[float], fps: float
 ) -> tuple[FloatArray, BvhData | None, list[int], list[FloatArray]]:
@@ -251,10 +240,8 @@ def stitch_parts(
     floor_out = floor_height_m(clips[0].joints)
     done = 0
     for k, (clip, (a, b), speed) in enumerate(zip(clips, spans, speeds)):
-        times = _speed_frames(a, b, speed)
-        joints = _resample_joints(clip.joints, times)
+        joints, pose = clip.played(a, b, speed, with_pose=use_rig)
         sources.append(joints)
-        pose = rigops.resample(clip.pose, times) if use_rig and clip.pose is not None else None
         starts.append(done)
         if k == 0:
             out_joints.append(joints)

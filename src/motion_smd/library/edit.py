@@ -175,10 +175,7 @@ def apply_step(clip: SourceClip, step: EditStep) -> SourceClip:
             )
         return _with(clip, j, rigops.scaled_joint(pose, clip.rig_joint(driving_joint(angle)), factor))
     if step.op == "speed":
-        times = np.arange(0.0, clip.n_frames - 1 + 1e-9, step.value)
-        lo = np.clip(np.floor(times).astype(np.intp), 0, clip.n_frames - 2)
-        w = (times - lo)[:, None, None]
-        return _with(clip, (1 - w) * j[lo] + w * j[lo + 1], rigops.resample(pose, times) if pose else None)
+        return _with(clip, *clip.played(0, clip.n_frames, step.value))
     if step.op == "repeat":
         from motion_smd.library.compose import stitch_parts
 

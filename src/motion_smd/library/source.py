@@ -18,7 +18,7 @@ from motion_smd.io.bvh import BvhData, _choose_rig, bvh_to_smpl22, parse_bvh
 from motion_smd.io.bvh_write import hierarchy_text
 from motion_smd.io.rigs import RigMap, resolve_joint_names
 from motion_smd.io.units import UNIT_SCALE, to_metres
-from motion_smd.library.rig import RigPose
+from motion_smd.library.rig import RigPose, resample
 from motion_smd.motion import Motion
 
 FloatArray = NDArray[np.float64]
@@ -69,6 +69,17 @@ class SourceClip:
             raise ConfigError(f"{self.path}: has joint positions only, no rotations; this edit needs a BVH file.")
         name = max(self.rig.joints[smpl_joint], key=lambda nw: nw[1])[0]
         return resolve_joint_names([name], self.pose.template.names)[name]
+
+    def played(self, start: int, stop: int, speed: float, with_pose: bool = True) -> tuple[FloatArray, RigPose | None]:
+        """Frames [start, stop) played at `speed` (> 1 faster): joints linearly interpolated at the fractional
+        frame times start, start + speed, … ≤ stop − 1, and the rotations slerped there (None without a pose
+        or when `with_pose` is False). Returns ((N, 22, 3) joints in metres, the pose or None)."""
+        times = np.arange(start, stop - 1 + 1e-9, speed, dtype=np.float64)
+        lo = np.clip(np.floor(times).astype(np.intp), 0, self.n_frames - 2)
+        w = (times - lo)[:, None, None]
+        joints = (1.0 - w) * self.joints[lo] + w * self.joints[lo + 1]
+        pose = resample(self.pose, times) if with_pose and self.pose is not None else None
+        return joints, pose
 
     def same_skeleton(self, other: SourceClip) -> bool:
         """True when both are BVH clips of one skeleton at one frame rate (their rotations can be joined)."""
