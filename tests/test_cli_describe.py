@@ -74,6 +74,51 @@ def test_resume_skips_finished_ids(batch_dir: Path, tmp_path: Path) -> None:
     assert recs[0]["smd"] == "KEEP-ME"  # not recomputed
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_resume_adds_new_files_to_a_finished_output(batch_dir: Path, tmp_path: Path, fmt: str) -> None:
+    """A finished run resumed with more files describes only the new ones (it used to redo everything)."""
+    from motion_smd import batch
+
+    out = tmp_path / f"r.{fmt}"
+    walk, squat = str(batch_dir / "walk.npy"), str(batch_dir / "squat.npy")
+    assert runner.invoke(app, ["describe", walk, "--format", fmt, "-o", str(out)]).exit_code == 0
+    assert batch.finished_settings_path(out).exists() and not batch.settings_path(out).exists()
+    text = out.read_text()
+    marked = text.replace("Motion:", "Motion (kept):", 1)  # a mark that only a record not recomputed keeps
+    assert marked != text
+    out.write_text(marked)
+    res = runner.invoke(app, ["describe", walk, squat, "--format", fmt, "-o", str(out), "--resume"])
+    assert res.exit_code == 0, res.output
+    assert "described 1 of 1 motions" in res.output
+    if fmt == "jsonl":
+        texts = {r["id"]: r["smd"] for r in map(json.loads, out.read_text().splitlines())}
+    else:
+        texts = json.loads(out.read_text())
+    assert list(texts) == ["walk", "squat"]
+    assert "Motion (kept):" in texts["walk"] and "Motion (kept):" not in texts["squat"]
+    assert not batch.partial_path(out).exists() and batch.finished_settings_path(out).exists()
+
+
+def test_resume_on_a_finished_output_refuses_what_it_cannot_add_to(batch_dir: Path, tmp_path: Path) -> None:
+    from motion_smd import batch
+
+    walk, squat = str(batch_dir / "walk.npy"), str(batch_dir / "squat.npy")
+    out = tmp_path / "r.jsonl"
+    assert runner.invoke(app, ["describe", walk, "--format", "jsonl", "-o", str(out)]).exit_code == 0
+    before = out.read_bytes()
+    res = runner.invoke(app, ["describe", walk, squat, "--format", "jsonl", "-o", str(out), "--top-k", "3", "--resume"])
+    assert res.exit_code != 0 and "other settings" in res.output and "top_k" in res.output
+    batch.finished_settings_path(out).unlink()
+    res = runner.invoke(app, ["describe", walk, squat, "--format", "jsonl", "-o", str(out), "--resume"])
+    assert res.exit_code != 0 and "settings it was written with are unknown" in res.output
+    assert out.read_bytes() == before and not batch.partial_path(out).exists()
+    text_out = tmp_path / "r.txt"
+    assert runner.invoke(app, ["describe", walk, "--format", "text", "-o", str(text_out)]).exit_code == 0
+    res = runner.invoke(app, ["describe", walk, squat, "--format", "text", "-o", str(text_out), "--resume"])
+    assert res.exit_code != 0 and "cannot be read back" in res.output
+    assert text_out.exists() and not batch.partial_path(text_out).exists()
+
+
 def test_bad_options_give_one_line_errors(batch_dir: Path) -> None:
     res = smd("describe", str(batch_dir / "walk.npy"), "--format", "xml")
     assert res.returncode == 2 and "error: --format 'xml'" in res.stderr and "Traceback" not in res.stderr

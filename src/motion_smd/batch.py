@@ -328,6 +328,12 @@ def settings_path(out: Path) -> Path:
     return out.with_name(out.name + ".partial.settings.json")
 
 
+def finished_settings_path(out: Path) -> Path:
+    """Where a finished run keeps the settings its output was written with: `<out>.settings.json` (so that
+    `--resume` can add new files to a finished output, `reopen_finished`)."""
+    return out.with_name(out.name + ".settings.json")
+
+
 def run_settings(
     smd_options: SMDOptions,
     read_options: ReadOptions,
@@ -368,11 +374,24 @@ def check_resume(out: Path, settings: dict[str, Any]) -> None:
     output format): its records would mix two variants. A `.partial` without a settings file (written before
     settings were recorded) is resumed as it is.
 
+    A finished output (no `.partial`) is checked against the settings kept beside it
+    (`finished_settings_path`), and refused when there are none.
+
     Raises:
         ConfigError: naming the settings that differ, and the two ways on.
     """
-    path = settings_path(out)
-    if not partial_path(out).exists() or not path.exists():
+    if partial_path(out).exists():
+        path = settings_path(out)
+        if not path.exists():
+            return
+    elif out.exists():  # a finished output: resumed only when its settings were recorded and are equal
+        path = finished_settings_path(out)
+        if not path.exists():
+            raise ConfigError(
+                f"--resume: {out} is finished but the settings it was written with are unknown (no {path.name}); "
+                "rerun without --resume to describe everything again."
+            )
+    else:
         return
     try:
         before = json.loads(path.read_text(encoding="utf-8"))
@@ -386,7 +405,8 @@ def check_resume(out: Path, settings: dict[str, Any]) -> None:
     ]
     if changed:
         raise ConfigError(
-            f"--resume: {partial_path(out)} was written with other settings ({'; '.join(changed[:6])}); rerun "
+            f"--resume: {partial_path(out) if partial_path(out).exists() else out} was written with other settings "
+            f"({'; '.join(changed[:6])}); rerun "
             "with the same options, or without --resume to start over."
         )
 
@@ -404,6 +424,40 @@ def done_ids(out: Path) -> set[str]:
             except (json.JSONDecodeError, KeyError):
                 continue
     return ids
+
+
+def reopen_finished(out: Path, output_format: OutputFormat) -> bool:
+    """`--resume` on a finished output (no `<out>.partial`): turn it back into `<out>.partial` so that only the
+    files not in it yet are described and the output is written again with all of them. Call after
+    `check_resume`, which has compared the settings.
+
+    JSONL is renamed back as it is; JSON (id → SMD) becomes one `{"id", "smd"}` record a line, all that
+    `finalize` reads of it. Returns whether a finished output was reopened.
+
+    Raises:
+        ConfigError: the output is plain text (its records cannot be read back), or not valid JSON.
+    """
+    part = partial_path(out)
+    if part.exists() or not out.exists():
+        return False
+    if output_format == "text":
+        raise ConfigError(
+            f"--resume: {out} is finished plain text, which cannot be read back; rerun without --resume, or "
+            "write --format jsonl (or json) to add files to a finished output later."
+        )
+    if output_format == "json":
+        try:
+            entries = json.loads(out.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"--resume: {out}: not readable as JSON ({exc}); rerun without --resume.") from None
+        with atomic_open(part) as fh:
+            for motion_id, text in entries.items():
+                fh.write(json.dumps({"id": motion_id, "smd": text}, ensure_ascii=False) + "\n")
+    else:
+        os.replace(out, part)
+    if finished_settings_path(out).exists():
+        os.replace(finished_settings_path(out), settings_path(out))
+    return True
 
 
 def _truncate_incomplete_line(part: Path) -> None:
@@ -453,7 +507,10 @@ def write_results(
 def finalize(out: Path, output_format: OutputFormat) -> None:
     """Turn `<out>.partial` into `out` in the chosen format, atomically (a rename, or `files.atomic_open`)."""
     part = partial_path(out)
-    settings_path(out).unlink(missing_ok=True)
+    if settings_path(out).exists():  # kept beside the finished output, for a later --resume
+        os.replace(settings_path(out), finished_settings_path(out))
+    else:
+        finished_settings_path(out).unlink(missing_ok=True)
     if output_format == "jsonl":
         os.replace(part, out)
         return

@@ -93,6 +93,7 @@ def _describe_files(
         expand_paths,
         json_entry,
         motion_ids,
+        reopen_finished,
         run_jobs,
         run_settings,
         write_results,
@@ -151,6 +152,11 @@ def _describe_files(
 
         from motion_smd.batch import done_ids
 
+        if resume:
+            try:  # a finished output takes new files: reopened as the partial file (settings checked above)
+                reopen_finished(out, cast(Literal["text", "json", "jsonl"], output_format))
+            except MotionSMDError as exc:
+                raise fail(str(exc)) from None
         skip = done_ids(out) if resume else set()
         n_todo = sum(1 for i in ids if i not in skip)
         with Progress(transient=True, disable=n_todo < 2) as progress:
@@ -251,7 +257,13 @@ def register(app: typer.Typer) -> None:
             typer.Option("-o", "--out", help="Write to this file (atomic); --engine ray: a new folder or URI."),
         ] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
-        resume: Annotated[bool, typer.Option(help="Skip ids already in OUT's .partial file.")] = False,
+        resume: Annotated[
+            bool,
+            typer.Option(
+                help="Skip ids already in OUT's .partial file, or in a finished OUT (JSONL or JSON: new files are "
+                "added)."
+            ),
+        ] = False,
         file_timeout: Annotated[
             float,
             typer.Option(
