@@ -25,7 +25,7 @@ from motion_smd.keypoints2d import (
 )
 from motion_smd.options import SMDOptions
 from motion_smd.pose_map import fill_short_gaps
-from motion_smd.render import render_smd
+from motion_smd.render import fmt_s, render_smd
 from motion_smd.segmentation import smooth_series
 from motion_smd.smoothing import BUTTER_CUTOFF_HZ, butterworth_low_pass, runs
 from motion_smd.trajectory import PATH_SMOOTH_S, path_length_m
@@ -183,7 +183,7 @@ def describe_people_2d(
             lines += series_lines(series, labels, fps, opts)
             gap = np.linalg.norm(cleaned[i].xy[:, :, None, :] - cleaned[j].xy[:, None, :, :], axis=3) * scale
             near = np.nanmin(np.where(np.isfinite(gap), gap, np.inf), axis=(1, 2)) < CONTACT_M
-            spans = [f"[{s / fps:.1f}s–{(e - 1) / fps:.1f}s]" for s, e in runs(near)]
+            spans = [f"[{fmt_s(s / fps)}–{fmt_s((e - 1) / fps)}]" for s, e in runs(near)]  # as every SMD time
             lines.append(
                 f"image overlap (keypoints within {CONTACT_M:.2f}m in the image plane; depth unknown): "
                 + (", ".join(spans) if spans else "never")
