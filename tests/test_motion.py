@@ -135,3 +135,13 @@ def test_a_frame_rate_outside_its_range_is_refused(fps: float) -> None:
         ReadOptions(source_fps=fps)
     with pytest.raises(ConfigError, match="--resample-fps"):
         ReadOptions(target_fps=fps)
+
+
+def test_window_frames_round_to_the_nearest_frame_and_clip() -> None:
+    """`window_frames` is the one rounding rule of `Motion.window` and `smd edit --trim`."""
+    from motion_smd.motion import window_frames
+
+    assert window_frames(1.0, 2.0, 20.0, 100) == (20, 41)  # the end's frame included
+    assert window_frames(0.024, 0.026, 20.0, 100) == (0, 2)  # 0.48 → 0, 0.52 → 1
+    assert window_frames(-1.0, 99.0, 20.0, 100) == (0, 100)
+    assert window_frames(2.0, float("inf"), 20.0, 100) == (40, 100)

@@ -7,6 +7,7 @@ metres, Y up, SMPL-22 order, floor at y = 0, pelvis XZ at the origin in frame 0,
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -290,9 +291,20 @@ class Motion:
         Raises:
             MotionValueError: if the window holds fewer than 2 frames.
         """
-        a = max(0, round(start_s * self.fps))
-        b = min(self.n_frames, round(end_s * self.fps) + 1)
+        a, b = window_frames(start_s, end_s, self.fps, self.n_frames)
         return replace(self, joints=self.joints[a:b])
+
+
+def window_frames(start_s: float, end_s: float, fps: float, n_frames: int) -> tuple[int, int]:
+    """The frame slice a:b of the window start_s … end_s (seconds from the clip start; the end's frame
+    included; +inf = to the end), each time rounded to the nearest frame and clipped to the clip.
+
+    Returns:
+        (a, b) ints, 0 ≤ a, b ≤ n_frames (b − a may be below 2: the caller decides whether that is an error).
+    """
+    a = max(0, round(start_s * fps))
+    b = min(n_frames, round(end_s * fps) + 1) if math.isfinite(end_s) else n_frames
+    return a, b
 
 
 def as_motion(

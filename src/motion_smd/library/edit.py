@@ -35,7 +35,7 @@ from motion_smd.library.check import Verdict, verdict_line
 from motion_smd.library.features import channel_change
 from motion_smd.library.seams import root_jump_cm
 from motion_smd.library.source import SourceClip, pose_joints
-from motion_smd.motion import Motion
+from motion_smd.motion import Motion, window_frames
 
 FloatArray = NDArray[np.float64]
 CHANGE_SLACK = 0.1
@@ -157,8 +157,7 @@ def apply_step(clip: SourceClip, step: EditStep) -> SourceClip:
     """
     j, pose, fps = clip.joints, clip.pose, clip.fps
     if step.op == "trim":
-        a = max(0, round(step.value[0] * fps))
-        b = min(clip.n_frames, round(step.value[1] * fps) + 1) if np.isfinite(step.value[1]) else clip.n_frames
+        a, b = window_frames(step.value[0], step.value[1], fps, clip.n_frames)
         if b - a < 2:
             raise ConfigError(f"{clip.path}: --trim {step.value[0]:g}:{step.value[1]:g} leaves fewer than 2 frames.")
         return _with(clip, j[a:b], pose.frames(slice(a, b)) if pose else None)
