@@ -381,11 +381,11 @@ def check_resume(out: Path, settings: dict[str, Any]) -> None:
         ConfigError: naming the settings that differ, and the two ways on.
     """
     if partial_path(out).exists():
-        path = settings_path(out)
+        resumed, path = partial_path(out), settings_path(out)
         if not path.exists():
             return
     elif out.exists():  # a finished output: resumed only when its settings were recorded and are equal
-        path = finished_settings_path(out)
+        resumed, path = out, finished_settings_path(out)
         if not path.exists():
             raise ConfigError(
                 f"--resume: {out} is finished but the settings it was written with are unknown (no {path.name}); "
@@ -405,8 +405,7 @@ def check_resume(out: Path, settings: dict[str, Any]) -> None:
     ]
     if changed:
         raise ConfigError(
-            f"--resume: {partial_path(out) if partial_path(out).exists() else out} was written with other settings "
-            f"({'; '.join(changed[:6])}); rerun "
+            f"--resume: {resumed} was written with other settings ({'; '.join(changed[:6])}); rerun "
             "with the same options, or without --resume to start over."
         )
 
@@ -426,20 +425,20 @@ def done_ids(out: Path) -> set[str]:
     return ids
 
 
-def reopen_finished(out: Path, output_format: OutputFormat) -> bool:
+def reopen_finished(out: Path, output_format: OutputFormat) -> None:
     """`--resume` on a finished output (no `<out>.partial`): turn it back into `<out>.partial` so that only the
     files not in it yet are described and the output is written again with all of them. Call after
     `check_resume`, which has compared the settings.
 
     JSONL is renamed back as it is; JSON (id → SMD) becomes one `{"id", "smd"}` record a line, all that
-    `finalize` reads of it. Returns whether a finished output was reopened.
+    `finalize` reads of it. Nothing is done when `<out>.partial` exists or `out` does not.
 
     Raises:
         ConfigError: the output is plain text (its records cannot be read back), or not valid JSON.
     """
     part = partial_path(out)
     if part.exists() or not out.exists():
-        return False
+        return
     if output_format == "text":
         raise ConfigError(
             f"--resume: {out} is finished plain text, which cannot be read back; rerun without --resume, or "
@@ -457,7 +456,6 @@ def reopen_finished(out: Path, output_format: OutputFormat) -> bool:
         os.replace(out, part)
     if finished_settings_path(out).exists():
         os.replace(finished_settings_path(out), settings_path(out))
-    return True
 
 
 def _truncate_incomplete_line(part: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import Annotated, cast
 
 import typer
 
@@ -150,11 +150,12 @@ def _describe_files(
     else:
         from rich.progress import Progress
 
-        from motion_smd.batch import done_ids
+        from motion_smd.batch import OutputFormat, done_ids
 
+        out_format = cast(OutputFormat, output_format)
         if resume:
             try:  # a finished output takes new files: reopened as the partial file (settings checked above)
-                reopen_finished(out, cast(Literal["text", "json", "jsonl"], output_format))
+                reopen_finished(out, out_format)
             except MotionSMDError as exc:
                 raise fail(str(exc)) from None
         skip = done_ids(out) if resume else set()
@@ -164,7 +165,7 @@ def _describe_files(
             failures = write_results(
                 run_jobs(make_jobs(skip), jobs, budget=budget),
                 out,
-                cast(Literal["text", "json", "jsonl"], output_format),
+                out_format,
                 resume=resume,
                 on_result=lambda _r: progress.advance(task),
                 settings=settings,
