@@ -145,3 +145,12 @@ def test_window_frames_round_to_the_nearest_frame_and_clip() -> None:
     assert window_frames(0.024, 0.026, 20.0, 100) == (0, 2)  # 0.48 → 0, 0.52 → 1
     assert window_frames(-1.0, 99.0, 20.0, 100) == (0, 100)
     assert window_frames(2.0, float("inf"), 20.0, 100) == (40, 100)
+
+
+def test_a_window_under_two_frames_is_refused() -> None:
+    std = synthetic.standing()
+    m = Motion(std.joints, std.fps, source="clip.npy")
+    assert m.window(0.5, 1.0).n_frames == round(0.5 * std.fps) + 1
+    for start, end in ((0.5, 0.5), (m.duration_s + 1.0, m.duration_s + 2.0)):
+        with pytest.raises(MotionValueError, match=r"clip\.npy: the window .* at least 2 frames"):
+            m.window(start, end)

@@ -289,9 +289,15 @@ class Motion:
         """The sub-motion between two times (seconds from the clip start, end inclusive of its frame).
 
         Raises:
-            MotionValueError: if the window holds fewer than 2 frames.
+            MotionValueError: if the window holds fewer than 2 frames (the message names the source, the
+                window and the clip's duration).
         """
         a, b = window_frames(start_s, end_s, self.fps, self.n_frames)
+        if b - a < 2:
+            raise MotionValueError(
+                f"{where(self.source)}the window {start_s:g}–{end_s:g} s holds {max(b - a, 0)} frame(s) of a "
+                f"{self.duration_s:.2f} s motion at {self.fps:g} fps; choose a window of at least 2 frames inside it."
+            )
         return replace(self, joints=self.joints[a:b])
 
 
