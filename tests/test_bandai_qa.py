@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from motion_smd.datasets.bandai_qa import (
+    MAX_QUESTIONS_PER_SEQUENCE,
     SPLIT_STYLES,
     VOCAB,
     ClipLabel,
@@ -113,6 +114,33 @@ def test_build_deterministic(smd_data_dir: Path, tmp_path: Path, bandai_qa_built
     b = build_bandai_qa(tmp_path / "b", data_dir=smd_data_dir, seed=1, sequences_per_split=small)
     assert (tmp_path / "b" / "questions_test.json").read_bytes() != (out / "questions_test.json").read_bytes()
     assert b.questions["test"] > 0
+
+
+def test_more_training_questions_leave_val_and_test_unchanged(smd_data_dir: Path, tmp_path: Path) -> None:
+    """`train_questions_per_sequence` adds training questions only: val/test files are byte-identical and each
+    training sequence's first MAX_QUESTIONS_PER_SEQUENCE questions are those of the default build."""
+    small = {"train": 12, "val": 3, "test": 5}
+    build_bandai_qa(tmp_path / "a", data_dir=smd_data_dir, seed=0, sequences_per_split=small)
+    more = build_bandai_qa(
+        tmp_path / "b", data_dir=smd_data_dir, seed=0, sequences_per_split=small, train_questions_per_sequence=16
+    )
+    for name in ("questions_val.json", "questions_test.json", "records_val.jsonl", "records_test.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+    def by_sequence(folder: Path) -> dict[str, list[dict]]:
+        out: dict[str, list[dict]] = {}
+        for line in (folder / "records_train.jsonl").read_text().splitlines():
+            r = json.loads(line)
+            out.setdefault(r["meta"]["sequence_id"], []).append(r)
+        return out
+
+    default, extended = by_sequence(tmp_path / "a"), by_sequence(tmp_path / "b")
+    assert default.keys() == extended.keys()
+    assert all(extended[s][: len(default[s])] == default[s] for s in default)
+    assert all(len(default[s]) <= MAX_QUESTIONS_PER_SEQUENCE for s in default)
+    assert more.questions["train"] > 2 * sum(len(v) for v in default.values())
+    assert max(len(v) for v in extended.values()) <= 16
+    assert all(len({r["question"] for r in v}) == len(v) for v in extended.values())  # distinct per sequence
 
 
 def test_split_by_take(smd_data_dir: Path, tmp_path: Path) -> None:

@@ -231,6 +231,31 @@ def test_pack_questions_trains_on_packs(tiny: dict[str, Path], tmp_path: Path) -
     assert (res.adapter_dir / "adapter_config.json").is_file()
 
 
+def test_pack_length_keeps_one_motions_questions_behind_one_prefix(tiny: dict[str, Path]) -> None:
+    from motion_smd.llm.models import load_tokenizer
+    from motion_smd.llm.prompts import PromptBuilder
+    from motion_smd.llm.training import _features
+
+    recs = _one_motion_records(tiny)
+    group = [r for r in recs if r["smd"] == recs[0]["smd"]]
+    assert len(group) >= 3
+    tok = load_tokenizer(str(tiny["model"]))
+    wide = PromptBuilder(tok, max_length=4096)
+    (one,) = wide.shared_prefix_features(group)
+    longest = max(len(wide.features(r)["input_ids"]) for r in group)
+    b = PromptBuilder(tok, max_length=longest + 8)  # no record cut (features reserve answer + 8), several packs
+    split = _features(b, group, pack=True)
+    joined = _features(b, group, pack=True, pack_length=len(one["input_ids"]))
+    assert len(split) > 1 and len(joined) == 1
+    assert joined[0]["input_ids"] == one["input_ids"] and joined[0]["labels"] == one["labels"]
+    cfg = TrainConfig(task="qa", train="t.jsonl", out="o", pack_length=2048)
+    with pytest.raises(ConfigError, match="pack-questions"):
+        cfg.check()
+    cfg.pack_questions, cfg.pack_length = True, 512
+    with pytest.raises(ConfigError, match="max-length"):
+        cfg.check()
+
+
 @pytest.mark.parametrize("keep_logits", [False, True])
 def test_cached_trunk_gives_the_full_models_loss_and_gradients(tiny: dict[str, Path], keep_logits: bool) -> None:
     import torch

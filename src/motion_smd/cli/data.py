@@ -191,6 +191,14 @@ def register(app: typer.Typer) -> None:
                 "take 002 of the same actions and styles."
             ),
         ] = "style",
+        train_questions_per_sequence: Annotated[
+            int,
+            typer.Option(
+                min=1,
+                help="Questions per training sequence (validation and test keep 4); more add supervision at "
+                "little token cost with `smd train --pack-questions`.",
+            ),
+        ] = 4,
     ) -> None:
         """Build the real-motion QA set from the Bandai-Namco clips (joints, questions, records per split)."""
         with _errors():
@@ -203,6 +211,7 @@ def register(app: typer.Typer) -> None:
                 max_options=max_options,
                 smd_options=smd_opts,
                 split_by=split_by,
+                train_questions_per_sequence=train_questions_per_sequence,
             )
             for line in summary.lines():
                 typer.echo(line)

@@ -94,6 +94,11 @@ class TrainConfig:
         "QA: training records that share an SMD text are packed behind one copy of their common prompt prefix "
         "(same loss, SMD encoded once per motion; validation stays one record per question).",
     )
+    pack_length: int | None = _opt(
+        None,
+        "With --pack-questions: the longest pack in tokens (default max_length); a larger value keeps more "
+        "questions of one motion behind a single copy of its SMD text.",
+    )
     cache_trunk: bool = _opt(
         False,
         "With --lora-layers N: compute the frozen first layers once per example and train the last N layers on "
@@ -143,6 +148,10 @@ class TrainConfig:
             raise ConfigError(f"--max-length {self.max_length} is too small for a prompt; use at least 32.")
         if self.max_minutes is not None and self.max_minutes <= 0:
             raise ConfigError(f"--max-minutes must be positive, got {self.max_minutes}.")
+        if self.pack_length is not None and (not self.pack_questions or self.pack_length < self.max_length):
+            raise ConfigError(
+                f"--pack-length {self.pack_length} needs --pack-questions and at least --max-length {self.max_length}."
+            )
         if self.cache_trunk and self.lora_layers is None:
             raise ConfigError("--cache-trunk needs --lora-layers N (the layers before the last N are cached).")
         if self.metric not in (None, "answer_exact", "loss"):
@@ -395,15 +404,18 @@ def _last_layers(model: Any, n: int | None) -> list[int] | None:
     return list(range(total - n, total))
 
 
-def _features(builder: Any, records: list[RecordDict], pack: bool = False) -> list[dict[str, list[int]]]:
-    """One feature dict per record, or with `pack` one per shared-prefix pack of the records sharing an SMD
-    text (groups in order of first appearance, records in their order)."""
+def _features(
+    builder: Any, records: list[RecordDict], pack: bool = False, pack_length: int | None = None
+) -> list[dict[str, list[int]]]:
+    """One feature dict per record, or with `pack` one per shared-prefix pack (of at most `pack_length` tokens,
+    default the builder's max_length) of the records sharing an SMD text (groups in order of first
+    appearance, records in their order)."""
     if not pack:
         return [builder.features(r) for r in records]
     groups: dict[str, list[RecordDict]] = {}
     for r in records:
         groups.setdefault(str(r["smd"]), []).append(r)
-    return [f for group in groups.values() for f in builder.shared_prefix_features(group)]
+    return [f for group in groups.values() for f in builder.shared_prefix_features(group, pack_length)]
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -447,7 +459,7 @@ def train(config: TrainConfig) -> TrainResult:
     dtype = default_dtype(device)
     model, tok = load_model(config.model, device="cpu", dtype=dtype)  # the Trainer places it (DDP-safe)
     builder = PromptBuilder(tok, max_length=config.max_length)
-    train_ds = _features(builder, train_recs, pack=config.pack_questions)
+    train_ds = _features(builder, train_recs, pack=config.pack_questions, pack_length=config.pack_length)
     val_ds = _features(builder, val_recs)
     lengths = np.array([len(f["input_ids"]) for f in train_ds])
 

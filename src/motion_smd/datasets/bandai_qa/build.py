@@ -159,10 +159,18 @@ def sequence_meta(
     }
 
 
-def sequence_questions(seq_id: str, split: str, parts: Sequence[Clip], max_options: int, seed: int) -> list[MCQuestion]:
-    """The standardised questions of one sequence (at most MAX_QUESTIONS_PER_SEQUENCE)."""
+def sequence_questions(
+    seq_id: str,
+    split: str,
+    parts: Sequence[Clip],
+    max_options: int,
+    seed: int,
+    n_questions: int = MAX_QUESTIONS_PER_SEQUENCE,
+) -> list[MCQuestion]:
+    """The standardised questions of one sequence (at most `n_questions`; the first k of them are the same
+    for every n_questions ≥ k, as `select_questions` takes them round-robin from fixed shuffles)."""
     qrng = seq_rng(seed, seq_id, "questions")
-    drafts = select_questions(generate_questions([p.label for p in parts], qrng), MAX_QUESTIONS_PER_SEQUENCE, qrng)
+    drafts = select_questions(generate_questions([p.label for p in parts], qrng), n_questions, qrng)
     out = []
     for k, d in enumerate(drafts):
         q = QAQuestion(
@@ -198,8 +206,10 @@ def build_split(
     seed: int,
     max_options: int,
     opts: SMDOptions,
+    n_questions: int = MAX_QUESTIONS_PER_SEQUENCE,
 ) -> SplitResult:
-    """Draw, join, describe and question the sequences of one split; writes `sequences/<split>/<id>.npy`.
+    """Draw, join, describe and question the sequences of one split (at most `n_questions` per sequence);
+    writes `sequences/<split>/<id>.npy`.
 
     Raises:
         MotionSMDError: a joined sequence cannot be described (the message names its clips).
@@ -217,7 +227,7 @@ def build_split(
             raise MotionSMDError(f"{NAME} sequence {seq_id} ({[p.file for p in parts]}): {exc}") from None
         np.save(out / "sequences" / split / f"{seq_id}.npy", motion.joints.astype(np.float32))
         res.meta.append(sequence_meta(seq_id, split, parts, starts, motion.n_frames))
-        for mc in sequence_questions(seq_id, split, parts, max_options, seed):
+        for mc in sequence_questions(seq_id, split, parts, max_options, seed, n_questions):
             res.items.append(mc)
             res.records.append(qa_record(mc, smd, opts.variant, {"clips": [p.content for p in parts]}))
     return res
@@ -231,6 +241,7 @@ def build_bandai_qa(
     smd_options: SMDOptions | None = None,
     sequences_per_split: dict[str, int] | None = None,
     split_by: str = "style",
+    train_questions_per_sequence: int = MAX_QUESTIONS_PER_SEQUENCE,
 ) -> BuildSummary:
     """Build bandai-qa into `output` (see the `motion_smd.datasets.bandai_qa` docstring).
 
@@ -248,6 +259,11 @@ def build_bandai_qa(
         sequences_per_split: override SEQUENCES_PER_SPLIT.
         split_by: "style" (held-out performance styles) or "take" (train on take 001, test on take 002 of the
             same actions and styles): `splits.SPLIT_BY`.
+        train_questions_per_sequence: questions per training sequence (validation and test keep
+            MAX_QUESTIONS_PER_SEQUENCE, so their questions do not change). More training questions add
+            supervision at little cost in tokens when training packs the questions of one motion behind its
+            SMD text (`smd train --pack-questions`); the first MAX_QUESTIONS_PER_SEQUENCE of each sequence are
+            those of the default build. The majority baseline follows the training answers.
 
     Returns:
         The BuildSummary (also written to summary.json).
@@ -266,7 +282,8 @@ def build_bandai_qa(
     results: dict[str, SplitResult] = {}
     for split in ("train", "val", "test"):
         pool = [c for c in clips if c.split == split]
-        res = build_split(out, split, pool, motions, n_per_split.get(split, 0), seed, max_options, opts)
+        n_q = train_questions_per_sequence if split == "train" else MAX_QUESTIONS_PER_SEQUENCE
+        res = build_split(out, split, pool, motions, n_per_split.get(split, 0), seed, max_options, opts, n_q)
         write_mc_json(out / f"questions_{split}.json", res.items, {"dataset": NAME, "seed": seed, "split": split})
         write_records(out / f"records_{split}.jsonl", res.records)
         seq_meta.extend(res.meta)
