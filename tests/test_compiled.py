@@ -76,3 +76,32 @@ def test_angles_do_not_depend_on_the_input_memory_layout() -> None:
     ref = compute_angles(j)
     np.testing.assert_array_equal(compute_angles(np.asfortranarray(j)), ref)
     np.testing.assert_array_equal(compute_angles(np.concatenate([j, j], axis=2)[:, :, :3]), ref)
+
+
+def test_a_helper_module_change_invalidates_every_cached_kernel(tmp_path: Path) -> None:
+    """numba stamps a cached function with its own file's hash only; `segment_rows` also holds the cycle
+    collapse of `cycle_kernel`, so every kernel is stamped with all kernel sources (`kernel_sources_stamp`)."""
+    from motion_smd import compiled
+
+    files = [tmp_path / "a.py", tmp_path / "b.py"]
+    for f in files:
+        f.write_text("x = 1\n")
+    before = compiled.kernel_sources_stamp(files)
+    files[1].write_text("x = 2\n")
+    changed = compiled.kernel_sources_stamp(files)
+    assert changed != before
+    # the same text split differently between the files is another source
+    files[0].write_text("x = 1\nx")
+    files[1].write_text(" = 2\n")
+    assert compiled.kernel_sources_stamp(files) != changed
+
+    pytest.importorskip("numba")
+    if not compiled.compiling():
+        pytest.skip("the kernels run in the interpreter in this process (no numba cache)")
+    from motion_smd import cycle_kernel, segment_kernel
+
+    names = {p.name for p in compiled._kernel_files()}
+    assert {"segment_kernel.py", "cycle_kernel.py", "angle_kernel.py", "signal_kernel.py", "compiled.py"} <= names
+    stamp = compiled.kernel_sources_stamp(compiled._kernel_files())
+    for kernel in (segment_kernel.segment_rows, cycle_kernel._collapse_cycles, segment_kernel.local_extrema_into):
+        assert kernel._cache._impl.locator.get_source_stamp() == stamp

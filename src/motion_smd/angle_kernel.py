@@ -81,6 +81,8 @@ SHOULDER_FLEXION_L, SHOULDER_ADDUCTION_L, SHOULDER_ROTATION_L = (
 ELBOW_FLEXION_R, ELBOW_FLEXION_L = ANGLE_INDEX["elbow_flexion_r"], ANGLE_INDEX["elbow_flexion_l"]
 NECK_FLEXION, NECK_LATERAL_BENDING = ANGLE_INDEX["neck_flexion"], ANGLE_INDEX["neck_lateral_bending"]
 N_ANGLES = len(ANGLES)
+_ROTATION_COLUMNS = (HIP_ROTATION_R, HIP_ROTATION_L, SHOULDER_ROTATION_R, SHOULDER_ROTATION_L)
+"""The axial rotations in the order of the knee/elbow flexion that gates each."""
 
 
 @jit_noalloc
@@ -196,13 +198,11 @@ def _unwrap(x: FloatArray, period: float) -> None:
         cur = x[t]
         dd = cur - prev
         prev = cur
-        ddmod = (dd + half) % period - half  # Python's (and NumPy's) float modulo: sign of the divisor
-        if ddmod == -half and dd > 0.0:
-            ddmod = half
-        corr = ddmod - dd
-        if abs(dd) < half:
-            corr = 0.0
-        cum += corr
+        if not abs(dd) < half:  # a shorter step is left alone (its correction would be set to 0)
+            ddmod = (dd + half) % period - half  # Python's (and NumPy's) float modulo: sign of the divisor
+            if ddmod == -half and dd > 0.0:
+                ddmod = half
+            cum += ddmod - dd
         x[t] = cur + cum
 
 
@@ -372,21 +372,23 @@ def angles_into(joints: FloatArray, out: FloatArray, neutral: FloatArray) -> tup
 
         # Axial rotations of hips (reference: −right, the flexion axis of a neutral knee) and shoulders
         # (+right of the thorax); undefined (NaN) where the knee/elbow is nearly straight or the reference is.
+        # (computed only where the knee/elbow is flexed enough for it to be defined)
         neg_right = (-right[0], -right[1], -right[2])
+        flexion = (knee_r, knee_l, elbow_r, elbow_l)
         for k in range(4):
+            flex, col = flexion[k], _ROTATION_COLUMNS[k]
+            if not flex > ROTATION_MIN_FLEXION_DEG:
+                out[t, col] = math.nan
+                continue
             if k == 0:
                 raw, away = _axial_rotation(thigh_r, shank_r, neg_right)
-                flex, col = knee_r, HIP_ROTATION_R
             elif k == 1:
                 raw, away = _axial_rotation(thigh_l, shank_l, neg_right)
-                flex, col = knee_l, HIP_ROTATION_L
             elif k == 2:
                 raw, away = _axial_rotation(uarm_r, farm_r, t_right)
-                flex, col = elbow_r, SHOULDER_ROTATION_R
             else:
                 raw, away = _axial_rotation(uarm_l, farm_l, t_right)
-                flex, col = elbow_l, SHOULDER_ROTATION_L
-            out[t, col] = raw if flex > ROTATION_MIN_FLEXION_DEG and away else math.nan
+            out[t, col] = raw if away else math.nan
 
         # Trunk, in the body frame.
         out[t, LUMBAR_EXTENSION] = math.atan2(-tr[0], tr[1]) * _DEG

@@ -18,9 +18,13 @@ where start-up dominates (issue #19). Whole `smd describe` processes measured on
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -121,12 +125,75 @@ def noalloc_without_nrt() -> bool:
     return bool(_njit()) and _accepts_nrt_option()
 
 
+def kernel_sources_stamp(paths: Sequence[Path]) -> str:
+    """SHA-256 (hex) of the contents of `paths`, in order: the freshness stamp of every kernel's cached
+    machine code.
+
+    numba (0.59+) stamps a cached function with the hash of its own source file only, yet the machine code of
+    a kernel also holds the helpers it calls from other modules (`segment_kernel.segment_rows` calls
+    `cycle_kernel._collapse_cycles`). A change to a helper's module alone would then load the caller's stale
+    code, e.g. after an upgrade that leaves numba's cache files in `__pycache__`. Stamping every kernel with
+    all kernel modules' sources recompiles them all when any of them changes.
+
+    Raises:
+        OSError: a path that cannot be read.
+    """
+    digest = hashlib.sha256()
+    for path in paths:
+        data = Path(path).read_bytes()
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _kernel_files() -> tuple[Path, ...]:
+    """The source files of `KERNEL_MODULES` and of this module (found without importing them)."""
+    files = [Path(__file__)]
+    for name in KERNEL_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:  # pragma: no cover - a broken installation
+            raise ImportError(f"{name}: its source file was not found; reinstall motion-smd.")
+        files.append(Path(spec.origin))
+    return tuple(files)
+
+
+@lru_cache(maxsize=1)
+def _kernel_function_cache() -> Any:
+    """numba's `FunctionCache` with locators whose source stamp is `kernel_sources_stamp` of every kernel
+    module (same cache folders as numba's own: $NUMBA_CACHE_DIR, `__pycache__`, the user-wide cache)."""
+    from numba.core import caching
+
+    class _AllKernelSources:
+        def get_source_stamp(self) -> str:
+            return kernel_sources_stamp(_kernel_files())
+
+    locators = [
+        type(f"Kernel{base.__name__}", (_AllKernelSources, base), {})
+        for base in (caching.UserProvidedCacheLocator, caching.InTreeCacheLocator, caching.UserWideCacheLocator)
+    ]
+    impl = type("KernelCacheImpl", (caching.CompileResultCacheImpl,), {"_locator_classes": locators})
+    return type("KernelFunctionCache", (caching.FunctionCache,), {"_impl_class": impl})
+
+
+def _cached(dispatcher: Any, fn: Callable[..., Any]) -> Any:
+    """`dispatcher` (made with cache=True) caching through `_kernel_function_cache`; unchanged where this
+    numba lacks the classes it builds on (then a helper's change needs its callers' cache cleared)."""
+    try:
+        cache_class = _kernel_function_cache()
+    except (ImportError, AttributeError):  # pragma: no cover - numba's internals moved
+        return dispatcher
+    dispatcher._cache = cache_class(fn)
+    return dispatcher
+
+
 def jit(fn: F) -> F:
-    """`numba.njit(cache=True, nogil=True)(fn)` when numba is installed and wanted, else `fn` itself."""
+    """`numba.njit(cache=True, nogil=True)(fn)` when numba is installed and wanted, else `fn` itself; the cache
+    is stamped with every kernel module's source (`kernel_sources_stamp`)."""
     njit = _njit()
     if not njit:
         return fn
-    return cast(F, njit(cache=True, nogil=True)(fn))
+    return cast(F, _cached(njit(cache=True, nogil=True)(fn), fn))
 
 
 def jit_noalloc(fn: F) -> F:
@@ -137,4 +204,4 @@ def jit_noalloc(fn: F) -> F:
     if not noalloc_without_nrt():
         return jit(fn)
     without_nrt: dict[str, Any] = {"_nrt": False}  # not in numba's typed signature
-    return cast(F, _njit()(cache=True, nogil=True, **without_nrt)(fn))
+    return cast(F, _cached(_njit()(cache=True, nogil=True, **without_nrt)(fn), fn))

@@ -222,6 +222,8 @@ def _repeats_at_period(r: FloatArray, a: int, b: int, n: int, m: int) -> bool:
     if b - a < 3 * period:  # too short to compare the series with itself two periods later
         return True
     at_2p = _repeat_error(r, a, b, round(2 * period))
+    if at_p <= PERIOD_MATCH_RATIO * at_2p:  # within the ratio alone: the slack (≥ 0) is not needed
+        return True
     return not at_p > PERIOD_MATCH_RATIO * at_2p + PERIOD_MATCH_SLACK * _range_of(r, a, b)
 
 
@@ -336,11 +338,18 @@ def _plan_runs(
     run_start: IntArray,
     run_m: IntArray,
     run_n: IntArray,
+    memo: IntArray,
 ) -> tuple[int, int]:
     """Greedy runs of cycles over the major turning points mv/mf (values, frames): from each position, the
     run starting there or at one of the next CYCLE_START_WINDOW − 1 pivots that covers the most moves (on a
     tie the fewer pairs per cycle) is taken; none → move on by one pivot. Records (start pivot, pairs per
-    cycle, cycles) of each run; returns (number of runs, frames covered by them)."""
+    cycle, cycles) of each run; returns (number of runs, frames covered by them).
+
+    memo: (MAX_MOVES_PER_CYCLE, ≥ n_major) int64 work array: each `_cycle_run` result, kept while the search
+    moves on by one pivot (the windows of neighbouring positions overlap)."""
+    for mm in range(MAX_MOVES_PER_CYCLE):
+        for s in range(n_major):
+            memo[mm, s] = -1
     n_runs = 0
     covered = 0
     mp = 0
@@ -353,7 +362,10 @@ def _plan_runs(
         for start in range(mp, min(mp + CYCLE_START_WINDOW, n_major)):
             if n_major - start > 2 * MIN_CYCLES:
                 for mm in range(1, MAX_MOVES_PER_CYCLE + 1):
-                    nc = _cycle_run(r, mv, mf, n_major, start, mm, delta, work, buf, durs, amps, vals)
+                    nc = memo[mm - 1, start]
+                    if nc < 0:
+                        nc = _cycle_run(r, mv, mf, n_major, start, mm, delta, work, buf, durs, amps, vals)
+                        memo[mm - 1, start] = nc
                     # the most moves covered; on a tie the fewer pairs per cycle (the shorter period)
                     better = mm * nc > best_m * best_n or (mm * nc == best_m * best_n and mm < best_m)
                     if nc >= MIN_CYCLES and better:
@@ -389,7 +401,7 @@ def _natural_break(sorted_amps: FloatArray, n: int, delta: float) -> float:
     return out
 
 
-COLLAPSE_INT_ROWS = 12
+COLLAPSE_INT_ROWS = 12 + MAX_MOVES_PER_CYCLE
 COLLAPSE_FLOAT_ROWS = 5 + 4 * MAX_MOVES_PER_CYCLE
 """Rows of the int64 and float64 work arrays of `_collapse_cycles` (allocated once by its caller)."""
 
@@ -439,6 +451,7 @@ def _collapse_cycles(
     cand_major = iwork[7]  # the major pivots at the scale being tried, and its runs:
     ident = iwork[8]  # 0, 1, 2, …: every position a candidate turning point (`_major_pivots`)
     cand_start, cand_m, cand_n = iwork[9], iwork[10], iwork[11]
+    memo = iwork[12 : 12 + MAX_MOVES_PER_CYCLE]  # `_plan_runs`' results of `_cycle_run`
     work, buf, vals, mv, cyc_durs = fwork[0], fwork[1], fwork[2], fwork[3], fwork[4]
     cyc_amps = fwork[5 : 5 + 2 * MAX_MOVES_PER_CYCLE]  # work arrays of `_cycle_run`
     cyc_vals = fwork[5 + 2 * MAX_MOVES_PER_CYCLE : 5 + 4 * MAX_MOVES_PER_CYCLE]
@@ -506,7 +519,7 @@ def _collapse_cycles(
         thresholds = (
             delta,
             _natural_break(work, n_amp, delta),
-            max(delta, MAJOR_SWING_RATIO * _median_of(upper, upper.shape[0], buf)),
+            max(delta, MAJOR_SWING_RATIO * _sorted_median(upper, upper.shape[0])),  # `upper` is sorted
         )
         best_cover = -1
         n_major = 0
@@ -521,7 +534,7 @@ def _collapse_cycles(
                 mv[s] = vals[cand_major[s]]
                 mf[s] = frames[cand_major[s]]
             n_cand_runs, cover = _plan_runs(
-                r, mv, mf, n_cand, delta, work, buf, cyc_durs, cyc_amps, cyc_vals, cand_start, cand_m, cand_n
+                r, mv, mf, n_cand, delta, work, buf, cyc_durs, cyc_amps, cyc_vals, cand_start, cand_m, cand_n, memo
             )
             if cover > best_cover:
                 best_cover = cover

@@ -48,9 +48,12 @@ def _channel_stats(columns: FloatArray) -> tuple[list[float], list[float], list[
     undefined = np.isnan(columns).sum(axis=1)
     if not undefined.any():
         means = columns.mean(axis=1)
-    else:
+    else:  # rows with NaN summed without them (0 in their place); each row's sum is its own (pairwise) sum
+        sums = columns.sum(axis=1)
+        partial = np.flatnonzero(undefined)
+        sums[partial] = np.where(np.isnan(columns[partial]), 0.0, columns[partial]).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(np.isnan(columns), 0.0, columns).sum(axis=1) / (columns.shape[1] - undefined)
+            means = sums / (columns.shape[1] - undefined)
     return (hi - lo).tolist(), means.tolist(), ((lo + hi) / 2.0).tolist(), undefined.tolist()
 
 

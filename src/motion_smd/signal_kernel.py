@@ -32,12 +32,16 @@ def gaussian_nearest(x: FloatArray, w: FloatArray) -> FloatArray:
     for k in range(c):
         for i in range(n):
             acc = x[i, k] * w[r]
-            for j in range(r, 0, -1):
-                lo = i - j
-                hi = i + j
-                a = x[lo if lo > 0 else 0, k]
-                b = x[hi if hi < n - 1 else n - 1, k]
-                acc += (a + b) * w[r - j]
+            if r <= i < n - r:  # the whole window inside the signal: no edge value to clamp to
+                for j in range(r, 0, -1):
+                    acc += (x[i - j, k] + x[i + j, k]) * w[r - j]
+            else:
+                for j in range(r, 0, -1):
+                    lo = i - j
+                    hi = i + j
+                    a = x[lo if lo > 0 else 0, k]
+                    b = x[hi if hi < n - 1 else n - 1, k]
+                    acc += (a + b) * w[r - j]
             out[i, k] = acc
     return out
 
@@ -62,12 +66,10 @@ def unwrap(p: FloatArray) -> FloatArray:
     out[0] = p[0]
     for i in range(1, n):
         dd = p[i] - p[i - 1]
-        ddmod = (dd - low) % period + low
-        if ddmod == low and dd > 0:
-            ddmod = high
-        corr = ddmod - dd
-        if abs(dd) < high:
-            corr = 0.0
-        total += corr
+        if not abs(dd) < high:  # a shorter step is left alone (NumPy sets its correction to 0)
+            ddmod = (dd - low) % period + low
+            if ddmod == low and dd > 0:
+                ddmod = high
+            total += ddmod - dd
         out[i] = p[i] + total
     return out
