@@ -105,3 +105,18 @@ def test_a_helper_module_change_invalidates_every_cached_kernel(tmp_path: Path) 
     stamp = compiled.kernel_sources_stamp(compiled._kernel_files())
     for kernel in (segment_kernel.segment_rows, cycle_kernel._collapse_cycles, segment_kernel.local_extrema_into):
         assert kernel._cache._impl.locator.get_source_stamp() == stamp
+
+
+def test_the_kernels_medians_and_sorts_equal_numpys() -> None:
+    """`cycle_kernel` sorts (heapsort) and takes medians (quickselect) without allocating; each must give
+    exactly NumPy's sorted values and median, ties and both parities included."""
+    from motion_smd.cycle_kernel import _median_of, _sorted_into
+
+    rng = np.random.default_rng(7)
+    for n in [*range(1, 80), 101, 256, 257, 1000]:
+        for values in (rng.normal(0, 10, n), rng.integers(0, 5, n).astype(np.float64), np.sort(rng.normal(0, 1, n))):
+            padded = np.concatenate([values, [99.0]])  # entries past n are never read
+            work = np.full(n + 1, np.nan)
+            _sorted_into(padded, n, work)
+            assert np.array_equal(work[:n], np.sort(values))
+            assert _median_of(padded, n, np.full(n + 1, np.nan)) == np.median(values)

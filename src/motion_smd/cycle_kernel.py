@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from motion_smd.compiled import jit, jit_noalloc
+from motion_smd.compiled import jit_noalloc
 
 INCREASES, DECREASES, HOLDS, OSCILLATES = 0, 1, 2, 3
 """Segment kind codes: indices into `motion_smd.description.SEGMENT_KINDS`."""
@@ -102,24 +102,91 @@ def _sorted_median(arr: FloatArray, n: int) -> float:
     return arr[h] if n & 1 else (arr[h - 1] + arr[h]) / 2
 
 
-@jit
+@jit_noalloc
+def _sift_down(a: FloatArray, root: int, end: int) -> None:
+    """Restore the max-heap a[root … end − 1] below `root` (heapsort's sift)."""
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            return
+        if child + 1 < end and a[child] < a[child + 1]:
+            child += 1
+        if not a[root] < a[child]:
+            return
+        a[root], a[child] = a[child], a[root]
+        root = child
+
+
+@jit_noalloc
 def _sorted_into(values: FloatArray, n: int, work: FloatArray) -> None:
-    """values[:n] sorted into work[:n] (another array): a few by insertion, many in place by `ndarray.sort`
-    (no allocation either way; the sort needs numba's runtime, so this is `jit`, not `jit_noalloc`)."""
-    if n > 32:
+    """values[:n] (no NaN) sorted ascending into work[:n] (another array): a few by insertion, many by heapsort
+    in place (no allocation, so no reference counting either; any correct sort gives the same values)."""
+    if n <= 32:
         for i in range(n):
-            work[i] = values[i]
-        work[:n].sort()
+            _insort(work, i, values[i])
         return
     for i in range(n):
-        _insort(work, i, values[i])
+        work[i] = values[i]
+    for root in range(n // 2 - 1, -1, -1):
+        _sift_down(work, root, n)
+    for end in range(n - 1, 0, -1):
+        work[0], work[end] = work[end], work[0]
+        _sift_down(work, 0, end)
 
 
-@jit
+@jit_noalloc
+def _select(a: FloatArray, n: int, k: int) -> None:
+    """Reorder a[:n] (no NaN) in place so that a[k] holds its k-th smallest value (0-based), with no larger
+    value before it and no smaller one after it (Hoare's quickselect, median-of-three pivots)."""
+    lo = 0
+    hi = n - 1
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        # median of three at mid, the smallest at lo and the largest at hi (sentinels for the scans)
+        if a[mid] < a[lo]:
+            a[mid], a[lo] = a[lo], a[mid]
+        if a[hi] < a[lo]:
+            a[hi], a[lo] = a[lo], a[hi]
+        if a[hi] < a[mid]:
+            a[hi], a[mid] = a[mid], a[hi]
+        pivot = a[mid]
+        i = lo
+        j = hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while pivot < a[j]:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return
+
+
+@jit_noalloc
 def _median_of(values: FloatArray, n: int, work: FloatArray) -> float:
-    """Median of values[:n] (n ≥ 1), sorted into `work` (another array, ≥ n; `_sorted_into`)."""
-    _sorted_into(values, n, work)
-    return _sorted_median(work, n)
+    """Median of values[:n] (n ≥ 1, no NaN): the middle value, or the mean of the two middle values, as
+    `_sorted_median` of the sorted values gives it; selected in `work` (another array, ≥ n) without sorting."""
+    if n <= 32:
+        _sorted_into(values, n, work)
+        return _sorted_median(work, n)
+    for i in range(n):
+        work[i] = values[i]
+    h = n >> 1
+    _select(work, n, h)
+    if n & 1:
+        return work[h]
+    below = work[0]  # the largest value before the middle one: the lower middle value
+    for i in range(1, h):
+        if work[i] > below:
+            below = work[i]
+    return (below + work[h]) / 2
 
 
 @jit_noalloc
@@ -406,7 +473,7 @@ COLLAPSE_FLOAT_ROWS = 5 + 4 * MAX_MOVES_PER_CYCLE
 """Rows of the int64 and float64 work arrays of `_collapse_cycles` (allocated once by its caller)."""
 
 
-@jit
+@jit_noalloc
 def _collapse_cycles(
     r: FloatArray,
     delta: float,

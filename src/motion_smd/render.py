@@ -7,8 +7,9 @@ millimetres for static positions, 0.1 s for times), no locale dependence.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -84,29 +85,25 @@ class _IntTexts:
         self.write = write
         self.table: tuple[int, NDArray[np.object_]] = (0, np.empty(0, dtype=object))  # (first value, texts)
 
-    def cover(self, lo: int, hi: int) -> bool:
-        """Grow the table to cover the values lo … hi; False (table unchanged) when that range would be wider
-        than MAX_TABLE."""
-        first, texts = self.table
-        if first <= lo and hi < first + len(texts):
-            return True
-        if len(texts):
-            lo, hi = min(lo, first), max(hi, first + len(texts) - 1)
-        if hi - lo >= self.MAX_TABLE:
-            return False
-        # one assignment: a concurrent reader sees the old or the new table (which covers the old one's range)
-        self.table = (lo, np.array([self.write(k) for k in range(lo, hi + 1)], dtype=object))
-        return True
-
-    def __call__(self, codes: NDArray[np.int64], covered: bool = False) -> list[str]:
-        """`codes` (1-D int64) as a list of their texts; `covered`: the caller has made the table `cover`
-        every code (no range check here)."""
+    def __call__(self, codes: NDArray[np.int64]) -> list[Any]:
+        """`codes` (any shape, int64) as nested lists of their texts."""
         if codes.size == 0:
-            return []
-        if not covered and not self.cover(int(codes.min()), int(codes.max())):
-            return [self.write(k) for k in codes.tolist()]
+            return [] if codes.ndim == 1 else [[] for _ in range(codes.shape[0])]
+        lo, hi = int(codes.min()), int(codes.max())
         first, texts = self.table
-        out: list[str] = texts[codes - first].tolist()
+        if lo < first or hi >= first + len(texts):
+            if len(texts):
+                lo, hi = min(lo, first), max(hi, first + len(texts) - 1)
+            if hi - lo >= self.MAX_TABLE:
+                return (
+                    [[self.write(k) for k in row] for row in codes.tolist()]
+                    if codes.ndim == 2
+                    else [self.write(k) for k in codes.tolist()]
+                )
+            texts = np.array([self.write(k) for k in range(lo, hi + 1)], dtype=object)
+            first = lo
+            self.table = (first, texts)  # one assignment: a concurrent reader sees the old or the new table
+        out: list[Any] = texts[codes - first].tolist()
         return out
 
 
@@ -114,22 +111,19 @@ _DEGREES = _IntTexts(_deg_text)
 _CENTIMETRES = _IntTexts(_cm_text)
 _TENTHS = _IntTexts(_tenths_text)
 
-START, END, MIN, MAX, LEVEL = 0, 1, 3, 4, 5
-"""Rows of `_TableText.values` a line prints: start, end, min, max and the hold level (row 2, the mean, is not
-printed)."""
-
-T_START, T_END, T_PERIOD, T_DURATION = 0, 1, 2, 3
-"""Rows of `_TableText.tenths`: start, end, period, and the duration between the rounded ends."""
+_VALUE_ROWS = [0, 1, 3, 4, 5]
+"""Rows of `_TableText.values` a line prints: start, end, min, max and the hold level (not the mean)."""
 
 
 class _TableText:
-    """The numbers of a segment table as the text shows them: values in whole degrees (or centimetres for the
-    metre channels) and times in tenths of a second, rounded for all rows in one vectorised pass (`deg_codes`,
-    `tenths`) and written as text for the rows a caller selects (`deg`, `cm`, `times`)."""
+    """The numbers of a segment table written as the text shows them, for all rows in one vectorised pass:
+    values in whole degrees (start, end, min, max and a hold's level), times in tenths of a second (start,
+    end, period, and the duration between the rounded ends); metre values on demand (`cm`)."""
 
     def __init__(self, table: SegmentTable) -> None:
         self.kind_codes = table.kind
-        self.cycle_counts = table.frames[2]
+        self.kind: list[int] = table.kind.tolist()
+        self.cycles: list[int] = table.frames[2].tolist()
         # rows start, end, mean, min, max of the table, and the level a hold is printed at: the middle of
         # its band, (min + max) / 2, within half its range of every value it holds
         n = table.kind.shape[0]
@@ -138,27 +132,14 @@ class _TableText:
         np.add(table.values[3], table.values[4], out=self.values[5])
         self.values[5] /= 2.0
         self.deg_codes = _half_away(self.values, 1.0)
+        self.deg: list[list[str]] = _DEGREES(self.deg_codes[_VALUE_ROWS])
         codes = np.empty((4, n))
         np.floor(table.times_s * 10.0 + 0.5, out=codes[:3])  # times are ≥ 0
         np.floor(np.abs(codes[1] / 10.0 - codes[0] / 10.0) * 10.0 + 0.5, out=codes[3])  # duration
-        self.tenths = codes.astype(np.int64)
-        # the text tables made to cover every number of the table at once (one range check per table)
-        self._deg_covered = n > 0 and _DEGREES.cover(int(self.deg_codes.min()), int(self.deg_codes.max()))
-        self._tenths_covered = n > 0 and _TENTHS.cover(int(self.tenths.min()), int(self.tenths.max()))
+        self.start, self.end, self.period, self.duration = _TENTHS(codes.astype(np.int64))
+        self._cm: tuple[int, list[list[str]]] = (n, [[] for _ in _VALUE_ROWS])
         self.lines: dict[int, list[str]] = {}
         """Segment lines made ahead by `prepare`, by the channel's first row."""
-
-    def deg(self, row: int, sel: NDArray[np.intp] | slice) -> list[str]:
-        """Values of `row` (START … LEVEL) at the table rows `sel`, in whole degrees ("-12°")."""
-        return _DEGREES(self.deg_codes[row, sel], self._deg_covered)
-
-    def cm(self, row: int, sel: NDArray[np.intp] | slice) -> list[str]:
-        """Values of `row` at the table rows `sel`, in metres with two decimals ("-0.95m")."""
-        return _CENTIMETRES(_half_away(self.values[row, sel], 100.0))
-
-    def times(self, row: int, sel: NDArray[np.intp] | slice) -> list[str]:
-        """Times of `row` (T_START … T_DURATION) at the table rows `sel`, as "3.4s"."""
-        return _TENTHS(self.tenths[row, sel], self._tenths_covered)
 
     def prepare(self, channels: Sequence[Channel]) -> None:
         """Make the segment lines of all `channels` (with segments, not the heading) in one pass, one sentence
@@ -166,6 +147,13 @@ class _TableText:
         chans = [ch for ch in channels if not ch.static and ch.id != "heading"]
         for ch, lines in zip(chans, _rows_lines(self, chans), strict=True):
             self.lines[ch.rows[0]] = lines
+
+    def cm(self, start: int) -> tuple[int, list[list[str]]]:
+        """Values of rows start: to the table's end as centimetre texts (the metre channels, which come last
+        in a table), and the row the texts begin at: made once, for the first (lowest) row asked for."""
+        if start < self._cm[0]:
+            self._cm = (start, _CENTIMETRES(_half_away(self.values[_VALUE_ROWS, start:], 100.0)))
+        return self._cm
 
 
 def channel_lines(ch: Channel, text: _TableText | None = None) -> list[str]:
@@ -206,59 +194,52 @@ def _partly_undefined_lines(ch: Channel, text: _TableText | None) -> list[str]:
 _DECREASES, _INCREASES = SEGMENT_KINDS.index("decreases"), SEGMENT_KINDS.index("increases")
 
 
-def _kind_lines(t: _TableText, kind: int, sel: NDArray[np.intp], metre: bool) -> Iterator[str]:
-    """The lines of the table rows `sel`, all segments of one kind (increases/decreases written as moves) and of
-    one unit (`metre`: centimetre values, else degrees); only the numbers the sentence prints are written."""
-    value = t.cm if metre else t.deg
-    cols: tuple[list[Any], ...]
-    if kind == HOLDS:
-        cols = (value(LEVEL, sel), t.times(T_START, sel), t.times(T_END, sel), t.times(T_DURATION, sel))
-    elif kind == OSCILLATES:
-        cols = (
-            t.cycle_counts[sel].tolist(),
-            value(MIN, sel),
-            value(MAX, sel),
-            t.times(T_START, sel),
-            t.times(T_END, sel),
-            t.times(T_PERIOD, sel),
-        )
-    else:
-        cols = (
-            value(START, sel),
-            value(END, sel),
-            t.times(T_START, sel),
-            t.times(T_END, sel),
-            t.times(T_DURATION, sel),
-        )
-    return map(SAY[SEGMENT_KINDS[kind]], *cols)
+def _picker(positions: list[int]) -> Callable[[list[Any]], Sequence[Any]]:
+    """A function taking the items at `positions` (≥ 1) of a list, as a sequence (C-speed `itemgetter`)."""
+    if len(positions) == 1:
+        p = positions[0]
+        return lambda seq: (seq[p],)
+    return itemgetter(*positions)
 
 
 def _rows_lines(t: _TableText, channels: Sequence[Channel]) -> list[list[str]]:
     """The segment lines of each channel (with segments; increases/decreases written as moves, so not the
-    heading): each segment kind's sentence is mapped over all the channels' rows of that kind and unit at once
-    (`_kind_lines`), and the lines are put back in row order."""
+    heading): each segment kind's sentence is mapped over all the channels' rows of that kind at once (C-level
+    `itemgetter` picks the numbers' texts), and the lines are put back in row order."""
     if not channels:
         return []
+    metre = [ch.rows[0] for ch in channels if ch.unit != "deg"]
+    if metre:  # metre channels come after every angle in a table: degree texts before them, metres from there
+        off, cm = t.cm(min(metre))
+        texts = [deg[:off] + col for deg, col in zip(t.deg, cm, strict=True)]
+    else:
+        texts = t.deg
+    v0, v1, lo, hi, level = texts
+    start, end, dur, cycles, period = t.start, t.end, t.duration, t.cycles, t.period
     sizes = [ch.rows[1] - ch.rows[0] for ch in channels]
     firsts = np.array([ch.rows[0] for ch in channels], dtype=np.int64)
     # the channels' row ranges one after another: position p of channel c is row firsts[c] + (p − its offset)
     offsets = np.cumsum(sizes) - sizes
     rows = np.arange(offsets[-1] + sizes[-1], dtype=np.int64) + np.repeat(firsts - offsets, sizes)
     kinds = t.kind_codes[rows]
-    metre_at = np.repeat(np.array([ch.unit != "deg" for ch in channels]), sizes)
+    args = {
+        HOLDS: (level, start, end, dur),
+        OSCILLATES: (cycles, lo, hi, start, end, period),
+        _INCREASES: (v0, v1, start, end, dur),
+        _DECREASES: (v0, v1, start, end, dur),
+    }
     positions: list[NDArray[np.intp]] = []
     made: list[str] = []
-    for metre in (False, True) if metre_at.any() else (False,):
-        of_unit = metre_at if metre else ~metre_at
-        for k in (HOLDS, OSCILLATES, _INCREASES, _DECREASES):
-            where = np.flatnonzero((kinds == k) & of_unit)
-            if where.size:
-                made += _kind_lines(t, k, rows[where], metre)
-                positions.append(where)
-    ordered = made if len(positions) == 1 else [made[i] for i in np.argsort(np.concatenate(positions)).tolist()]
+    for k, k_args in args.items():
+        where = np.flatnonzero(kinds == k)
+        if where.size:
+            pick = _picker(rows[where].tolist())
+            made += map(SAY[SEGMENT_KINDS[k]], *(pick(col) for col in k_args))
+            positions.append(where)
+    ordered = _picker(np.argsort(np.concatenate(positions)).tolist())(made)
     out, i = [], 0
     for n in sizes:
-        out.append(ordered[i : i + n])
+        out.append(list(ordered[i : i + n]))
         i += n
     return out
 
@@ -273,20 +254,25 @@ def _segment_lines(ch: Channel, text: _TableText | None) -> list[str]:
     if ch.id != "heading":
         return _rows_lines(t, [ch])[0]
     # a heading move is a turn: which way by its sign (+ = left), how far as printed
-    sl = slice(a, b)
-    v0, v1, lo, hi, level = (t.deg(row, sl) for row in (START, END, MIN, MAX, LEVEL))
-    start, end, dur, period = (t.times(row, sl) for row in (T_START, T_END, T_DURATION, T_PERIOD))
-    kind, cycles = t.kind_codes[sl].tolist(), t.cycle_counts[sl].tolist()
+    v0, v1, lo, hi, level = t.deg
+    kind, start, end, dur, cycles, period = t.kind, t.start, t.end, t.duration, t.cycles, t.period
     holds, oscillates, turns = SAY["holds"], SAY["oscillates"], SAY["turns"]
-    rising = (ch.table.values[1, sl] > ch.table.values[0, sl]).tolist()
-    turned = np.abs(t.deg_codes[END, sl] - t.deg_codes[START, sl]).tolist()
+    values, codes = ch.table.values, t.deg_codes
     return [
         holds(level[i], start[i], end[i], dur[i])
         if kind[i] == HOLDS
         else oscillates(cycles[i], lo[i], hi[i], start[i], end[i], period[i])
         if kind[i] == OSCILLATES
-        else turns("left" if rising[i] else "right", _deg_text(turned[i]), v0[i], v1[i], start[i], end[i], dur[i])
-        for i in range(b - a)
+        else turns(
+            "left" if values[1, i] > values[0, i] else "right",
+            _deg_text(abs(int(codes[1, i]) - int(codes[0, i]))),
+            v0[i],
+            v1[i],
+            start[i],
+            end[i],
+            dur[i],
+        )
+        for i in range(a, b)
     ]
 
 

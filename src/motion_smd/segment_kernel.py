@@ -524,11 +524,14 @@ def segment_rows(
     piv = np.empty(T + 2, dtype=np.int64)
     n_buf = 2 * T + 4
     seg = np.empty((5, n_buf), dtype=np.int64)  # a channel's moves and holds: kind, a, b, va, vb
-    out = np.zeros((6, n_buf), dtype=np.int64)  # … after the cycle collapse: kind, a, b, cycles, va, vb
-    operiod = np.zeros(n_buf)
+    # … after the cycle collapse: kind, a, b, cycles, va, vb; and the period of each oscillation (every entry
+    # read is written first: by the cycle collapse, or by the copy below)
+    out = np.empty((6, n_buf), dtype=np.int64)
+    operiod = np.empty(n_buf)
     tasks = np.empty((5, n_buf), dtype=np.int64)
     iwork = np.empty((COLLAPSE_INT_ROWS, n_buf + 2), dtype=np.int64)
-    iwork[8] = np.arange(n_buf + 2)
+    for k in range(n_buf + 2):
+        iwork[8, k] = k
     fwork = np.empty((COLLAPSE_FLOAT_ROWS, n_buf + 2))
     total = 0
     for c in range(C):
