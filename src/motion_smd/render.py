@@ -111,19 +111,23 @@ _DEGREES = _IntTexts(_deg_text)
 _CENTIMETRES = _IntTexts(_cm_text)
 _TENTHS = _IntTexts(_tenths_text)
 
-_VALUE_ROWS = [0, 1, 3, 4, 5]
-"""Rows of `_TableText.values` a line prints: start, end, min, max and the hold level (not the mean)."""
+START, END, MIN, MAX, LEVEL = 0, 1, 3, 4, 5
+"""Rows of `_TableText.values` a line prints: start, end, min, max and the hold level (row 2, the mean, is not
+printed)."""
+
+T_START, T_END, T_PERIOD, T_DURATION = 0, 1, 2, 3
+"""Rows of `_TableText.tenths`: start, end, period, and the duration between the rounded ends."""
 
 
 class _TableText:
-    """The numbers of a segment table written as the text shows them, for all rows in one vectorised pass:
-    values in whole degrees (start, end, min, max and a hold's level), times in tenths of a second (start,
-    end, period, and the duration between the rounded ends); metre values on demand (`cm`)."""
+    """The numbers of a segment table rounded as the text shows them, for all rows in one vectorised pass:
+    values in whole degrees (`deg_codes`: start, end, mean, min, max and a hold's level), times in tenths of a
+    second (`tenths`: start, end, period, and the duration between the rounded ends); written as text for
+    the rows a line needs (`_rows_lines`, `_segment_lines`)."""
 
     def __init__(self, table: SegmentTable) -> None:
         self.kind_codes = table.kind
-        self.kind: list[int] = table.kind.tolist()
-        self.cycles: list[int] = table.frames[2].tolist()
+        self.cycle_counts = table.frames[2]
         # rows start, end, mean, min, max of the table, and the level a hold is printed at: the middle of
         # its band, (min + max) / 2, within half its range of every value it holds
         n = table.kind.shape[0]
@@ -132,28 +136,19 @@ class _TableText:
         np.add(table.values[3], table.values[4], out=self.values[5])
         self.values[5] /= 2.0
         self.deg_codes = _half_away(self.values, 1.0)
-        self.deg: list[list[str]] = _DEGREES(self.deg_codes[_VALUE_ROWS])
         codes = np.empty((4, n))
         np.floor(table.times_s * 10.0 + 0.5, out=codes[:3])  # times are ≥ 0
         np.floor(np.abs(codes[1] / 10.0 - codes[0] / 10.0) * 10.0 + 0.5, out=codes[3])  # duration
-        self.start, self.end, self.period, self.duration = _TENTHS(codes.astype(np.int64))
-        self._cm: tuple[int, list[list[str]]] = (n, [[] for _ in _VALUE_ROWS])
+        self.tenths = codes.astype(np.int64)
         self.lines: dict[int, list[str]] = {}
         """Segment lines made ahead by `prepare`, by the channel's first row."""
 
     def prepare(self, channels: Sequence[Channel]) -> None:
-        """Make the segment lines of all `channels` (with segments, not the heading) in one pass, one sentence
-        function mapped over each segment kind's rows (`_rows_lines`), and keep them for `_segment_lines`."""
+        """Make the segment lines of all `channels` (with segments, not the heading) in one pass (`_rows_lines`)
+        and keep them for `_segment_lines`."""
         chans = [ch for ch in channels if not ch.static and ch.id != "heading"]
         for ch, lines in zip(chans, _rows_lines(self, chans), strict=True):
             self.lines[ch.rows[0]] = lines
-
-    def cm(self, start: int) -> tuple[int, list[list[str]]]:
-        """Values of rows start: to the table's end as centimetre texts (the metre channels, which come last
-        in a table), and the row the texts begin at: made once, for the first (lowest) row asked for."""
-        if start < self._cm[0]:
-            self._cm = (start, _CENTIMETRES(_half_away(self.values[_VALUE_ROWS, start:], 100.0)))
-        return self._cm
 
 
 def channel_lines(ch: Channel, text: _TableText | None = None) -> list[str]:
@@ -194,53 +189,64 @@ def _partly_undefined_lines(ch: Channel, text: _TableText | None) -> list[str]:
 _DECREASES, _INCREASES = SEGMENT_KINDS.index("decreases"), SEGMENT_KINDS.index("increases")
 
 
-def _picker(positions: list[int]) -> Callable[[list[Any]], Sequence[Any]]:
-    """A function taking the items at `positions` (≥ 1) of a list, as a sequence (C-speed `itemgetter`)."""
-    if len(positions) == 1:
-        p = positions[0]
-        return lambda seq: (seq[p],)
-    return itemgetter(*positions)
+_N_KINDS = len(SEGMENT_KINDS)
 
 
 def _rows_lines(t: _TableText, channels: Sequence[Channel]) -> list[list[str]]:
     """The segment lines of each channel (with segments; increases/decreases written as moves, so not the
-    heading): each segment kind's sentence is mapped over all the channels' rows of that kind at once (C-level
-    `itemgetter` picks the numbers' texts), and the lines are put back in row order."""
+    heading), in one pass over all their rows: the rows are grouped by segment kind and unit (degrees, then
+    metres), each number a line prints is written as text once for all rows (a hold's level, an oscillation's
+    min and max, a move's start and end value; start, end, and period or duration), each group's sentence
+    is mapped over its slice, and the lines are put back in row order (C-level `itemgetter`)."""
     if not channels:
         return []
-    metre = [ch.rows[0] for ch in channels if ch.unit != "deg"]
-    if metre:  # metre channels come after every angle in a table: degree texts before them, metres from there
-        off, cm = t.cm(min(metre))
-        texts = [deg[:off] + col for deg, col in zip(t.deg, cm, strict=True)]
-    else:
-        texts = t.deg
-    v0, v1, lo, hi, level = texts
-    start, end, dur, cycles, period = t.start, t.end, t.duration, t.cycles, t.period
     sizes = [ch.rows[1] - ch.rows[0] for ch in channels]
     firsts = np.array([ch.rows[0] for ch in channels], dtype=np.int64)
     # the channels' row ranges one after another: position p of channel c is row firsts[c] + (p − its offset)
     offsets = np.cumsum(sizes) - sizes
-    rows = np.arange(offsets[-1] + sizes[-1], dtype=np.int64) + np.repeat(firsts - offsets, sizes)
-    kinds = t.kind_codes[rows]
-    args = {
-        HOLDS: (level, start, end, dur),
-        OSCILLATES: (cycles, lo, hi, start, end, period),
-        _INCREASES: (v0, v1, start, end, dur),
-        _DECREASES: (v0, v1, start, end, dur),
-    }
-    positions: list[NDArray[np.intp]] = []
+    n = int(offsets[-1]) + sizes[-1]
+    rows = np.arange(n, dtype=np.int64) + np.repeat(firsts - offsets, sizes)
+    metre = np.repeat(np.array([ch.unit != "deg" for ch in channels]), sizes)
+    group = t.kind_codes[rows] + _N_KINDS * metre  # kind, degrees first
+    order = np.argsort(group, kind="stable")
+    sel, kind = rows[order], group[order] % _N_KINDS
+    counts = np.bincount(group, minlength=2 * _N_KINDS).tolist()
+    n_deg = sum(counts[:_N_KINDS])
+    # the two values a line prints (rows of `values`), and its times: start, end, and period or duration
+    osc = kind == OSCILLATES
+    value_rows = np.stack((np.where(kind == HOLDS, LEVEL, np.where(osc, MIN, START)), np.where(osc, MAX, END)))
+    value_a, value_b = _DEGREES(t.deg_codes[value_rows[:, :n_deg], sel[:n_deg]])
+    if n_deg < n:  # the metre channels' values in centimetres
+        cm_a, cm_b = _CENTIMETRES(_half_away(t.values[value_rows[:, n_deg:], sel[n_deg:]], 100.0))
+        value_a += cm_a
+        value_b += cm_b
+    times = t.tenths[:, sel]
+    times[T_DURATION] = np.where(osc, times[T_PERIOD], times[T_DURATION])  # (a copy of the table's times)
+    start, end, last = _TENTHS(times[[T_START, T_END, T_DURATION]])
+    cycles: list[int] = t.cycle_counts[sel].tolist()
     made: list[str] = []
-    for k, k_args in args.items():
-        where = np.flatnonzero(kinds == k)
-        if where.size:
-            pick = _picker(rows[where].tolist())
-            made += map(SAY[SEGMENT_KINDS[k]], *(pick(col) for col in k_args))
-            positions.append(where)
-    ordered = _picker(np.argsort(np.concatenate(positions)).tolist())(made)
+    i = 0
+    for g, count in enumerate(counts):
+        if not count:
+            continue
+        j = i + count
+        k = g % _N_KINDS
+        say = SAY[SEGMENT_KINDS[k]]
+        if k == HOLDS:
+            made += map(say, value_a[i:j], start[i:j], end[i:j], last[i:j])
+        elif k == OSCILLATES:
+            made += map(say, cycles[i:j], value_a[i:j], value_b[i:j], start[i:j], end[i:j], last[i:j])
+        else:
+            made += map(say, value_a[i:j], value_b[i:j], start[i:j], end[i:j], last[i:j])
+        i = j
+    # back to row order: position p's line is made[rank[p]]
+    rank = np.empty(n, dtype=np.intp)
+    rank[order] = np.arange(n)
+    ordered: Sequence[str] = itemgetter(*rank.tolist())(made) if n > 1 else made
     out, i = [], 0
-    for n in sizes:
-        out.append(list(ordered[i : i + n]))
-        i += n
+    for size in sizes:
+        out.append(list(ordered[i : i + size]))
+        i += size
     return out
 
 
@@ -254,25 +260,20 @@ def _segment_lines(ch: Channel, text: _TableText | None) -> list[str]:
     if ch.id != "heading":
         return _rows_lines(t, [ch])[0]
     # a heading move is a turn: which way by its sign (+ = left), how far as printed
-    v0, v1, lo, hi, level = t.deg
-    kind, start, end, dur, cycles, period = t.kind, t.start, t.end, t.duration, t.cycles, t.period
+    sl = slice(a, b)
+    v0, v1, lo, hi, level = _DEGREES(t.deg_codes[[START, END, MIN, MAX, LEVEL], sl])
+    start, end, period, dur = _TENTHS(t.tenths[:, sl])
+    kind, cycles = t.kind_codes[sl].tolist(), t.cycle_counts[sl].tolist()
     holds, oscillates, turns = SAY["holds"], SAY["oscillates"], SAY["turns"]
-    values, codes = ch.table.values, t.deg_codes
+    rising = (ch.table.values[1, sl] > ch.table.values[0, sl]).tolist()
+    turned = np.abs(t.deg_codes[END, sl] - t.deg_codes[START, sl]).tolist()
     return [
         holds(level[i], start[i], end[i], dur[i])
         if kind[i] == HOLDS
         else oscillates(cycles[i], lo[i], hi[i], start[i], end[i], period[i])
         if kind[i] == OSCILLATES
-        else turns(
-            "left" if values[1, i] > values[0, i] else "right",
-            _deg_text(abs(int(codes[1, i]) - int(codes[0, i]))),
-            v0[i],
-            v1[i],
-            start[i],
-            end[i],
-            dur[i],
-        )
-        for i in range(a, b)
+        else turns("left" if rising[i] else "right", _deg_text(turned[i]), v0[i], v1[i], start[i], end[i], dur[i])
+        for i in range(b - a)
     ]
 
 
