@@ -158,6 +158,19 @@ def _kernel_files() -> tuple[Path, ...]:
     return tuple(files)
 
 
+def _current_kernel_stamp() -> str:
+    """`kernel_sources_stamp` of the kernel files as they are now: hashed again only when one of them changes
+    (size or modification time, as numba's own per-file stamp), not for each of the ≈ 50 kernels loaded."""
+    files = _kernel_files()
+    return _stamp_of_files(files, tuple((st.st_mtime_ns, st.st_size) for st in (f.stat() for f in files)))
+
+
+@lru_cache(maxsize=8)
+def _stamp_of_files(files: tuple[Path, ...], stats: tuple[tuple[int, int], ...]) -> str:
+    """`kernel_sources_stamp(files)`, memoised by the files' `stats` (mtime ns, size)."""
+    return kernel_sources_stamp(files)
+
+
 @lru_cache(maxsize=1)
 def _kernel_function_cache() -> Any:
     """numba's `FunctionCache` with locators whose source stamp is `kernel_sources_stamp` of every kernel
@@ -166,7 +179,7 @@ def _kernel_function_cache() -> Any:
 
     class _AllKernelSources:
         def get_source_stamp(self) -> str:
-            return kernel_sources_stamp(_kernel_files())
+            return _current_kernel_stamp()
 
     locators = [
         type(f"Kernel{base.__name__}", (_AllKernelSources, base), {})

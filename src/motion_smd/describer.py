@@ -45,13 +45,14 @@ def _channel_stats(columns: FloatArray) -> tuple[list[float], list[float], list[
     (the axial rotations are undefined while the knee/elbow is straight)."""
     lo = np.fmin.reduce(columns, axis=1)  # fmin/fmax skip NaN, and give NaN only for an all-NaN row
     hi = np.fmax.reduce(columns, axis=1)
-    undefined = np.isnan(columns).sum(axis=1)
+    nan = np.isnan(columns)
+    undefined = nan.sum(axis=1)
     if not undefined.any():
         means = columns.mean(axis=1)
     else:  # rows with NaN summed without them (0 in their place); each row's sum is its own (pairwise) sum
         sums = columns.sum(axis=1)
         partial = np.flatnonzero(undefined)
-        sums[partial] = np.where(np.isnan(columns[partial]), 0.0, columns[partial]).sum(axis=1)
+        sums[partial] = np.where(nan[partial], 0.0, columns[partial]).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             means = sums / (columns.shape[1] - undefined)
     return (hi - lo).tolist(), means.tolist(), ((lo + hi) / 2.0).tolist(), undefined.tolist()

@@ -186,9 +186,6 @@ def _partly_undefined_lines(ch: Channel, text: _TableText | None) -> list[str]:
     return [*out, SAY["undefined_in"](ch.undefined_frames, len(ch.values), why)]
 
 
-_DECREASES, _INCREASES = SEGMENT_KINDS.index("decreases"), SEGMENT_KINDS.index("increases")
-
-
 _N_KINDS = len(SEGMENT_KINDS)
 
 
