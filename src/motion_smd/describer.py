@@ -98,7 +98,7 @@ def describe(motion: Motion, options: SMDOptions | None = None) -> Description:
     return describe_variants(motion, [options or SMDOptions()])[0]
 
 
-RENDER_ONLY_FIELDS = ("top_k", "trajectory", "timeline")
+RENDER_ONLY_FIELDS = ("top_k", "trajectory", "timeline", "joint_angles")
 """`SMDOptions` fields that only the renderer reads: variants differing in these share one segmentation."""
 
 

@@ -34,9 +34,12 @@ class SMDOptions:
         format_version: version of the rendered text (spec/smd_format.md).
         timeline: add a "Timeline:" section, the time-ordered body-level events of `motion_smd.events`
             (docs/counting.md), right after the header line.
+        joint_angles: include the "Joint Angles:" section (False keeps the header, the Timeline and the
+            trajectory sections; the Timeline is built from all 26 angles whatever `top_k` says).
 
     Raises (on construction):
-        ConfigError: a value out of range.
+        ConfigError: a value out of range, or `joint_angles=False` with neither the Timeline nor the trajectory
+            (a text of the header line alone).
     """
 
     delta_deg: float = field(default=5.0, metadata={"help": "Segmentation threshold δ of the angles, degrees."})
@@ -60,6 +63,7 @@ class SMDOptions:
     timeline: bool = field(
         default=False, metadata={"help": 'Add a "Timeline:" section of body-level events after the header.'}
     )
+    joint_angles: bool = field(default=True, metadata={"help": 'Include the "Joint Angles:" section.'})
 
     def __post_init__(self) -> None:
         if not self.delta_deg > 0 or not self.delta_m > 0 or not self.delta_heading_deg > 0:
@@ -68,6 +72,11 @@ class SMDOptions:
             raise ConfigError(f"top_k must be between 1 and 26 (or None for all), got {self.top_k}.")
         if self.min_hold_s < 0 or self.smooth_s < 0 or not 0 < self.hold_tolerance <= 1:
             raise ConfigError("min_hold_s and smooth_s must be >= 0 and hold_tolerance in (0, 1].")
+        if not (self.joint_angles or self.timeline or self.trajectory):
+            raise ConfigError(
+                "joint_angles=False with neither timeline nor trajectory leaves only the header line; "
+                "keep the Joint Angles section or add the Timeline (--timeline) or the trajectory (--trajectory)."
+            )
         if self.format_version not in FORMAT_VERSIONS:
             raise ConfigError(f"format_version {self.format_version} is unknown; available: {FORMAT_VERSIONS}.")
 
@@ -85,6 +94,8 @@ class SMDOptions:
             parts.append(f"delta-{self.delta_deg:g}")
         if self.timeline:
             parts.append("timeline")
+        if not self.joint_angles:
+            parts.append("no-angles")
         return "+".join(parts)
 
 
@@ -97,8 +108,9 @@ def parse_variants(text: str, base: SMDOptions | None = None) -> list[SMDOptions
     "all-26,top-3,top-5,no-trajectory,delta-10" (the ablation set of the original SMD work).
 
     Each name is parts joined by "+": "all-26" or "top-K", "no-trajectory", "delta-X" (δ of the angles,
-    degrees) and "timeline", in any order; a part left out takes the `SMDOptions` default (all 26 angles,
-    trajectory, δ 5°, no timeline). Every other field comes from `base` (default `SMDOptions()`).
+    degrees), "timeline" and "no-angles" (no Joint Angles section), in any order; a part left out takes the
+    `SMDOptions` default (all 26 angles, trajectory, δ 5°, no timeline, the Joint Angles section). Every
+    other field comes from `base` (default `SMDOptions()`).
 
     Returns:
         One SMDOptions per name, in order.
@@ -110,7 +122,13 @@ def parse_variants(text: str, base: SMDOptions | None = None) -> list[SMDOptions
     base = base or SMDOptions()
     out: list[SMDOptions] = []
     for name in (n.strip() for n in text.split(",")):
-        kw: dict[str, Any] = {"top_k": None, "trajectory": True, "delta_deg": _DEFAULT_DELTA_DEG, "timeline": False}
+        kw: dict[str, Any] = {
+            "top_k": None,
+            "trajectory": True,
+            "delta_deg": _DEFAULT_DELTA_DEG,
+            "timeline": False,
+            "joint_angles": True,
+        }
         for part in name.split("+"):
             try:
                 if part == "all-26":
@@ -123,12 +141,14 @@ def parse_variants(text: str, base: SMDOptions | None = None) -> list[SMDOptions
                     kw["delta_deg"] = float(part[6:])
                 elif part == "timeline":
                     kw["timeline"] = True
+                elif part == "no-angles":
+                    kw["joint_angles"] = False
                 else:
                     raise ValueError(part)
             except ValueError:
                 raise ConfigError(
                     f"--variants: {name!r} has an unknown part {part!r}; a variant is parts joined by '+': all-26 "
-                    "or top-K, no-trajectory, delta-X, timeline (e.g. all-26,top-3,no-trajectory,delta-10)."
+                    "or top-K, no-trajectory, delta-X, timeline, no-angles (e.g. all-26,top-3,no-trajectory,delta-10)."
                 ) from None
         opts = replace(base, **kw)
         if any(o.variant == opts.variant for o in out):

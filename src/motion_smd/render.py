@@ -326,7 +326,7 @@ def render_smd(desc: Description) -> str:
     Variants come from `desc.options`: `top_k` keeps the K angles with the largest range of motion
     (groups in the fixed body-part order), `trajectory=False` drops both trajectory sections, `timeline=True`
     adds the "Timeline:" section after the header (a summary first: it survives a prompt budget that cuts
-    the text's end).
+    the text's end), `joint_angles=False` drops the "Joint Angles:" section.
 
     Returns:
         The text, lines joined with "\\n", no trailing newline.
@@ -336,11 +336,13 @@ def render_smd(desc: Description) -> str:
         lines.append(f"Input: {desc.note}")
     text = _TableText(desc.angles[0].table)  # every channel of a Description shares one table
     shown = desc.selected_angles()
-    text.prepare([*(desc.trajectory if desc.options.trajectory else ()), *shown])
+    text.prepare([*(desc.trajectory if desc.options.trajectory else ()), *(shown if desc.options.joint_angles else ())])
     if desc.options.timeline:
         lines.extend(render_timeline(desc))
     if desc.options.trajectory:
         lines.extend(render_trajectory(desc, text))
+    if not desc.options.joint_angles:
+        return "\n".join(lines)
     lines.append("Joint Angles:")
     groups: dict[str, list[Channel]] = {}
     for ch in shown:
