@@ -16,7 +16,7 @@ from motion_smd.errors import ConfigError
 from motion_smd.io import ReadOptions
 from motion_smd.options import SMDOptions, parse_variants
 
-ABLATION = "all-26,top-3,top-5,no-trajectory,delta-10,top-3+timeline"
+ABLATION = "all-26,top-3,top-5,no-trajectory,delta-10,top-3+timeline,top-1+timeline+no-trajectory+no-angles"
 
 
 def _clips(data: Path) -> list[Path]:
@@ -31,12 +31,26 @@ def test_parse_variants_names_round_trip() -> None:
     opts = parse_variants(ABLATION, SMDOptions(delta_m=0.1))
     assert [o.variant for o in opts] == [
         "all-26", "top-3", "top-5", "all-26+no-trajectory", "all-26+delta-10", "top-3+timeline",
+        "top-1+no-trajectory+timeline+no-angles",
     ]  # fmt: skip
     assert all(o.delta_m == 0.1 for o in opts)  # other fields from the base
     assert [o.variant for o in parse_variants(",".join(o.variant for o in opts))] == [o.variant for o in opts]
     for bad, why in (("top-x", "unknown part"), ("all-26,all-26", "named twice"), ("fast", "unknown part")):
         with pytest.raises(ConfigError, match=why):
             parse_variants(bad)
+
+
+def test_no_angles_is_the_text_before_the_joint_angles_section(smd_data_dir: Path) -> None:
+    """`joint_angles=False` cuts exactly the "Joint Angles:" section, and its Timeline does not depend on top-K."""
+    with pytest.raises(ConfigError, match="only the header"):
+        SMDOptions(joint_angles=False, trajectory=False)
+    for path in _clips(smd_data_dir)[:6]:
+        motion = load_motion(path, options=ReadOptions(target_fps=20.0))
+        full = render_smd(describe(motion, SMDOptions(timeline=True)))
+        for top_k in (1, None):
+            cut = render_smd(describe(motion, SMDOptions(timeline=True, top_k=top_k, joint_angles=False)))
+            assert cut == full.split("\nJoint Angles:")[0], (path.name, top_k)
+            assert "Timeline:" in cut and "Joint Angles" not in cut
 
 
 def test_one_pass_equals_separate_descriptions(smd_data_dir: Path) -> None:
