@@ -99,8 +99,13 @@ class SMDOptions:
         return "+".join(parts)
 
 
-_DEFAULT_DELTA_DEG = next(f.default for f in fields(SMDOptions) if f.name == "delta_deg")
-"""The δ default, read from the field (declared once, above)."""
+_VARIANT_DEFAULTS: dict[str, Any] = {
+    f.name: f.default
+    for f in fields(SMDOptions)
+    if f.name in ("top_k", "trajectory", "delta_deg", "timeline", "joint_angles")
+}
+"""Defaults of the fields a variant name sets, read from the fields (declared once, above)."""
+_DEFAULT_DELTA_DEG = _VARIANT_DEFAULTS["delta_deg"]
 
 
 def parse_variants(text: str, base: SMDOptions | None = None) -> list[SMDOptions]:
@@ -122,13 +127,7 @@ def parse_variants(text: str, base: SMDOptions | None = None) -> list[SMDOptions
     base = base or SMDOptions()
     out: list[SMDOptions] = []
     for name in (n.strip() for n in text.split(",")):
-        kw: dict[str, Any] = {
-            "top_k": None,
-            "trajectory": True,
-            "delta_deg": _DEFAULT_DELTA_DEG,
-            "timeline": False,
-            "joint_angles": True,
-        }
+        kw = dict(_VARIANT_DEFAULTS)
         for part in name.split("+"):
             try:
                 if part == "all-26":
