@@ -199,6 +199,13 @@ def register(app: typer.Typer) -> None:
                 "little token cost with `smd train --pack-questions`.",
             ),
         ] = 4,
+        mirror_train: Annotated[
+            bool,
+            typer.Option(
+                help="Add the left-right mirror image of every training sequence (left and right swapped in its "
+                "labels, questions and answers); validation and test are unchanged."
+            ),
+        ] = False,
     ) -> None:
         """Build the real-motion QA set from the Bandai-Namco clips (joints, questions, records per split)."""
         with _errors():
@@ -212,6 +219,7 @@ def register(app: typer.Typer) -> None:
                 smd_options=smd_opts,
                 split_by=split_by,
                 train_questions_per_sequence=train_questions_per_sequence,
+                mirror_train=mirror_train,
             )
             for line in summary.lines():
                 typer.echo(line)

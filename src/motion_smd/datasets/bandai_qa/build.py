@@ -14,7 +14,16 @@ import numpy as np
 from motion_smd.datasets.bandai_qa.joining import FPS, join_clips
 from motion_smd.datasets.bandai_qa.labels import VOCAB, check_clip
 from motion_smd.datasets.bandai_qa.questions import MAX_QUESTIONS_PER_SEQUENCE, generate_questions, select_questions
-from motion_smd.datasets.bandai_qa.splits import NAME, SEQUENCES_PER_SPLIT, Clip, draw_sequences, list_clips, seq_rng
+from motion_smd.datasets.bandai_qa.splits import (
+    MIRROR_SUFFIX,
+    NAME,
+    SEQUENCES_PER_SPLIT,
+    Clip,
+    draw_sequences,
+    list_clips,
+    mirrored_clip,
+    seq_rng,
+)
 from motion_smd.datasets.options import MCQuestion, standardise_question, write_mc_json
 from motion_smd.datasets.qa_common import QADataset, QAQuestion, default_data_dir, smd_of_motion
 from motion_smd.datasets.records import Record, qa_record, write_records
@@ -36,6 +45,7 @@ class BuildSummary:
         baselines: split → {"majority": accuracy, "random": accuracy, "random_expected": mean 1/n_options}.
         per_type_baselines: split → baseline → query type → accuracy.
         split_by: how the clips were split ("style" or "take", `splits.SPLIT_BY`).
+        mirror_train: whether each training sequence has a mirrored twin (`build_bandai_qa`).
     """
 
     output: Path
@@ -47,6 +57,7 @@ class BuildSummary:
     baselines: dict[str, dict[str, float]] = field(default_factory=dict)
     per_type_baselines: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     split_by: str = "style"
+    mirror_train: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dict (every field; the folder as a string)."""
@@ -55,7 +66,8 @@ class BuildSummary:
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
         out = [
-            f"bandai-qa in {self.output} (split by {self.split_by}): {self.n_clips} clips used, "
+            f"bandai-qa in {self.output} (split by {self.split_by}"
+            f"{', training sequences mirrored too' if self.mirror_train else ''}): {self.n_clips} clips used, "
             f"{len(self.excluded)} failed the label check"
         ]
         for s in self.sequences:
@@ -207,30 +219,58 @@ def build_split(
     max_options: int,
     opts: SMDOptions,
     n_questions: int = MAX_QUESTIONS_PER_SEQUENCE,
+    twins: Mapping[str, Clip] | None = None,
 ) -> SplitResult:
     """Draw, join, describe and question the sequences of one split (at most `n_questions` per sequence);
-    writes `sequences/<split>/<id>.npy`.
+    writes `sequences/<split>/<id>.npy`. With `twins` (file → mirrored clip, `mirror_clips`), each drawn sequence
+    whose clips all have a twin is followed by its mirror image `<id>_mirrored`, joined from the twins, with
+    questions of its own drawn from the mirrored labels.
 
     Raises:
         MotionSMDError: a joined sequence cannot be described (the message names its clips).
     """
     res = SplitResult()
     (out / "sequences" / split).mkdir(parents=True, exist_ok=True)
+    twins = twins or {}
     for n, seq in enumerate(draw_sequences(pool, n_sequences, seq_rng(seed, split, "sequences"))):
-        seq_id = f"{split}_{n:04d}"
         parts = [pool[i] for i in seq]
-        joints, starts = join_clips([motions[p.file] for p in parts])
-        try:
-            motion = Motion(joints, FPS, source=f"{NAME}/{seq_id}").canonicalize()
-            smd = smd_of_motion(motion, opts)
-        except MotionSMDError as exc:
-            raise MotionSMDError(f"{NAME} sequence {seq_id} ({[p.file for p in parts]}): {exc}") from None
-        np.save(out / "sequences" / split / f"{seq_id}.npy", motion.joints.astype(np.float32))
-        res.meta.append(sequence_meta(seq_id, split, parts, starts, motion.n_frames))
-        for mc in sequence_questions(seq_id, split, parts, max_options, seed, n_questions):
-            res.items.append(mc)
-            res.records.append(qa_record(mc, smd, opts.variant, {"clips": [p.content for p in parts]}))
+        versions = [(f"{split}_{n:04d}", parts)]
+        if twins and all(p.file in twins for p in parts):
+            versions.append((f"{split}_{n:04d}{MIRROR_SUFFIX.replace('#', '_')}", [twins[p.file] for p in parts]))
+        for seq_id, clips in versions:
+            joints, starts = join_clips([motions[p.file] for p in clips])
+            try:
+                motion = Motion(joints, FPS, source=f"{NAME}/{seq_id}").canonicalize()
+                smd = smd_of_motion(motion, opts)
+            except MotionSMDError as exc:
+                raise MotionSMDError(f"{NAME} sequence {seq_id} ({[p.file for p in clips]}): {exc}") from None
+            np.save(out / "sequences" / split / f"{seq_id}.npy", motion.joints.astype(np.float32))
+            res.meta.append(sequence_meta(seq_id, split, clips, starts, motion.n_frames))
+            for mc in sequence_questions(seq_id, split, clips, max_options, seed, n_questions):
+                res.items.append(mc)
+                res.records.append(qa_record(mc, smd, opts.variant, {"clips": [p.content for p in clips]}))
     return res
+
+
+def mirror_clips(clips: Sequence[Clip], motions: dict[str, Motion], excluded: dict[str, str]) -> dict[str, Clip]:
+    """Left-right mirror images of `clips` (`splits.mirrored_clip`, motion `Motion.mirrored`: x → −x and left/right
+    joints swapped, which keeps a canonical clip canonical), each checked against its mirrored label with
+    `check_clip`; adds the kept ones' motions to `motions` and each failure's reason to `excluded`.
+
+    Returns:
+        original file → mirrored Clip, for the mirrored clips that pass the check.
+    """
+    twins: dict[str, Clip] = {}
+    for c in clips:
+        twin = mirrored_clip(c)
+        m = motions[c.file].mirrored()
+        why = check_clip(m, twin.label)
+        if why is not None:
+            excluded[twin.file] = why
+            continue
+        motions[twin.file] = m
+        twins[c.file] = twin
+    return twins
 
 
 def build_bandai_qa(
@@ -242,6 +282,7 @@ def build_bandai_qa(
     sequences_per_split: dict[str, int] | None = None,
     split_by: str = "style",
     train_questions_per_sequence: int = MAX_QUESTIONS_PER_SEQUENCE,
+    mirror_train: bool = False,
 ) -> BuildSummary:
     """Build bandai-qa into `output` (see the `motion_smd.datasets.bandai_qa` docstring).
 
@@ -264,6 +305,12 @@ def build_bandai_qa(
             supervision at little cost in tokens when training packs the questions of one motion behind its
             SMD text (`smd train --pack-questions`); the first MAX_QUESTIONS_PER_SEQUENCE of each sequence are
             those of the default build. The majority baseline follows the training answers.
+        mirror_train: add the left-right mirror image of every training sequence (`mirror_clips`: mirrored
+            joints, "left" and "right" swapped in the clip names, so in labels, questions and answers; each
+            mirrored clip checked against its label), with its own questions. Validation and test are unchanged;
+            the training answers, so the majority baseline, become left-right balanced. A mirror image of a
+            recording is a recording the model has not seen, with the answer known: it teaches that "left"
+            in the answer follows the text, not the performer (issue #20, item 5).
 
     Returns:
         The BuildSummary (also written to summary.json).
@@ -277,13 +324,27 @@ def build_bandai_qa(
     out = Path(output)
     n_per_split = sequences_per_split or SEQUENCES_PER_SPLIT
     clips, motions, excluded = read_checked_clips(root, split_by)
-    summary = BuildSummary(output=out, n_clips=len(clips), excluded=excluded, split_by=split_by)
+    twins = mirror_clips([c for c in clips if c.split == "train"], motions, excluded) if mirror_train else {}
+    summary = BuildSummary(
+        output=out, n_clips=len(clips), excluded=excluded, split_by=split_by, mirror_train=mirror_train
+    )
     seq_meta: list[dict[str, Any]] = []
     results: dict[str, SplitResult] = {}
     for split in ("train", "val", "test"):
         pool = [c for c in clips if c.split == split]
         n_q = train_questions_per_sequence if split == "train" else MAX_QUESTIONS_PER_SEQUENCE
-        res = build_split(out, split, pool, motions, n_per_split.get(split, 0), seed, max_options, opts, n_q)
+        res = build_split(
+            out,
+            split,
+            pool,
+            motions,
+            n_per_split.get(split, 0),
+            seed,
+            max_options,
+            opts,
+            n_q,
+            twins if split == "train" else None,
+        )
         write_mc_json(out / f"questions_{split}.json", res.items, {"dataset": NAME, "seed": seed, "split": split})
         write_records(out / f"records_{split}.jsonl", res.records)
         seq_meta.extend(res.meta)

@@ -46,6 +46,18 @@ CONTENT_LABELS: dict[str, ClipLabel] = {
 }
 """Bandai-Namco content name → label. Contents not listed are not used."""
 
+
+def mirrored_content(content: str) -> str:
+    """The content name of a clip's left-right mirror image: the words "left" and "right" of the hyphenated name
+    swapped ("walk-turn-left" → "walk-turn-right", "wave-left-hand" → "wave-right-hand"; "walk" unchanged).
+
+    The mirrored clip's label is then read from `CONTENT_LABELS` under that name, so the label of a mirrored clip
+    comes from the same table as every other label (and is checked against its motion by `check_clip`).
+    """
+    swap = {"left": "right", "right": "left"}
+    return "-".join(swap.get(w, w) for w in content.split("-"))
+
+
 # label checks (see check_clip); metres and degrees
 MIN_TRAVEL_M = 1.0
 MIN_SIDE_M = 0.8

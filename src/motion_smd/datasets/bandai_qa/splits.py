@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from motion_smd.datasets.bandai_qa.labels import CONTENT_LABELS, ClipLabel
+from motion_smd.datasets.bandai_qa.labels import CONTENT_LABELS, ClipLabel, mirrored_content
 from motion_smd.datasets.qa_common import read_json
 from motion_smd.errors import ConfigError
 
@@ -68,6 +68,24 @@ class Clip:
     take: str
     label: ClipLabel
     split: str
+
+
+MIRROR_SUFFIX = "#mirrored"
+"""Suffix of a mirrored clip's `file` key (the clip exists only in memory: `Motion.mirrored` of the file's motion)."""
+
+
+def mirrored_clip(clip: Clip) -> Clip:
+    """The left-right mirror image of a clip: the same file (key suffixed with MIRROR_SUFFIX), style, take and
+    split; content name with left and right swapped (`mirrored_content`) and its label from CONTENT_LABELS.
+
+    Raises:
+        ConfigError: the mirrored content name has no label (cannot happen for the names of CONTENT_LABELS,
+            which list every left/right pair).
+    """
+    content = mirrored_content(clip.content)
+    if content not in CONTENT_LABELS:
+        raise ConfigError(f"{clip.file}: mirrored content {content!r} has no label in CONTENT_LABELS.")
+    return replace(clip, file=clip.file + MIRROR_SUFFIX, content=content, label=CONTENT_LABELS[content])
 
 
 def list_clips(root: Path, split_by: str = "style") -> list[Clip]:
