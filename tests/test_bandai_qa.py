@@ -170,3 +170,70 @@ def test_split_by_take(smd_data_dir: Path, tmp_path: Path) -> None:
     assert used and all(f.endswith("_002.bvh") for f in used)
     with pytest.raises(ConfigError, match="split_by"):
         list_clips(smd_data_dir / "bandai_namco", split_by="subject")
+
+
+def test_mirrored_content_names() -> None:
+    """Every labelled content's mirror name is labelled too, with left and right swapped (and nothing else)."""
+    from motion_smd.datasets.bandai_qa import CONTENT_LABELS
+    from motion_smd.datasets.bandai_qa.labels import mirrored_content
+
+    flip = {"left": "right", "right": "left", "left hand": "right hand", "right hand": "left hand"}
+    assert mirrored_content("walk-turn-left") == "walk-turn-right"
+    assert mirrored_content("raise-up-right-hand") == "raise-up-left-hand"
+    assert mirrored_content("wave-both-hands") == "wave-both-hands"
+    for name, label in CONTENT_LABELS.items():
+        twin = CONTENT_LABELS[mirrored_content(name)]
+        assert twin.action == label.action, name
+        assert twin.direction == flip.get(label.direction or "", label.direction), name
+        assert twin.body_part == flip.get(label.body_part or "", label.body_part), name
+
+
+def test_mirror_train(smd_data_dir: Path, tmp_path: Path) -> None:
+    """`mirror_train`: each training sequence is followed by its mirror image (joints reflected, x → −x with left
+    and right joints swapped), whose Timeline is the original's with "left" and "right" swapped, up to the order of
+    simultaneous events; validation and test files are byte-identical to the build without it.
+
+    The text is the Timeline alone (the records of issue #20's mirrored-training run): the trajectory sections
+    state signed positions under a sign convention ("+ = left"), so they are mirror-equivariant in value, not word
+    by word."""
+    import re
+
+    from motion_smd.datasets.bandai_qa.splits import MIRROR_SUFFIX
+    from motion_smd.options import SMDOptions
+    from motion_smd.skeleton import SMPL22_MIRROR
+
+    small = {"train": 12, "val": 3, "test": 5}
+    opts = SMDOptions(
+        top_k=1, delta_deg=20, delta_m=0.2, delta_heading_deg=30, timeline=True, trajectory=False, joint_angles=False
+    )
+    kw = {"data_dir": smd_data_dir, "seed": 0, "sequences_per_split": small, "split_by": "take", "smd_options": opts}
+    build_bandai_qa(tmp_path / "a", **kw)  # type: ignore[arg-type]
+    summary = build_bandai_qa(tmp_path / "b", mirror_train=True, **kw)  # type: ignore[arg-type]
+    for name in ("questions_val.json", "questions_test.json", "records_val.jsonl", "records_test.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert summary.mirror_train and summary.sequences["train"] == 24
+    assert not [f for f in summary.excluded if f.endswith(MIRROR_SUFFIX)]  # every mirrored clip passes check_clip
+
+    seqs = {s["id"]: s for s in json.loads((tmp_path / "b" / "sequences.json").read_text())}
+    texts: dict[str, str] = {}
+    for line in (tmp_path / "b" / "records_train.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        texts[r["meta"]["sequence_id"]] = r["smd"]
+
+    def swap(text: str) -> str:
+        return re.sub(r"\b(left|right)\b", lambda m: "right" if m.group(0) == "left" else "left", text)
+
+    originals = [s for s in seqs if s.startswith("train_") and not s.endswith("_mirrored")]
+    assert len(originals) == 12
+    for sid in originals:
+        twin = seqs[f"{sid}_mirrored"]
+        assert [c["file"] for c in twin["clips"]] == [c["file"] + MIRROR_SUFFIX for c in seqs[sid]["clips"]]
+        for c, t in zip(seqs[sid]["clips"], twin["clips"], strict=True):
+            assert swap(c["content"].replace("-", " ")) == t["content"].replace("-", " ")
+        a = np.load(tmp_path / "b" / "sequences" / "train" / f"{sid}.npy")
+        b = np.load(tmp_path / "b" / "sequences" / "train" / f"{sid}_mirrored.npy")
+        reflected = a[:, list(SMPL22_MIRROR)] * np.array([-1.0, 1.0, 1.0], dtype=np.float32)
+        np.testing.assert_allclose(b, reflected, atol=1e-4)
+        original = swap(texts[sid]).replace(sid, "ID").splitlines()
+        mirrored = texts[f"{sid}_mirrored"].replace(f"{sid}_mirrored", "ID").splitlines()
+        assert sorted(original) == sorted(mirrored), sid
