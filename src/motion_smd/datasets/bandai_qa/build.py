@@ -15,7 +15,6 @@ from motion_smd.datasets.bandai_qa.joining import FPS, join_clips
 from motion_smd.datasets.bandai_qa.labels import VOCAB, check_clip
 from motion_smd.datasets.bandai_qa.questions import MAX_QUESTIONS_PER_SEQUENCE, generate_questions, select_questions
 from motion_smd.datasets.bandai_qa.splits import (
-    MIRROR_SUFFIX,
     NAME,
     SEQUENCES_PER_SPLIT,
     Clip,
@@ -134,14 +133,20 @@ def read_checked_clips(root: Path, split_by: str = "style") -> tuple[list[Clip],
     clips: list[Clip] = []
     read_opts = ReadOptions(target_fps=FPS)
     for c in list_clips(root, split_by):
-        m = load_motion(root / c.file, options=read_opts)
-        why = check_clip(m, c.label)
-        if why is not None:
-            excluded[c.file] = why
-            continue
-        motions[c.file] = m
-        clips.append(c)
+        if keep_if_checked(c, load_motion(root / c.file, options=read_opts), motions, excluded):
+            clips.append(c)
     return clips, motions, excluded
+
+
+def keep_if_checked(clip: Clip, motion: Motion, motions: dict[str, Motion], excluded: dict[str, str]) -> bool:
+    """Check `motion` against `clip.label` (`check_clip`): store it in `motions` under `clip.file` when it agrees,
+    else the reason in `excluded`. Returns whether it was kept."""
+    why = check_clip(motion, clip.label)
+    if why is not None:
+        excluded[clip.file] = why
+        return False
+    motions[clip.file] = motion
+    return True
 
 
 def sequence_meta(
@@ -231,12 +236,11 @@ def build_split(
     """
     res = SplitResult()
     (out / "sequences" / split).mkdir(parents=True, exist_ok=True)
-    twins = twins or {}
     for n, seq in enumerate(draw_sequences(pool, n_sequences, seq_rng(seed, split, "sequences"))):
         parts = [pool[i] for i in seq]
         versions = [(f"{split}_{n:04d}", parts)]
-        if twins and all(p.file in twins for p in parts):
-            versions.append((f"{split}_{n:04d}{MIRROR_SUFFIX.replace('#', '_')}", [twins[p.file] for p in parts]))
+        if twins is not None and all(p.file in twins for p in parts):
+            versions.append((f"{split}_{n:04d}_mirrored", [twins[p.file] for p in parts]))
         for seq_id, clips in versions:
             joints, starts = join_clips([motions[p.file] for p in clips])
             try:
@@ -263,13 +267,8 @@ def mirror_clips(clips: Sequence[Clip], motions: dict[str, Motion], excluded: di
     twins: dict[str, Clip] = {}
     for c in clips:
         twin = mirrored_clip(c)
-        m = motions[c.file].mirrored()
-        why = check_clip(m, twin.label)
-        if why is not None:
-            excluded[twin.file] = why
-            continue
-        motions[twin.file] = m
-        twins[c.file] = twin
+        if keep_if_checked(twin, motions[c.file].mirrored(), motions, excluded):
+            twins[c.file] = twin
     return twins
 
 
