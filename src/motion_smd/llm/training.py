@@ -116,6 +116,12 @@ class TrainConfig:
     seed: int = _opt(0, "Seed of LoRA init, shuffling and dropout.")
     device: str | None = _opt(None, "cpu or cuda (default: GPU when available).")
     gradient_checkpointing: bool | None = _opt(None, "Gradient checkpointing (default: on for GPU, off for CPU).")
+    bf16: bool | None = _opt(
+        None,
+        "bf16 mixed precision (autocast through accelerate; weights and LoRA stay in their dtype, optimizer in "
+        "fp32); default: on for a GPU with bf16 weights, off on CPU. On a CPU with avx512_bf16 it makes a "
+        "step about 15-20 % faster; cached trunk states stay fp32 (docs/performance-llm.md).",
+    )
     resume: bool = _opt(True, "Resume from the last checkpoint in OUT/checkpoints when one exists.")
     warmup_ratio: float = _opt(0.03, "Fraction of the steps of linear warm-up.")
     logging_steps: int = _opt(5, "Log the training loss every N steps.")
@@ -505,7 +511,7 @@ def train(config: TrainConfig) -> TrainResult:
     steps_per_epoch = max(1, math.ceil(len(train_ds) / (per_device * accum * world)))
     eval_steps = config.eval_steps or steps_per_epoch
     grad_ckpt = on_gpu if config.gradient_checkpointing is None else config.gradient_checkpointing
-    use_bf16 = on_gpu and dtype == torch.bfloat16
+    use_bf16 = (on_gpu and dtype == torch.bfloat16) if config.bf16 is None else config.bf16
     args = TrainingArguments(
         **_with_overrides(
             TrainingArguments,
@@ -534,7 +540,7 @@ def train(config: TrainConfig) -> TrainResult:
                 ),
                 "greater_is_better": (metric != "loss") if val_ds else None,
                 "bf16": use_bf16,
-                "fp16": on_gpu and dtype == torch.float16,
+                "fp16": on_gpu and dtype == torch.float16 and not use_bf16,
                 "gradient_checkpointing": grad_ckpt,
                 "gradient_checkpointing_kwargs": {"use_reentrant": False} if grad_ckpt else None,
                 "use_cpu": not on_gpu,
@@ -617,6 +623,7 @@ def train(config: TrainConfig) -> TrainResult:
         "device": device,
         "keep_logits": keep_logits,
         "dtype": str(dtype).replace("torch.", ""),
+        "bf16": use_bf16,
         "n_train": len(train_ds),
         "n_train_records": len(train_recs),
         "n_val": len(val_ds),
