@@ -4,7 +4,8 @@ Protocol of the original work: LoRA on SMD+question → answer (QA) or SMD → c
 rate 1e-4, 5 epochs, effective batch 8; the loss covers the answer tokens only (prompt labels = -100,
 see `motion_smd.llm.prompts.PromptBuilder.features`), prompts use the model's own chat template.
 
-Device policy: bf16 weights/compute and gradient checkpointing on a GPU, fp32 on CPU. Multi-GPU data
+Device policy: bf16 weights/compute and gradient checkpointing on a GPU, fp32 on CPU (`bf16=True`: fp32
+weights with bf16 autocast, on CPU too). Multi-GPU data
 parallelism comes from the Trainer when launched with `torchrun --nproc_per_node N $(which smd) train …`
 or `accelerate launch`. Checkpoints (adapter + optimizer + scheduler + RNG state) go to OUT/checkpoints and a
 rerun of the same command resumes from the last one; the best checkpoint by the validation metric is saved as
