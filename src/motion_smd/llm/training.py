@@ -5,11 +5,11 @@ rate 1e-4, 5 epochs, effective batch 8; the loss covers the answer tokens only (
 see `motion_smd.llm.prompts.PromptBuilder.features`), prompts use the model's own chat template.
 
 Device policy: bf16 weights/compute and gradient checkpointing on a GPU, fp32 on CPU (`bf16=True`: fp32
-weights with bf16 autocast, on CPU too). Multi-GPU data
-parallelism comes from the Trainer when launched with `torchrun --nproc_per_node N $(which smd) train …`
-or `accelerate launch`. Checkpoints (adapter + optimizer + scheduler + RNG state) go to OUT/checkpoints and a
-rerun of the same command resumes from the last one; the best checkpoint by the validation metric is saved as
-OUT/adapter. Every log line is appended to OUT/train_log.jsonl; OUT/train_summary.json closes the run.
+weights with bf16 autocast, on CPU too). Multi-GPU data parallelism comes from the Trainer when launched with
+`torchrun --nproc_per_node N $(which smd) train …` or `accelerate launch`. Checkpoints (adapter + optimizer +
+scheduler + RNG state) go to OUT/checkpoints and a rerun of the same command resumes from the last one; the best
+checkpoint by the validation metric is saved as OUT/adapter. Every log line is appended to OUT/train_log.jsonl;
+OUT/train_summary.json closes the run.
 
 Validation metric: "answer_exact" (QA default) = fraction of validation records whose answer tokens are all
 predicted correctly by teacher-forced greedy argmax (one forward pass per record, no generation), or "loss"
